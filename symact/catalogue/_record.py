@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from symact.catalogue._symbols import A, X, Y
+from symact.catalogue._symbols import A, X, Y, vector_symbols
 
 __all__ = [
     "Activation",
@@ -46,8 +46,13 @@ class Param:
         return sp.Symbol(self.name, real=True)
 
     def check(self, value: sp.Expr) -> None:
-        """Raise ValueError (one line) if `value` lies outside the valid range."""
-        if value.has(sp.zoo, sp.nan) or not value.is_real or value not in self.valid:
+        """Raise ValueError (one line) if `value` lies outside the valid range.
+
+        An infinite value is accepted only where `valid` lists it explicitly (for example
+        ``Union(Interval.open(0, oo), FiniteSet(oo))`` for "no upper cap").
+        """
+        value = sp.sympify(value)
+        if value.has(sp.zoo, sp.nan) or not value.is_extended_real or value not in self.valid:
             raise ValueError(f"parameter {self.name}={value} is outside its valid range {_set_str(self.valid)}")
 
 
@@ -96,12 +101,15 @@ class Activation:
     `expr` is written in :data:`symact.catalogue.X` and the parameter symbols.  Non-smooth functions
     are written with ``Piecewise`` (or ``Max``/``Min``/``Abs``), and every point where f or f' is not
     continuous is listed in `kinks`.  `domain` restricts x (for example ``Interval.open(0, oo)``).
+    `constraints` are relations between parameters that must hold (for example min_val < max_val);
+    ``symact.catalogue.check_params`` enforces them together with each parameter's range.
     """
 
     name: str
     expr: sp.Expr
     description: str
     params: tuple[Param, ...] = ()
+    constraints: tuple[sp.Basic, ...] = ()
     kinks: tuple[Kink, ...] = ()
     aliases: tuple[str, ...] = ()
     family: str = "activation"
@@ -126,6 +134,7 @@ class VectorFunction:
     build: Callable[[tuple[sp.Symbol, ...]], sp.Matrix]
     description: str
     params: tuple[Param, ...] = ()
+    constraints: tuple[sp.Basic, ...] = ()
     aliases: tuple[str, ...] = ()
     family: str = "vector"
     n_default: int = 3
@@ -135,6 +144,10 @@ class VectorFunction:
 
     kind = "vector"
     kinks: tuple[Kink, ...] = ()
+
+    def output_size(self, n: int) -> int:
+        """The output length for `n` inputs (read off `build`)."""
+        return int(self.build(vector_symbols("x", n)).rows)
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,7 @@ class Loss:
     expr: sp.Expr
     description: str
     params: tuple[Param, ...] = ()
+    constraints: tuple[sp.Basic, ...] = ()
     kinks: tuple[Kink, ...] = ()
     aliases: tuple[str, ...] = ()
     family: str = "loss"
@@ -171,6 +185,7 @@ class VectorLoss:
     build: Callable[[tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]], sp.Expr]
     description: str
     params: tuple[Param, ...] = ()
+    constraints: tuple[sp.Basic, ...] = ()
     aliases: tuple[str, ...] = ()
     family: str = "loss"
     n_default: int = 3

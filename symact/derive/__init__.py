@@ -1,0 +1,43 @@
+"""Derivation: derivatives, their simplified forms, output forms and identities, all proved.
+
+``derive(record)`` dispatches on the record's kind: element-wise functions and losses get
+:class:`Derivation`; vector functions get :class:`VectorDerivation` (Jacobian and its output form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+from symact.catalogue import Record
+from symact.derive._elementwise import Derivation, KinkAnalysis, derive_elementwise
+from symact.derive._output_form import OutputForm
+from symact.derive._vector import VectorDerivation, derive_vector
+from symact.derive.identities import Identity, Refutation, prove_identity, refute_identity
+
+__all__ = [
+    "CONVENTIONS",
+    "Derivation",
+    "Identity",
+    "KinkAnalysis",
+    "OutputForm",
+    "Refutation",
+    "VectorDerivation",
+    "derive",
+    "prove_identity",
+    "refute_identity",
+]
+
+CONVENTIONS: tuple[str, ...] = ("pytorch", "jax", "symmetric")
+
+
+def derive(
+    record: Record, *, params: Mapping[str, sp.Expr] | None = None, convention: str = "pytorch"
+) -> Derivation | VectorDerivation:
+    """Derive everything about `record` under `convention` (the value used at kinks)."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
+    if record.kind in ("vector", "vector_loss"):
+        return derive_vector(record, params=params)  # type: ignore[arg-type]
+    return derive_elementwise(record, params=params, convention=convention)  # type: ignore[arg-type]

@@ -1,0 +1,205 @@
+"""Output forms: f'(x) written as g(a) with a = f(x), found and proved, or refuted with a witness.
+
+On each smooth piece the toolkit inverts f (``sympy.solve`` for x in a = f(x)), substitutes the
+inverse into f' and simplifies with the assumptions the piece's image allows.  A candidate is kept
+only if ``f'(x) - g(f(x))`` simplifies to 0 on that piece.  The pieces' forms are joined into one
+Piecewise in `a` when their images are disjoint.  When two parts of the real line share an output
+value but not a derivative, there is no output form and the pair of points is the witness.
+Three outcomes are kept apart: found (and proved), none (witness), and not found (f is injective but
+no closed-form inverse was found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+
+from symact.catalogue import A
+from symact.derive._check import zero_method
+from symact.derive._pieces import Piece
+
+__all__ = ["OutputForm", "find_output_form"]
+
+
+@dataclass(frozen=True)
+class OutputForm:
+    """The outcome of the search: `expression` (in A) or a `witness`, and how it was established."""
+
+    status: str  # "found" | "none" | "not found"
+    expression: sp.Expr | None = None
+    proof: str = ""
+    witness: dict[str, str] | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _limit(expr: sp.Expr, x: sp.Symbol, at: sp.Expr, direction: str) -> sp.Expr:
+    if at in (sp.S.Infinity, sp.S.NegativeInfinity):
+        return sp.limit(expr, x, at)
+    return sp.limit(expr, x, at, direction)
+
+
+def _image(piece: Piece, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr]) -> tuple[float, float]:
+    f = piece.expr.subs(numeric)
+    ends = (float(_limit(f, x, piece.lo.subs(numeric), "+")), float(_limit(f, x, piece.hi.subs(numeric), "-")))
+    return min(ends), max(ends)
+
+
+def _invert(piece: Piece, x: sp.Symbol, a: sp.Symbol, deriv: sp.Expr) -> list[sp.Expr]:
+    try:
+        solutions = sp.solve(sp.Eq(a, piece.expr), x)
+    except (NotImplementedError, ValueError):
+        return []
+    candidates = []
+    for h in solutions:
+        g = deriv.rewrite(sp.exp).subs(x, h)
+        options = [sp.simplify(g), sp.factor(sp.simplify(g))]
+        candidates.append(min(options, key=sp.count_ops))
+    return candidates
+
+
+def _symbol_for(lo: float, hi: float) -> sp.Symbol:
+    if lo >= 0:
+        return sp.Symbol("a", positive=True)
+    if hi <= 0:
+        return sp.Symbol("a", negative=True)
+    return sp.Symbol("a", real=True)
+
+
+def _piece_form(
+    piece: Piece, x: sp.Symbol, deriv: sp.Expr, image: tuple[float, float]
+) -> tuple[sp.Expr, str] | None:
+    """g with g(f(x)) = f'(x) on the piece, and the proof method, or None."""
+    if sp.simplify(deriv).is_constant():
+        return sp.simplify(deriv), "constant on the piece"
+    a_local = _symbol_for(*image)
+    for g in _invert(piece, x, a_local, deriv):
+        if g.has(x):
+            continue
+        method = zero_method(deriv - g.subs(a_local, piece.expr))
+        if method is not None:
+            return g.subs(a_local, A), method
+    return None
+
+
+def _solve_in(f: Callable[[mpmath.mpf], mpmath.mpf], target: mpmath.mpf, lo: float, hi: float) -> mpmath.mpf:
+    a, b = mpmath.mpf(lo), mpmath.mpf(hi)
+    fa = f(a) - target
+    for _ in range(200):
+        m = (a + b) / 2
+        fm = f(m) - target
+        if (fm > 0) == (fa > 0):
+            a, fa = m, fm
+        else:
+            b = m
+    return (a + b) / 2
+
+
+def find_witness(
+    expr: sp.Expr, deriv: sp.Expr, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr], span: float = 20.0
+) -> dict[str, str] | None:
+    """Points x1 != x2 with f(x1) = f(x2) and f'(x1) != f'(x2), searched on [-span, span]."""
+    f = sp.lambdify(x, expr.subs(numeric), modules="mpmath")
+    df = sp.lambdify(x, deriv.subs(numeric), modules="mpmath")
+    with mpmath.workdps(50):
+        grid = [mpmath.mpf(-span) + i * mpmath.mpf(2 * span) / 800 for i in range(801)]
+        values = [f(t) for t in grid]
+        # monotone runs: maximal grid segments on which f is strictly monotone
+        runs: list[tuple[int, int]] = []
+        start = 0
+        for i in range(1, len(grid) - 1):
+            if (values[i] - values[i - 1]) * (values[i + 1] - values[i]) <= 0:
+                runs.append((start, i))
+                start = i
+        runs.append((start, len(grid) - 1))
+        runs = [r for r in runs if values[r[0]] != values[r[1]]]
+        for i, (s1, e1) in enumerate(runs):
+            for s2, e2 in runs[i + 1 :]:
+                lo = max(min(values[s1], values[e1]), min(values[s2], values[e2]))
+                hi = min(max(values[s1], values[e1]), max(values[s2], values[e2]))
+                if lo >= hi:
+                    continue
+                target = lo + (hi - lo) / 3
+                x1 = _solve_in(f, target, float(grid[s1]), float(grid[e1]))
+                x2 = _solve_in(f, target, float(grid[s2]), float(grid[e2]))
+                d1, d2 = df(x1), df(x2)
+                if abs(d1 - d2) > mpmath.mpf(10) ** -20:
+                    return {
+                        "x1": mpmath.nstr(x1, 20),
+                        "x2": mpmath.nstr(x2, 20),
+                        "f": mpmath.nstr(f(x1), 20),
+                        "df_x1": mpmath.nstr(d1, 20),
+                        "df_x2": mpmath.nstr(d2, 20),
+                    }
+    return None
+
+
+def find_output_form(
+    expr: sp.Expr,
+    x: sp.Symbol,
+    parts: list[Piece],
+    derivs: list[sp.Expr],
+    kink_values: Mapping[sp.Expr, sp.Expr],
+    numeric: Mapping[sp.Symbol, sp.Expr],
+    full_derivative: sp.Expr,
+) -> OutputForm:
+    """Search for an output form of `expr` over its smooth `parts` (with derivatives `derivs`).
+
+    `kink_values` maps each kink point c to the derivative assigned there by the convention in force;
+    `numeric` gives parameter values used to order images and to search for a witness.
+    """
+    images = [_image(p, x, numeric) for p in parts]
+    overlap = any(
+        max(images[i][0], images[j][0]) < min(images[i][1], images[j][1])
+        or (images[i][0] == images[i][1] and images[j][0] < images[i][0] < images[j][1])
+        for i in range(len(parts))
+        for j in range(len(parts))
+        if i != j
+    )
+    witness = find_witness(expr, full_derivative, x, numeric)
+    if witness is not None:
+        return OutputForm(status="none", witness=witness)
+    if overlap:
+        return OutputForm(status="not found", notes=("the pieces' images overlap",))
+    branches: list[tuple[sp.Expr, sp.Basic]] = []
+    methods: list[str] = []
+    notes: list[str] = []
+    for piece, deriv, (lo, hi) in zip(parts, derivs, images, strict=True):
+        found = _piece_form(piece, x, deriv, (lo, hi))
+        if found is None:
+            return OutputForm(status="not found", notes=(f"no closed-form inverse on ({piece.lo}, {piece.hi})",))
+        g, method = found
+        methods.append(method)
+        if lo == hi:
+            branches.insert(0, (g, sp.Eq(A, piece.expr)))
+            continue
+        cond = sp.true
+        lo_e = _limit(piece.expr, x, piece.lo, "+")
+        hi_e = _limit(piece.expr, x, piece.hi, "-")
+        lo_e, hi_e = (lo_e, hi_e) if lo == min(float(lo_e.subs(numeric)), float(hi_e.subs(numeric))) else (hi_e, lo_e)
+        if lo != float("-inf"):
+            cond = sp.And(cond, A > lo_e)
+        if hi != float("inf"):
+            cond = sp.And(cond, A < hi_e)
+        branches.append((g, cond))
+    point_branches: list[tuple[sp.Expr, sp.Basic]] = []
+    for c, value in kink_values.items():
+        a_c = sp.simplify(expr.subs(x, c))
+        covered = [g for g, cond in branches if sp.sympify(cond).subs(numeric).subs(A, a_c.subs(numeric)) == sp.true]
+        if covered:
+            if sp.simplify(covered[0] - value) != 0:
+                notes.append(
+                    f"at a = {a_c} (x = {c}) the output form gives {covered[0]}, not the convention's {value}"
+                )
+            continue
+        point_branches.append((value, sp.Eq(A, a_c)))
+    all_branches = point_branches + branches
+    if len(all_branches) == 1 and all_branches[0][1] == sp.true:
+        form = all_branches[0][0]
+    else:
+        last_value, _ = all_branches[-1]
+        form = sp.Piecewise(*all_branches[:-1], (last_value, True))
+    proof = "per piece: f'(x) - g(f(x)) = 0 (" + "; ".join(dict.fromkeys(methods)) + ")"
+    return OutputForm(status="found", expression=form, proof=proof, notes=tuple(notes))

@@ -1,0 +1,206 @@
+"""Adaptive-precision evaluation of SymPy expressions with mpmath.
+
+An expression is compiled once (``lambdify`` to mpmath, cached) into an :class:`MpFunction`, which
+evaluates it at a point with the working precision doubled until two successive values agree: to a
+requested number of bits (:meth:`MpFunction.value`) or so closely that both round to the same float
+(:meth:`MpFunction.rounded`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from symact.numeric._round import FloatFormat, round_mpf
+
+__all__ = ["MpFunction", "Params", "bind", "compile_mp", "exact_value"]
+
+Params = Mapping[str | sp.Symbol, Any] | None
+
+START_PREC = 80
+MAX_PREC = 1 << 14
+# A zero computed at precision p only shows |f| < 2^-p times the size of the terms that cancelled;
+# it is trusted from this precision on (terms up to 2^1400 still resolve the whole float64 range).
+ZERO_PREC = 2560
+_HUGE_EXPONENTS = (4096, 8192)  # inputs 2^4096 and 2^8192 stand in for infinity
+_CACHE_LIMIT = 200_000
+
+_EXTRA: dict[str, Callable[..., Any]] = {
+    "log1p": mpmath.log1p,
+    "expm1": mpmath.expm1,
+    "exp2": lambda t: mpmath.power(2, t),
+    "log2": lambda t: mpmath.log(t, 2),
+    "log10": mpmath.log10,
+    "DiracDelta": lambda t, *k: mpmath.inf if t == 0 else mpmath.mpf(0),
+}
+
+
+def exact_value(value: Any, *, name: str = "value") -> sp.Expr:
+    """`value` as an exact SymPy number: floats become the exact binary rational they hold.
+
+    Strings are refused (no user text is ever parsed).
+    """
+    if isinstance(value, sp.Basic):
+        if value.free_symbols:
+            raise ValueError(f"{name} must be a number, got {value}")
+        return sp.S(value)
+    if isinstance(value, bool) or isinstance(value, str):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, int | np.integer):
+        return sp.Integer(int(value))
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        if not math.isfinite(f):
+            raise ValueError(f"{name} must be finite, got {f}")
+        return sp.Rational(f)
+    raise ValueError(f"{name} must be a number, got {type(value).__name__}")
+
+
+def bind(expr: sp.Expr, params: Params) -> sp.Expr:
+    """Substitute parameter values (by name or symbol) into `expr`, exactly."""
+    if not params:
+        return expr
+    by_name = {s.name: s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    subs = {}
+    for key, value in params.items():
+        name = key.name if isinstance(key, sp.Symbol) else str(key)
+        if name in by_name:
+            subs[by_name[name]] = exact_value(value, name=name)
+    return expr.xreplace(subs) if subs else expr
+
+
+def _real(raw: Any) -> mpmath.mpf | None:
+    """The real value of a raw mpmath result; None for nan, a complex value or an unknown type.
+
+    An exact zero (a Python int, from a constant branch) is returned as the int 0 so that it can be
+    told apart from a zero produced by cancellation at finite precision.
+    """
+    if isinstance(raw, bool | int | np.integer) and int(raw) == 0:
+        return 0  # type: ignore[return-value]
+    if isinstance(raw, mpmath.mpf):
+        return None if mpmath.isnan(raw) else raw
+    if isinstance(raw, mpmath.mpc):
+        return raw.real if raw.imag == 0 and not mpmath.isnan(raw.real) else None
+    if isinstance(raw, bool | int | np.integer):
+        return mpmath.mpf(int(raw))
+    if isinstance(raw, float):
+        return None if math.isnan(raw) else mpmath.mpf(raw)
+    return None
+
+
+class MpFunction:
+    """A compiled SymPy expression of one variable, evaluated by mpmath at adaptive precision."""
+
+    def __init__(self, expr: sp.Expr, var: sp.Symbol) -> None:
+        extra = expr.free_symbols - {var}
+        if extra:
+            names = ", ".join(sorted(s.name for s in extra))  # type: ignore[attr-defined]
+            raise ValueError(f"expression has unbound symbols: {names} (pass them in params)")
+        self.expr = expr
+        self.var = var
+        self._fn = sp.lambdify([var], expr, modules=[_EXTRA, "mpmath"])
+        self._rounded: dict[tuple[float, int], float] = {}
+        self._limits: dict[tuple[int, int], float] = {}
+
+    def raw(self, x: mpmath.mpf) -> mpmath.mpf | None:
+        """One evaluation at the current mpmath precision; None where undefined."""
+        try:
+            return _real(self._fn(x))
+        except (ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError):
+            return None
+
+    def _adaptive(self, x: mpmath.mpf, accept: Callable[[mpmath.mpf, mpmath.mpf], bool]) -> mpmath.mpf | None:
+        prec, prev, undefined = START_PREC, None, 0
+        while True:
+            with mpmath.workprec(prec):
+                v = self.raw(x)
+            if v is None:
+                undefined += 1
+                if undefined >= 2:
+                    return None
+            elif isinstance(v, int):
+                return mpmath.mpf(0)
+            elif prev is not None and (v or prec >= ZERO_PREC) and accept(prev, v):
+                return v
+            if prec >= MAX_PREC:
+                return v
+            prev, prec = v, prec * 2
+
+    def value(self, x: float | mpmath.mpf, *, bits: int = 120) -> mpmath.mpf | None:
+        """f(x) to about `bits` correct bits (relative; absolute below 2^-`bits` squared), or None."""
+        xm = mpmath.mpf(x)
+        if mpmath.isnan(xm):
+            return None
+        tiny = mpmath.mpf(2) ** (-(bits * 8))
+
+        def agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
+            if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+                return bool(a == b)
+            d = abs(a - b)
+            return bool(d <= abs(b) * mpmath.ldexp(1, -bits) or d <= tiny)
+
+        return self._adaptive(xm, agree)
+
+    def rounded(self, x: float, fmt: FloatFormat) -> float:
+        """f(x) correctly rounded to `fmt` (limits at +-inf, nan where undefined)."""
+        if math.isnan(x):
+            return math.nan
+        if math.isinf(x):
+            return self.limit(1 if x > 0 else -1, fmt)
+        key = (x, fmt.precision)
+        hit = self._rounded.get(key)
+        if hit is not None:
+            return hit
+        out = self._rounded_at(mpmath.mpf(x), fmt)
+        if len(self._rounded) < _CACHE_LIMIT:
+            self._rounded[key] = out
+        return out
+
+    def _rounded_at(self, xm: mpmath.mpf, fmt: FloatFormat) -> float:
+        def agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
+            if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
+                return bool(a == b)
+            d = abs(a - b) * 256
+            return round_mpf(b - d, fmt) == round_mpf(b + d, fmt)
+
+        v = self._adaptive(xm, agree)
+        return math.nan if v is None else round_mpf(v, fmt)
+
+    def limit(self, direction: int, fmt: FloatFormat) -> float:
+        """The limit of f at +inf (`direction` 1) or -inf (-1), rounded to `fmt`."""
+        key = (direction, fmt.precision)
+        if key not in self._limits:
+            values = [self._rounded_at(mpmath.ldexp(direction, e), fmt) for e in _HUGE_EXPONENTS]
+            same = values[0] == values[1] or (math.isnan(values[0]) and math.isnan(values[1]))
+            self._limits[key] = (
+                values[1] if same and not math.isnan(values[1]) else self._sympy_limit(direction, fmt)
+            )
+        return self._limits[key]
+
+    def _sympy_limit(self, direction: int, fmt: FloatFormat) -> float:
+        try:
+            lim = sp.limit(self.expr, self.var, sp.oo * direction)
+        except (NotImplementedError, ValueError, TypeError):
+            return math.nan
+        if lim in (sp.oo, -sp.oo):
+            return math.inf if lim == sp.oo else -math.inf
+        if not lim.is_number or lim.has(sp.nan, sp.zoo, sp.AccumBounds):
+            return math.nan
+        with mpmath.workprec(200):
+            v = _real(mpmath.mpmathify(sp.N(lim, 60)))
+        return math.nan if v is None else round_mpf(v, fmt)
+
+
+@functools.lru_cache(maxsize=512)
+def compile_mp(expr: sp.Expr, var: sp.Symbol) -> MpFunction:
+    """The cached :class:`MpFunction` of `expr` in `var`."""
+    return MpFunction(expr, var)

@@ -1,0 +1,164 @@
+"""symact.numeric: correct rounding, references, ULP errors and samples."""
+
+from __future__ import annotations
+
+import math
+import time
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symact.numeric import float_format, full_range_sample, reference, round_mpf, ulp, ulp_error
+
+x = sp.Symbol("x", real=True)
+F64 = float_format(np.float64)
+F32 = float_format(np.float32)
+
+
+def _fraction_round(man: int, exp: int) -> float:
+    """Python's own correctly rounded conversion of man * 2^exp (subnormals included)."""
+    try:
+        return float(Fraction(man) * Fraction(2) ** exp)
+    except OverflowError:
+        return math.inf if man > 0 else -math.inf
+
+
+@given(st.integers(-(1 << 120), 1 << 120), st.integers(-1250, 1000))
+def test_round_mpf_matches_exact_rational_rounding(man: int, exp: int) -> None:
+    with mpmath.workprec(200):
+        v = mpmath.ldexp(mpmath.mpf(man), exp)
+    assert round_mpf(v, F64) == _fraction_round(man, exp)
+
+
+@given(st.integers(-(1 << 60), 1 << 60), st.integers(-220, 100))
+def test_round_mpf_float32_agrees_with_numpy_of_exact_double(man: int, exp: int) -> None:
+    # man has at most 61 bits: first round exactly to a 120-bit-wide value, then compare the
+    # float32 result with rounding the exact rational via its float64 only when float64 is exact
+    exact = Fraction(man) * Fraction(2) ** exp
+    as64 = float(exact) if abs(exact) < 2**1000 else math.inf
+    if Fraction(as64) != exact:
+        return  # float64 would round first: not a valid oracle for this value
+    with mpmath.workprec(200):
+        v = mpmath.ldexp(mpmath.mpf(man), exp)
+    with np.errstate(over="ignore"):
+        assert round_mpf(v, F32) == float(np.float32(as64))
+
+
+def test_round_ties_to_even_and_overflow() -> None:
+    with mpmath.workprec(200):
+        one_and_half_ulp = mpmath.mpf(1) + mpmath.ldexp(1, -53)
+        assert round_mpf(one_and_half_ulp, F64) == 1.0
+        assert round_mpf(mpmath.mpf(1) + 3 * mpmath.ldexp(1, -53), F64) == 1.0 + 2**-51
+        assert round_mpf(mpmath.ldexp(1, 1024), F64) == math.inf
+        assert round_mpf(-mpmath.ldexp(1, -1076), F64) == 0.0
+        assert round_mpf(mpmath.ldexp(3, -1076), F64) == 5e-324
+
+
+def _slow_reference(expr: sp.Expr, xs: np.ndarray) -> np.ndarray:
+    """mpmath at a fixed 400 digits, converted through an exact rational: an independent oracle."""
+    f = sp.lambdify(x, expr, "mpmath")
+    out = []
+    with mpmath.workdps(400):
+        for v in xs:
+            r = f(mpmath.mpf(float(v)))
+            sign, man, exp, _ = mpmath.mpf(r)._mpf_
+            out.append(_fraction_round(-man if sign else man, exp))
+    return np.asarray(out)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        1 / (1 + sp.exp(-x)),
+        x / 2 * sp.erfc(-x / sp.sqrt(2)),
+        sp.log(1 + sp.exp(x)),
+        sp.tanh(x),
+        x * sp.tanh(sp.log(1 + sp.exp(x))),
+    ],
+    ids=["sigmoid", "gelu", "softplus", "tanh", "mish"],
+)
+def test_reference_agrees_with_400_digit_oracle(expr: sp.Expr) -> None:
+    xs = full_range_sample(300, seed=7)
+    xs = xs[np.isfinite(xs) & (np.abs(xs) < 700)]
+    assert np.array_equal(reference(expr, x, xs), _slow_reference(expr, xs))
+
+
+def test_reference_specials_limits_and_domain() -> None:
+    sig = 1 / (1 + sp.exp(-x))
+    assert reference(sig, x, [np.inf, -np.inf, np.nan, 0.0, -800.0]).tolist()[:2] == [1.0, 0.0]
+    assert np.isnan(reference(sig, x, [np.nan]))[0]
+    assert reference(sig, x, [0.0, -800.0]).tolist() == [0.5, 0.0]
+    assert np.isnan(reference(sp.log(x), x, [-1.0]))[0]
+    assert np.isnan(reference(1 / x, x, [0.0]))[0]
+    assert reference(x * sig, x, [np.inf, -np.inf]).tolist() == [np.inf, 0.0]
+    # a subnormal result, and overflow to infinity
+    assert reference(sp.exp(x), x, [-744.0]).tolist() == [float(Fraction(5, 1) * 0) + 5e-324 * 2]
+    assert reference(sp.exp(x), x, [710.0]).tolist() == [np.inf]
+
+
+def test_reference_piecewise_max_params_and_float32() -> None:
+    s = sp.Symbol("negative_slope", real=True)
+    leaky = sp.Piecewise((s * x, x < 0), (x, True))
+    got = reference(leaky, x, [-3.0, 2.0], params={"negative_slope": sp.Rational(1, 100)})
+    assert got.tolist() == [-0.03, 2.0]
+    assert reference(sp.Max(x, 0), x, [-1.0, 0.0, 5.0, -np.inf]).tolist() == [0.0, 0.0, 5.0, 0.0]
+    r32 = reference(sp.exp(x), x, [1.0, 89.0], dtype=np.float32)
+    assert r32.dtype == np.float32
+    assert r32.tolist() == [float(np.float32(math.e)), math.inf]
+    with pytest.raises(ValueError, match="negative_slope"):
+        reference(leaky, x, [1.0])
+
+
+@settings(max_examples=200)
+@given(st.floats(allow_nan=False, allow_infinity=False, width=64))
+def test_reference_of_identity_and_square_is_exact(v: float) -> None:
+    assert reference(x, x, [v])[0] == v
+    with np.errstate(over="ignore"):
+        assert reference(x**2, x, [v])[0] == _fraction_round(*_fraction_parts(Fraction(v) ** 2))
+
+
+def _fraction_parts(q: Fraction) -> tuple[int, int]:
+    if q == 0:
+        return 0, 0
+    exp = q.denominator.bit_length() - 1  # denominators of squares of floats are powers of two
+    assert q.denominator == 1 << exp
+    return q.numerator, -exp
+
+
+def test_reference_is_fast_enough() -> None:
+    xs = full_range_sample(3000, seed=3)
+    xs = xs[np.abs(xs) < 1e100]  # what the dense checks use; huge magnitudes cost more
+    start = time.perf_counter()
+    reference(x * sp.tanh(x) + 1 / (1 + sp.exp(-x)), x, xs)
+    assert time.perf_counter() - start < 4.0
+
+
+def test_ulp_and_ulp_error() -> None:
+    assert ulp(np.array([1.0]))[0] == 2**-52
+    assert ulp(np.array([0.0]))[0] == 5e-324
+    assert ulp(np.array([1.0]), dtype=np.float32)[0] == 2**-23
+    got = np.array([1.0 + 2**-52, np.inf, np.inf, np.nan, np.nan, 1.0, -1.0, 5e-324, -0.0, 1.7e308])
+    ref = np.array([1.0, np.inf, -np.inf, np.nan, 1.0, np.nan, 1.0, 0.0, 0.0, -1.7e308])
+    err = ulp_error(got, ref)
+    assert err[:9].tolist() == [1.0, 0.0, math.inf, 0.0, math.inf, math.inf, 2**53, 1.0, 0.0]
+    assert np.isfinite(err[9]) and err[9] > 2**53
+
+
+def test_full_range_sample_is_deterministic_and_covers_the_range() -> None:
+    a = full_range_sample(5000, seed=11)
+    assert np.array_equal(a, full_range_sample(5000, seed=11), equal_nan=True)
+    assert not np.array_equal(a, full_range_sample(5000, seed=12), equal_nan=True)
+    assert a.size == 5000 and a.dtype == np.float64
+    assert np.isnan(a).sum() == 1 and np.isposinf(a).sum() == 1 and np.isneginf(a).sum() == 1
+    assert (np.signbit(a) & (a == 0)).sum() == 1
+    fin = np.abs(a[np.isfinite(a) & (a != 0)])
+    assert fin.min() < 1e-250 and fin.max() > 1e250
+    assert ((a > 0).sum() > 2000) and ((a < 0).sum() > 2000)
+    assert (np.abs(a) <= 50).sum() > 1400
+    b = full_range_sample(1000, seed=1, dtype=np.float32)
+    assert b.dtype == np.float32 and np.isfinite(b[5:]).all()
