@@ -10,7 +10,7 @@ __all__ = ["ulp", "ulp_error"]
 
 
 def ulp(ref: np.ndarray, *, dtype: object = np.float64) -> np.ndarray:
-    r"""The spacing of `dtype` at each |ref|: $2^{\max(e, e_{min}) - p + 1}$ with $e = \lfloor \log_2 |r| \rfloor$.
+    r"""Spacing of `dtype` at each |ref|: $2^{\max(e, e_{min}) - p + 1}$, $e = \lfloor \log_2 |r| \rfloor$.
 
     Zero and subnormal values get the subnormal spacing; infinities and nan give nan.
     """
