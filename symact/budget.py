@@ -25,7 +25,15 @@ from typing import Any, TypeVar
 
 from symact.errors import UserError
 
-__all__ = ["DEFAULT_SECONDS", "ENV_VAR", "BudgetExceeded", "default_budget", "parse_seconds", "set_default_budget", "with_budget"]
+__all__ = [
+    "DEFAULT_SECONDS",
+    "ENV_VAR",
+    "BudgetExceeded",
+    "default_budget",
+    "parse_seconds",
+    "set_default_budget",
+    "with_budget",
+]
 
 T = TypeVar("T")
 F = TypeVar("F")
@@ -86,7 +94,9 @@ class _Token:
     """Identifies one budget, so an expiry is caught by the budget that set it."""
 
 
-def _with_alarm(fn: Callable[..., T], args: Any, kwargs: Any, budget: float, fallback: F) -> tuple[T | F, bool]:
+def _with_alarm(
+    fn: Callable[..., T], args: Any, kwargs: Any, budget: float, fallback: F
+) -> tuple[T | F, bool]:
     outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
     outer_handler = signal.getsignal(signal.SIGALRM)
     limited_by_outer = 0 < outer_left < budget
@@ -112,7 +122,9 @@ def _with_alarm(fn: Callable[..., T], args: Any, kwargs: Any, budget: float, fal
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-4))
 
 
-def _with_thread(fn: Callable[..., T], args: Any, kwargs: Any, budget: float, fallback: F) -> tuple[T | F, bool]:
+def _with_thread(
+    fn: Callable[..., T], args: Any, kwargs: Any, budget: float, fallback: F
+) -> tuple[T | F, bool]:
     box: dict[str, Any] = {}
 
     def target() -> None:

@@ -11,9 +11,10 @@ a fixed grammar and the parser builds SymPy objects directly:
 - the functions in :data:`FUNCTIONS`.
 
 Limits keep hostile input cheap: at most :data:`MAX_LENGTH` characters, :data:`MAX_DEPTH` levels of
-nesting, integer literals of at most :data:`MAX_DIGITS` digits and numeric exponents of at most
-:data:`MAX_EXPONENT` and numeric powers whose result has at most :data:`MAX_POWER_DIGITS` digits.  Every refusal is an :class:`ExpressionError` whose first line
-names the column and what is allowed; the next two lines show the input with a caret under it.
+nesting, number literals of at most :data:`MAX_DIGITS` digits, numeric exponents of at most
+:data:`MAX_EXPONENT` and numeric powers of at most :data:`MAX_POWER_DIGITS` digits.  Every refusal is
+an :class:`ExpressionError` whose first line names the column and what is allowed; the next two
+lines show the input with a caret under it.
 
 Example:
     >>> parse_expression("x*tanh(log(1 + exp(x)))")
@@ -27,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sympy as sp
 from sympy.logic.boolalg import Boolean
@@ -197,7 +199,9 @@ def _tokenize(text: str) -> list[_Token]:
         if m is None:
             c = text[pos]
             hint = _HINTS.get(c) or ("" if c.isascii() else "expressions are plain ASCII")
-            raise ExpressionError(text, pos, f"{_describe_char(c)} is not allowed" + (f" ({hint})" if hint else ""))
+            raise ExpressionError(
+                text, pos, f"{_describe_char(c)} is not allowed" + (f" ({hint})" if hint else "")
+            )
         kind = m.lastgroup or ""
         if kind != "space":
             tokens.append(_Token(kind, m.group(), pos))
@@ -215,7 +219,9 @@ def _number(text: str, tok: _Token) -> sp.Expr:
         raise ExpressionError(text, tok.pos, f"number with {len(digits)} digits (at most {MAX_DIGITS})")
     power = int(exponent) if exponent else 0
     if abs(power) > MAX_DECIMAL_EXPONENT:
-        raise ExpressionError(text, tok.pos, f"decimal exponent {power} is out of range (|e| <= {MAX_DECIMAL_EXPONENT})")
+        raise ExpressionError(
+            text, tok.pos, f"decimal exponent {power} is out of range (|e| <= {MAX_DECIMAL_EXPONENT})"
+        )
     value = sp.Integer(int(whole + frac or "0")) * sp.Rational(10) ** (power - len(frac))
     return value
 
@@ -308,7 +314,7 @@ class _Parser:
             raise self.error(tok, f"the operands of {op.text!r} must be comparisons such as x < 0")
         return node
 
-    _COMPARE: dict[str, Callable[[sp.Expr, sp.Expr], sp.Basic]] = {
+    _COMPARE: ClassVar[dict[str, Callable[[sp.Expr, sp.Expr], sp.Basic]]] = {
         "<": sp.Lt,
         "<=": sp.Le,
         ">": sp.Gt,
@@ -326,7 +332,8 @@ class _Parser:
         if self.tok.kind == "op" and self.tok.text in self._COMPARE:
             raise self.error(self.tok, "chained comparisons are not allowed; join them with &")
         return self._COMPARE[op.text](
-            self.number_of(left, left_tok, "the left side"), self.number_of(right, right_tok, "the right side")
+            self.number_of(left, left_tok, "the left side"),
+            self.number_of(right, right_tok, "the right side"),
         )
 
     def additive(self) -> sp.Basic:
@@ -380,7 +387,9 @@ class _Parser:
             return
         n = abs(exponent.p)  # type: ignore[attr-defined]
         if n > MAX_EXPONENT:
-            raise self.error(op, f"exponent {_short(exponent)} is too large (at most {MAX_EXPONENT} in absolute value)")
+            raise self.error(
+                op, f"exponent {_short(exponent)} is too large (at most {MAX_EXPONENT} in absolute value)"
+            )
         if base.is_Rational and base != 0:
             size = max(math.log10(abs(base.p)), math.log10(abs(base.q)), 1.0)  # type: ignore[attr-defined]
             if size * n > MAX_POWER_DIGITS:
@@ -418,7 +427,9 @@ class _Parser:
             return self.call(tok)
         if tok.text in self.names:
             if called:
-                raise self.error(self.tok, f"{tok.text} is not a function; write {tok.text}*(...) to multiply")
+                raise self.error(
+                    self.tok, f"{tok.text} is not a function; write {tok.text}*(...) to multiply"
+                )
             return self.names[tok.text]
         declared = [n for n in self.names if n not in _RESERVED]
         known = f"declared parameters: {', '.join(declared)}" if declared else "no parameters declared"
@@ -438,7 +449,9 @@ class _Parser:
                 if not self._accept(","):
                     break
         if not self._accept(")"):
-            raise self.error(self.tok, f"expected ',' or ')' in the call of {tok.text} at column {tok.pos + 1}")
+            raise self.error(
+                self.tok, f"expected ',' or ')' in the call of {tok.text} at column {tok.pos + 1}"
+            )
         self.depth -= 1
         least, most = fn.arity
         n = len(args)
@@ -497,7 +510,9 @@ def parse_expression(text: str, *, params: Iterable[str] = ()) -> sp.Expr:
     for p in params:
         names[check_param_name(p)] = sp.Symbol(p, real=True)
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(text, MAX_LENGTH, f"the expression is too long ({len(text)} characters; at most {MAX_LENGTH})")
+        raise ExpressionError(
+            text, MAX_LENGTH, f"the expression is too long ({len(text)} characters; at most {MAX_LENGTH})"
+        )
     return _Parser(text, names).parse()
 
 
