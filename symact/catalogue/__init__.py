@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import difflib
 
+from symact.catalogue._params import check_params
 from symact.catalogue._record import Activation, Kink, Loss, Param, Record, VectorFunction, VectorLoss
 from symact.catalogue._symbols import A, X, Y, vector_symbols
 from symact.catalogue.activations import ACTIVATIONS
+from symact.catalogue.activations_piecewise import PIECEWISE_ACTIVATIONS
+from symact.catalogue.activations_rectifiers import RECTIFIER_ACTIVATIONS
 from symact.catalogue.vector import VECTOR_FUNCTIONS
 
 __all__ = [
     "A",
-    "X",
-    "Y",
     "Activation",
     "Kink",
     "Loss",
@@ -25,6 +26,9 @@ __all__ = [
     "UnknownFunctionError",
     "VectorFunction",
     "VectorLoss",
+    "X",
+    "Y",
+    "check_params",
     "get",
     "names",
     "records",
@@ -62,7 +66,9 @@ def get(name: str) -> Record:
     if key in _RECORDS:
         return _RECORDS[key]
     close = difflib.get_close_matches(key, [*_RECORDS, *_ALIASES], n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; see 'symact list' ({len(_RECORDS)} functions)"
+    hint = (
+        f"; did you mean {', '.join(close)}?" if close else f"; see 'symact list' ({len(_RECORDS)} functions)"
+    )
     raise UnknownFunctionError(f"unknown function {name!r}{hint}")
 
 
@@ -75,5 +81,11 @@ def names() -> tuple[str, ...]:
     return tuple(_RECORDS)
 
 
-for _r in (*ACTIVATIONS, *VECTOR_FUNCTIONS):
+_BUILT_IN: tuple[Record, ...] = (
+    *ACTIVATIONS,
+    *PIECEWISE_ACTIVATIONS,
+    *RECTIFIER_ACTIVATIONS,
+    *VECTOR_FUNCTIONS,
+)
+for _r in _BUILT_IN:
     register(_r)

@@ -53,7 +53,9 @@ class Param:
         """
         value = sp.sympify(value)
         if value.has(sp.zoo, sp.nan) or not value.is_extended_real or value not in self.valid:
-            raise ValueError(f"parameter {self.name}={value} is outside its valid range {_set_str(self.valid)}")
+            raise ValueError(
+                f"parameter {self.name}={value} is outside its valid range {_set_str(self.valid)}"
+            )
 
 
 def _set_str(s: sp.Set) -> str:
