@@ -97,6 +97,11 @@ def _real(raw: Any) -> mpmath.mpf | None:
     return None
 
 
+def _textbook(expr: sp.Expr) -> sp.Expr:
+    """Replace functions that carry a textbook definition (a ``textbook()`` method) by it."""
+    return expr.replace(lambda e: callable(getattr(e, "textbook", None)), lambda e: e.textbook())
+
+
 class MpFunction:
     """A compiled SymPy expression of one variable, evaluated by mpmath at adaptive precision."""
 
@@ -107,7 +112,7 @@ class MpFunction:
             raise ValueError(f"expression has unbound symbols: {names} (pass them in params)")
         self.expr = expr
         self.var = var
-        self._fn = sp.lambdify([var], expr, modules=[_EXTRA, "mpmath"])
+        self._fn = sp.lambdify([var], _textbook(expr), modules=[_EXTRA, "mpmath"])
         self._rounded: dict[tuple[float, int], float] = {}
         self._limits: dict[tuple[int, int], float] = {}
 
