@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from symact.catalogue import Activation, Kink, Loss
+from symact.catalogue import Activation, Kink, Loss, Param
 from symact.derive._check import spot_check, zero_method
 from symact.derive._output_form import OutputForm, find_output_form
 from symact.derive._pieces import Piece, pieces, to_piecewise
@@ -60,6 +60,26 @@ class Derivation:
         return self.record.variable
 
 
+def _assumed(param: Param) -> sp.Symbol:
+    """The parameter's symbol with the sign its valid range implies (limits need it)."""
+    valid = param.valid
+    if valid.is_subset(sp.Interval.open(0, sp.oo)):
+        return sp.Symbol(param.name, positive=True)
+    if valid.is_subset(sp.Interval(0, sp.oo)):
+        return sp.Symbol(param.name, nonnegative=True)
+    if valid.is_subset(sp.Interval.open(-sp.oo, 0)):
+        return sp.Symbol(param.name, negative=True)
+    return param.symbol
+
+
+def simplest(expr: sp.Expr, budget_ops: int = 80) -> sp.Expr:
+    """The shortest of a few normal forms; full ``simplify`` only for expressions it can afford."""
+    options = [expr, sp.factor_terms(expr), sp.cancel(expr) if not expr.has(sp.Piecewise) else expr]
+    if sp.count_ops(expr) <= budget_ops:
+        options.append(sp.simplify(expr))
+    return min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
+
+
 def _ordered(lo: sp.Expr, hi: sp.Expr, numeric: Mapping[sp.Symbol, sp.Expr]) -> tuple[sp.Expr, sp.Expr]:
     return (lo, hi) if float(lo.subs(numeric)) <= float(hi.subs(numeric)) else (hi, lo)
 
@@ -90,7 +110,7 @@ def _analyse_kink(
             raise VerificationError(f"kink at x = {c}: declared {side} derivative {declared}, derived {derived}")
     f_left = sp.limit(parts[index].expr, x, c, "-")
     f_right = sp.limit(parts[index + 1].expr, x, c, "+")
-    jump = sp.simplify(f_left - f_right) != 0
+    jump = sp.simplify((f_left - f_right).subs(numeric)) != 0
     if jump != kink.jump:
         raise VerificationError(f"kink at x = {c}: declared jump={kink.jump}, derived jump={jump}")
     return KinkAnalysis(
@@ -159,18 +179,19 @@ def derive_elementwise(
         param.check(value)
         given[param.symbol] = value
     chosen = {p.symbol: given.get(p.symbol, p.default) for p in record.params}
-    expr = record.expr.subs(given)
-    numeric = {p.symbol: p.default for p in record.params if p.symbol not in given}
+    assumed = {p.symbol: _assumed(p) for p in record.params if p.symbol not in given}
+    expr = record.expr.subs(given).subs(assumed)
+    numeric = {assumed[p.symbol]: p.default for p in record.params if p.symbol not in given}
     extra = expr.free_symbols - {x} - set(numeric)
     numeric.update({s: sp.S.Zero for s in extra})  # other free symbols (a loss's target) order at 0
 
     domain = getattr(record, "domain", None) or getattr(record, "input_domain", sp.S.Reals)
     parts = pieces(expr, x, numeric, domain)
     derivs = [sp.diff(p.expr, x) for p in parts]
-    simplified = [sp.simplify(d) for d in derivs]
+    simplified = [simplest(d) for d in derivs]
     kinks = tuple(
         _analyse_kink(
-            _subs_kink(k, given), parts, simplified, x, convention, numeric
+            _subs_kink(k, {**given, **assumed}), parts, simplified, x, convention, numeric
         )
         for k in record.kinks
     )
@@ -178,7 +199,7 @@ def derive_elementwise(
     at_kinks = {k.at: k.value for k in kinks}
     derivative = _assemble(parts, derivs, x, at_kinks)
     derivative_simplified = _assemble(parts, simplified, x, at_kinks)
-    second = _assemble(parts, [sp.simplify(sp.diff(d, x)) for d in simplified], x, {k.at: sp.nan for k in kinks})
+    second = _assemble(parts, [simplest(sp.diff(d, x)) for d in simplified], x, {k.at: sp.nan for k in kinks})
     if len(parts) == 1:
         direct = sp.diff(to_piecewise(expr), x)
         if zero_method(direct - derivative_simplified) is None:

@@ -55,6 +55,9 @@ def _invert(piece: Piece, x: sp.Symbol, a: sp.Symbol, deriv: sp.Expr) -> list[sp
     candidates = []
     for h in solutions:
         g = deriv.rewrite(sp.exp).subs(x, h)
+        g = g.replace(
+            lambda e: e.is_Pow and e.exp in (sp.S.Half, -sp.S.Half), lambda e: sp.Pow(sp.factor(e.base), e.exp)
+        )
         options = [sp.simplify(g), sp.factor(sp.simplify(g))]
         candidates.append(min(options, key=sp.count_ops))
     return candidates
@@ -75,16 +78,23 @@ def _piece_form(
     if sp.simplify(deriv).is_constant():
         return sp.simplify(deriv), "constant on the piece"
     a_local = _symbol_for(*image)
+    t = sp.Symbol("t", positive=True)
+    if piece.lo.is_finite:
+        local = {x: piece.lo + t}
+    elif piece.hi.is_finite:
+        local = {x: piece.hi - t}
+    else:
+        local = {}
     for g in _invert(piece, x, a_local, deriv):
         if g.has(x):
             continue
-        method = zero_method(deriv - g.subs(a_local, piece.expr))
+        method = zero_method((deriv - g.subs(a_local, piece.expr)).subs(local))
         if method is not None:
-            return g.subs(a_local, A), method
+            return g.subs(a_local, A), method + (" with x inside the piece" if local else "")
     return None
 
 
-def _solve_in(f: Callable[[mpmath.mpf], mpmath.mpf], target: mpmath.mpf, lo: float, hi: float) -> mpmath.mpf:
+def _solve_in(f: Callable[[mpmath.mpf], mpmath.mpf], target: mpmath.mpf, lo: mpmath.mpf, hi: mpmath.mpf) -> mpmath.mpf:
     a, b = mpmath.mpf(lo), mpmath.mpf(hi)
     fa = f(a) - target
     for _ in range(200):
@@ -97,35 +107,71 @@ def _solve_in(f: Callable[[mpmath.mpf], mpmath.mpf], target: mpmath.mpf, lo: flo
     return (a + b) / 2
 
 
+def _runs(f: Callable[[mpmath.mpf], mpmath.mpf], lo: mpmath.mpf, hi: mpmath.mpf, span: mpmath.mpf) -> list[list[mpmath.mpf]]:
+    """Maximal monotone runs of f on a grid of (lo, hi) ∩ [-span, span] (ends inset by 1e-25).
+
+    A piece on which f is constant is one run with equal end values.
+    """
+    start = lo + mpmath.mpf(10) ** -25 if lo > -span else -span
+    end = hi - mpmath.mpf(10) ** -25 if hi < span else span
+    if start >= end:
+        return []
+    grid = [start + i * (end - start) / 400 for i in range(401)]
+    values = [f(t) for t in grid]
+    if all(v == values[0] for v in values):
+        return [[grid[0], grid[-1], values[0], values[0]]]
+    runs: list[list[mpmath.mpf]] = []
+    begin = 0
+    for i in range(1, len(grid) - 1):
+        if (values[i] - values[i - 1]) * (values[i + 1] - values[i]) <= 0:
+            runs.append([grid[begin], grid[i], values[begin], values[i]])
+            begin = i
+    runs.append([grid[begin], grid[-1], values[begin], values[-1]])
+    return [r for r in runs if r[2] != r[3]]
+
+
+def _mp(e: sp.Expr, numeric: Mapping[sp.Symbol, sp.Expr]) -> mpmath.mpf:
+    value = sp.sympify(e).subs(numeric)
+    if value in (sp.S.Infinity, sp.S.NegativeInfinity):
+        return mpmath.inf if value > 0 else -mpmath.inf
+    return mpmath.mpf(str(sp.Float(value, 60)))
+
+
 def find_witness(
-    expr: sp.Expr, deriv: sp.Expr, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr], span: float = 20.0
+    expr: sp.Expr, deriv: sp.Expr, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr],
+    parts: list[Piece], span: float = 20.0,
 ) -> dict[str, str] | None:
-    """Points x1 != x2 with f(x1) = f(x2) and f'(x1) != f'(x2), searched on [-span, span]."""
+    """Points x1 != x2 with f(x1) = f(x2) and f'(x1) != f'(x2), searched piece by piece on [-span, span]."""
     f = sp.lambdify(x, expr.subs(numeric), modules="mpmath")
     df = sp.lambdify(x, deriv.subs(numeric), modules="mpmath")
     with mpmath.workdps(50):
-        grid = [mpmath.mpf(-span) + i * mpmath.mpf(2 * span) / 800 for i in range(801)]
-        values = [f(t) for t in grid]
-        # monotone runs: maximal grid segments on which f is strictly monotone
-        runs: list[tuple[int, int]] = []
-        start = 0
-        for i in range(1, len(grid) - 1):
-            if (values[i] - values[i - 1]) * (values[i + 1] - values[i]) <= 0:
-                runs.append((start, i))
-                start = i
-        runs.append((start, len(grid) - 1))
-        runs = [r for r in runs if values[r[0]] != values[r[1]]]
-        for i, (s1, e1) in enumerate(runs):
-            for s2, e2 in runs[i + 1 :]:
-                lo = max(min(values[s1], values[e1]), min(values[s2], values[e2]))
-                hi = min(max(values[s1], values[e1]), max(values[s2], values[e2]))
-                if lo >= hi:
-                    continue
-                target = lo + (hi - lo) / 3
-                x1 = _solve_in(f, target, float(grid[s1]), float(grid[e1]))
-                x2 = _solve_in(f, target, float(grid[s2]), float(grid[e2]))
+        ends = [(_mp(p.lo, numeric), _mp(p.hi, numeric)) for p in parts]
+        finite = [abs(e) for pair in ends for e in pair if mpmath.isfinite(e)]
+        reach = mpmath.mpf(span) + (max(finite) if finite else 0)
+        runs = []
+        for lo, hi in ends:
+            runs.extend(_runs(f, lo, hi, reach))
+        for i, (a1, b1, fa1, fb1) in enumerate(runs):
+            for a2, b2, fa2, fb2 in runs[i + 1 :]:
+                if fa1 == fb1 and fa2 == fb2:
+                    continue  # two constant pieces: f' = 0 on both
+                if fa1 == fb1 or fa2 == fb2:
+                    (c1, c2, v), (m1, m2, u1, u2) = (
+                        ((a1, b1, fa1), (a2, b2, fa2, fb2)) if fa1 == fb1 else ((a2, b2, fa2), (a1, b1, fa1, fb1))
+                    )
+                    if not min(u1, u2) < v < max(u1, u2):
+                        continue
+                    x1, x2 = (c1 + c2) / 2, _solve_in(f, v, m1, m2)
+                else:
+                    lo = max(min(fa1, fb1), min(fa2, fb2))
+                    hi = min(max(fa1, fb1), max(fa2, fb2))
+                    if lo >= hi:
+                        continue
+                    target = lo + (hi - lo) / 3
+                    x1 = _solve_in(f, target, a1, b1)
+                    x2 = _solve_in(f, target, a2, b2)
                 d1, d2 = df(x1), df(x2)
-                if abs(d1 - d2) > mpmath.mpf(10) ** -20:
+                if abs(d1 - d2) > mpmath.mpf(10) ** -20 * (abs(d1) + abs(d2)):
                     return {
                         "x1": mpmath.nstr(x1, 20),
                         "x2": mpmath.nstr(x2, 20),
@@ -158,7 +204,7 @@ def find_output_form(
         for j in range(len(parts))
         if i != j
     )
-    witness = find_witness(expr, full_derivative, x, numeric)
+    witness = find_witness(expr, full_derivative, x, numeric, parts)
     if witness is not None:
         return OutputForm(status="none", witness=witness)
     if overlap:
