@@ -14,6 +14,7 @@ from symact.catalogue._symbols import A, X, Y, vector_symbols
 from symact.catalogue.activations import ACTIVATIONS
 from symact.catalogue.activations_piecewise import PIECEWISE_ACTIVATIONS
 from symact.catalogue.activations_rectifiers import RECTIFIER_ACTIVATIONS
+from symact.catalogue.losses import ELEMENTWISE_LOSSES, VECTOR_LOSSES
 from symact.catalogue.vector import VECTOR_FUNCTIONS
 
 __all__ = [
@@ -86,6 +87,8 @@ _BUILT_IN: tuple[Record, ...] = (
     *PIECEWISE_ACTIVATIONS,
     *RECTIFIER_ACTIVATIONS,
     *VECTOR_FUNCTIONS,
+    *ELEMENTWISE_LOSSES,
+    *VECTOR_LOSSES,
 )
 for _r in _BUILT_IN:
     register(_r)
