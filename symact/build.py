@@ -4,21 +4,60 @@ Each stage is a function ``run(records, *, root, progress) -> StageResult`` name
 as ``"module:function"``.  A stage derives, writes (proofs, kernels) or verifies; it reports one
 short cell per function for the summary table and a line per failure.  The build fails if any
 stage reports a failure.
+
+**Per-record stages.**  A stage whose result for a function depends on that function alone, and
+whose files are that function's alone, is listed in :data:`PER_RECORD` (or its function has an
+attribute ``per_record = True``).  The build runs such stages one function at a time, in parallel
+worker processes (consecutive per-record stages run together in the same process, so in-process
+caches are shared), longest first.  Any other stage runs once over all records.
+
+**Incremental.**  A content hash of each record (the ``srepr`` of its expressions, its parameters
+and kinks) and of symact's own source keys a cache in ``.symact-cache/`` under the root.  A stage
+is skipped for a function whose key is unchanged (an all-records stage: when no key changed) and
+its cells are replayed into the summary.  The files a stage writes are recorded with their hashes;
+if one is later missing or edited, that stage runs again.  Failures are never cached.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import dataclasses
+import hashlib
 import importlib
+import inspect
+import json
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sympy as sp
 
 from symact.catalogue import Record
 
-__all__ = ["STAGES", "BuildReport", "StageResult", "run_build"]
+__all__ = [
+    "CACHE_DIR",
+    "PER_RECORD",
+    "STAGES",
+    "BuildReport",
+    "StageResult",
+    "record_fingerprint",
+    "run_build",
+    "source_fingerprint",
+]
 
 STAGES: tuple[str, ...] = ("symact.derive.stage:run",)
+
+PER_RECORD: frozenset[str] = frozenset({"symact.derive.stage:run"})
+"""Stages whose result and files for a function depend on that function alone (see above)."""
+
+CACHE_DIR = ".symact-cache"
+_CACHE_FILE = "build.json"
+_CACHE_FORMAT = 1
+_SKIP_DIRS = {"__pycache__", "node_modules"}
 
 Progress = Callable[[str], None]
 
@@ -31,10 +70,13 @@ class StageResult:
     cells: dict[str, str] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cached: int = 0
 
 
 @dataclass
 class BuildReport:
+    """The stages' results over the functions built, in order."""
+
     names: list[str]
     stages: list[StageResult]
 
@@ -43,18 +85,324 @@ class BuildReport:
         return not any(s.failures for s in self.stages)
 
     def table(self) -> str:
+        """The summary: one row per function, one column per stage."""
         header = ["function", *[s.column for s in self.stages]]
         rows = [[n, *[s.cells.get(n, "-") for s in self.stages]] for n in self.names]
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-        lines = [fmt.format(*header), fmt.format(*["-" * w for w in widths])]
-        lines += [fmt.format(*r) for r in rows]
+        lines = [fmt.format(*header).rstrip(), fmt.format(*["-" * w for w in widths])]
+        lines += [fmt.format(*r).rstrip() for r in rows]
         return "\n".join(lines)
+
+
+# -- fingerprints ------------------------------------------------------------------------------
+
+
+def _canon(value: object) -> str:
+    """A deterministic text for a record field: srepr for SymPy, recursive for containers."""
+    if isinstance(value, sp.Basic):
+        return sp.srepr(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        inner = ",".join(f"{f.name}={_canon(getattr(value, f.name))}" for f in dataclasses.fields(value))
+        return f"{type(value).__name__}({inner})"
+    if isinstance(value, Mapping):
+        items = sorted((_canon(k), _canon(v)) for k, v in value.items())
+        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
+    if isinstance(value, list | tuple | set | frozenset):
+        parts = [_canon(v) for v in value]
+        return "(" + ",".join(sorted(parts) if isinstance(value, set | frozenset) else parts) + ")"
+    if callable(value):
+        try:
+            source = inspect.getsource(value)  # type: ignore[arg-type]
+        except (OSError, TypeError):
+            source = ""
+        return f"<{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}:{source}>"
+    return repr(value)
+
+
+def record_fingerprint(record: Record) -> str:
+    """sha256 of the record's kind and fields (expressions as srepr, parameters, kinks)."""
+    return hashlib.sha256(f"{record.kind}|{_canon(record)}".encode()).hexdigest()
+
+
+def source_fingerprint() -> str:
+    """sha256 over symact's version and every file of the package (so any change to symact counts)."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    try:
+        from importlib.metadata import version
+
+        digest.update(version("symact").encode())
+    except Exception:  # not installed: the source alone decides
+        digest.update(b"source")
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".pyc", ".pyo"}:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """(mtime_ns, size) of every file in the folders under root (hidden and cache folders left out;
+    files directly in root, such as a redirected log, are not outputs)."""
+    found: dict[str, tuple[int, int]] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS]
+        if Path(folder) == root:
+            continue
+        for name in files:
+            path = Path(folder, name)
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            found[str(path.relative_to(root))] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def _written(before: Mapping[str, tuple[int, int]], root: Path) -> dict[str, str]:
+    after = _snapshot(root)
+    return {p: _file_hash(root / p) for p, stamp in after.items() if before.get(p) != stamp}
+
+
+# -- the cache ---------------------------------------------------------------------------------
+
+
+class _Cache:
+    """``.symact-cache/build.json``: cells per (stage, record key), files per stage, durations."""
+
+    def __init__(self, root: Path, source: str, *, read: bool) -> None:
+        self.dir = root / CACHE_DIR
+        self.read = read
+        self.source = source
+        data: dict[str, Any] = {}
+        if read:
+            try:
+                data = json.loads((self.dir / _CACHE_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = {}
+        if data.get("format") != _CACHE_FORMAT or data.get("source") != source:
+            data = {"entries": {}, "outputs": {}, "durations": data.get("durations", {})}
+        self.entries: dict[str, dict[str, str]] = data.get("entries", {})
+        self.outputs: dict[str, dict[str, str]] = data.get("outputs", {})
+        self.durations: dict[str, float] = data.get("durations", {})
+        self._drop_stale_outputs(root)
+
+    def _drop_stale_outputs(self, root: Path) -> None:
+        for spec, files in list(self.outputs.items()):
+            for rel, digest in files.items():
+                path = root / rel
+                if not path.is_file() or _file_hash(path) != digest:
+                    self.entries = {k: v for k, v in self.entries.items() if not k.startswith(spec + "|")}
+                    del self.outputs[spec]
+                    break
+
+    def get(self, key: str) -> dict[str, str] | None:
+        return self.entries.get(key) if self.read else None
+
+    def put(self, key: str, cells: dict[str, str]) -> None:
+        self.entries[key] = cells
+
+    def wrote(self, specs: Iterable[str], files: Mapping[str, str]) -> None:
+        for spec in specs:
+            self.outputs.setdefault(spec, {}).update(files)
+
+    def refresh(self, root: Path) -> None:
+        """Record the final content of every output (a later stage may rewrite an earlier one's)."""
+        for files in self.outputs.values():
+            for rel in list(files):
+                path = root / rel
+                if path.is_file():
+                    files[rel] = _file_hash(path)
+                else:
+                    del files[rel]
+
+    def save(self) -> None:
+        self.dir.mkdir(exist_ok=True)
+        (self.dir / ".gitignore").write_text("# generated by symact build\n*\n", encoding="utf-8")
+        data = {
+            "format": _CACHE_FORMAT,
+            "source": self.source,
+            "entries": self.entries,
+            "outputs": self.outputs,
+            "durations": self.durations,
+        }
+        tmp = self.dir / f".{_CACHE_FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.dir / _CACHE_FILE)
+
+
+# -- running stages ----------------------------------------------------------------------------
 
 
 def _load(spec: str) -> Callable[..., StageResult]:
     module, func = spec.split(":")
     return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+
+
+def _is_per_record(spec: str) -> bool:
+    return spec in PER_RECORD or bool(getattr(_load(spec), "per_record", False))
+
+
+def _call(spec: str, records: Sequence[Record], root: Path, progress: Progress) -> StageResult:
+    """Run one stage; a crash becomes a failure line for each record, never a traceback."""
+    try:
+        return _load(spec)(records, root=root, progress=progress)
+    except Exception as exc:  # a stage's bug is reported, the build goes on
+        names = ", ".join(r.name for r in records) if len(records) <= 3 else f"{len(records)} functions"
+        result = StageResult(column=spec.rsplit(".", 1)[-1])
+        result.failures.append(f"stage {spec} crashed on {names}: {type(exc).__name__}: {exc}")
+        result.cells.update({r.name: "CRASHED" for r in records})
+        return result
+
+
+_WORK: dict[str, Record] = {}
+"""Records for worker processes (inherited through fork, never pickled)."""
+
+
+def _record_task(
+    name: str, specs: Sequence[str], root: str
+) -> list[tuple[str, str, dict[str, str], list[str], float]]:
+    """Worker: run `specs` for one record in order; (spec, column, cells, failures, seconds) each."""
+    record = _WORK[name]
+    out = []
+    for spec in specs:
+        start = time.perf_counter()
+        result = _call(spec, [record], Path(root), lambda message: None)
+        out.append((spec, result.column, result.cells, result.failures, time.perf_counter() - start))
+    return out
+
+
+def _pool(jobs: int) -> cf.Executor | None:
+    if jobs <= 1:
+        return None
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+
+def _segments(stages: Sequence[str]) -> list[tuple[bool, list[str]]]:
+    """Consecutive stages grouped: (per_record, specs)."""
+    groups: list[tuple[bool, list[str]]] = []
+    for spec in stages:
+        flag = _is_per_record(spec)
+        if groups and groups[-1][0] == flag and flag:
+            groups[-1][1].append(spec)
+        else:
+            groups.append((flag, [spec]))
+    return groups
+
+
+class _Run:
+    """One build: the cache, the results per stage, the display."""
+
+    def __init__(
+        self,
+        records: Sequence[Record],
+        root: Path,
+        progress: Progress,
+        milestone: Progress,
+        cache: _Cache,
+        jobs: int,
+    ) -> None:
+        self.records = list(records)
+        self.root = root
+        self.progress = progress
+        self.milestone = milestone
+        self.cache = cache
+        self.jobs = jobs
+        self.keys = {r.name: record_fingerprint(r) for r in records}
+        self.results: dict[str, StageResult] = {}
+
+    def result(self, spec: str, column: str | None = None) -> StageResult:
+        if spec not in self.results:
+            self.results[spec] = StageResult(column=column or spec.rsplit(".", 1)[-1])
+        elif column and self.results[spec].column != column:
+            self.results[spec].column = column
+        return self.results[spec]
+
+    def per_record(self, specs: list[str]) -> None:
+        todo: dict[str, list[str]] = {}
+        for record in self.records:
+            for spec in specs:
+                hit = self.cache.get(f"{spec}|{self.keys[record.name]}")
+                if hit is None:
+                    todo.setdefault(record.name, []).append(spec)
+                else:
+                    res = self.result(spec, hit.get("__column__"))
+                    res.cells[record.name] = hit.get("cell", "-")
+                    res.cached += 1
+        for spec in specs:
+            self.result(spec)
+        label = " + ".join(s.split(":")[0].rsplit(".", 2)[-2] for s in specs)
+        if not todo:
+            self.milestone(f"{label}: {len(self.records)} functions unchanged (cached)")
+            return
+        start = time.perf_counter()
+        order = sorted(todo, key=lambda n: -self.cache.durations.get(n, 0.0))
+        before = _snapshot(self.root)
+        _WORK.update({r.name: r for r in self.records})
+        pool = _pool(min(self.jobs, len(order)))
+        done = failed = 0
+        try:
+            if pool is None:
+                outcomes: Iterable[tuple[str, Any]] = (
+                    (n, _record_task(n, todo[n], str(self.root))) for n in order
+                )
+            else:
+                futures = {pool.submit(_record_task, n, todo[n], str(self.root)): n for n in order}
+                outcomes = ((futures[f], f.result()) for f in cf.as_completed(futures))
+            for name, parts in outcomes:
+                done += 1
+                total = sum(p[4] for p in parts)
+                self.cache.durations[name] = round(total, 3)
+                state = "FAILED" if any(p[3] for p in parts) else "ok"
+                failed += state == "FAILED"
+                self.progress(f"{label} [{done}/{len(order)}] {name}: {state} ({total:.1f} s)")
+                for spec, column, cells, failures, seconds in parts:
+                    res = self.result(spec, column)
+                    res.cells.update(cells)
+                    res.failures.extend(failures)
+                    res.seconds += seconds
+                    if not failures:
+                        self.cache.put(
+                            f"{spec}|{self.keys[name]}", {"cell": cells.get(name, "-"), "__column__": column}
+                        )
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+        self.cache.wrote(specs, _written(before, self.root))
+        cached = len(self.records) - len(order)
+        self.milestone(
+            f"{label}: {len(order)} built, {cached} cached, {failed} failed "
+            f"({time.perf_counter() - start:.1f} s on {min(self.jobs, len(order))} process(es))"
+        )
+
+    def whole(self, spec: str) -> None:
+        key = (
+            f"{spec}|" + hashlib.sha256("".join(self.keys[r.name] for r in self.records).encode()).hexdigest()
+        )
+        hit = self.cache.get(key)
+        if hit is not None:
+            res = self.result(spec, hit.get("__column__"))
+            res.cells.update({k: v for k, v in hit.items() if k != "__column__"})
+            res.cached = len(self.records)
+            self.milestone(f"{spec}: unchanged (cached)")
+            return
+        before = _snapshot(self.root)
+        start = time.perf_counter()
+        got = _call(spec, self.records, self.root, self.progress)
+        got.seconds = time.perf_counter() - start
+        self.results[spec] = got
+        self.milestone(f"{spec}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)")
+        self.cache.wrote([spec], _written(before, self.root))
+        if not got.failures:
+            self.cache.put(key, {**got.cells, "__column__": got.column})
 
 
 def run_build(
@@ -63,11 +411,27 @@ def run_build(
     root: Path,
     progress: Progress,
     stages: Sequence[str] = STAGES,
+    cache: bool = True,
+    jobs: int = 1,
+    milestone: Progress | None = None,
 ) -> BuildReport:
-    results = []
-    for spec in stages:
-        start = time.perf_counter()
-        result = _load(spec)(records, root=root, progress=progress)
-        result.seconds = time.perf_counter() - start
-        results.append(result)
-    return BuildReport(names=[r.name for r in records], stages=results)
+    """Run `stages` over `records` and return the report (see the module docstring).
+
+    **Arguments:**
+    - `records`: the functions to build; `root`: the project folder outputs are written under.
+    - `progress`: called with one short line per event (a function done, a stage's own messages);
+      `milestone`: called when a stage or group of stages ends (default: `progress`).
+    - `stages`: ``"module:function"`` specs, in order; `cache`: reuse ``.symact-cache/`` (it is
+      written either way); `jobs`: worker processes for per-record stages (1: in this process).
+    """
+    root = Path(root)
+    cached = _Cache(root, source_fingerprint(), read=cache)
+    run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs))
+    for per_record, specs in _segments(stages):
+        if per_record:
+            run.per_record(specs)
+        else:
+            run.whole(specs[0])
+    run.cache.refresh(root)
+    run.cache.save()
+    return BuildReport(names=[r.name for r in records], stages=[run.results[s] for s in stages])

@@ -1,31 +1,132 @@
-"""``symact build``: derive and prove everything, then the later stages; print a summary table."""
+"""``symact build [NAME ...] [--module M] [--jobs N] [--no-cache] [--time-budget S] [--root DIR]``.
+
+The main job: every stage of :data:`symact.build.STAGES` over the catalogue (plus the user modules
+named in ``[tool.symact] modules`` of ``ROOT/pyproject.toml`` and given with ``--module``), then a
+summary table on stdout.  Progress goes to stderr: one updating status line on a terminal, plain
+lines otherwise.  Exit status 0 when every stage passed, 1 on any failure, 2 on bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
+from symact.budget import parse_seconds, set_default_budget
 from symact.build import run_build
-from symact.catalogue import records
+from symact.catalogue import Record, UnknownFunctionError, get, records
+from symact.errors import UserError
+from symact.user import configured_modules, load_modules
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("build", help="the main job: derive, prove, write and verify everything")
-    p.add_argument("--root", type=Path, default=Path("."), help="project folder to write into")
+    p.add_argument("names", nargs="*", metavar="NAME", help="build only these functions (default: all)")
+    p.add_argument("--root", type=Path, default=Path("."), help="project folder to write into (default: .)")
+    p.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        metavar="M",
+        help="a module (dotted name or .py path) that registers user activations; repeatable",
+    )
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2)")
+    p.add_argument("--no-cache", action="store_true", help="rebuild everything (the cache is still written)")
+    p.add_argument(
+        "--time-budget", metavar="S", help="seconds per simplification or proof search (default 10)"
+    )
     p.set_defaults(func=run)
 
 
-def _progress(message: str) -> None:
-    print(f"  {message}", file=sys.stderr, flush=True)
+class Display:
+    """Progress on stderr: a status line rewritten in place on a terminal, plain lines otherwise."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.start = time.perf_counter()
+        self.width = 0
+
+    def _stamp(self) -> str:
+        return f"[{time.perf_counter() - self.start:6.1f} s]"
+
+    def progress(self, message: str) -> None:
+        if self.tty:
+            line = f"{self._stamp()} {message}"[: max(20, _columns() - 1)]
+            self.stream.write("\r" + line.ljust(self.width))
+            self.width = len(line)
+        else:
+            self.stream.write(f"symact build: {message}\n")
+        self.stream.flush()
+
+    def milestone(self, message: str) -> None:
+        if self.tty:
+            self.clear()
+            self.stream.write(f"{self._stamp()} {message}\n")
+        else:
+            self.stream.write(f"symact build: {message}\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.width = 0
+            self.stream.flush()
+
+
+def _columns() -> int:
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except OSError:
+        return 100
+
+
+def _select(names: list[str]) -> list[Record]:
+    if not names:
+        return list(records())
+    chosen: dict[str, Record] = {}
+    for name in names:
+        try:
+            record = get(name)
+        except UnknownFunctionError as exc:
+            raise UserError(str(exc)) from None
+        chosen[record.name] = record
+    return list(chosen.values())
 
 
 def run(args: argparse.Namespace) -> int:
-    report = run_build(records(), root=args.root, progress=_progress)
+    root = args.root.resolve()
+    if not root.is_dir():
+        raise UserError(f"--root {args.root}: no such folder")
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.time_budget is not None:
+        set_default_budget(parse_seconds(args.time_budget, what="--time-budget"))
+    load_modules([*configured_modules(root), *args.module], root=root)
+    chosen = _select(args.names)
+    jobs = args.jobs or min(2, os.cpu_count() or 1)
+    display = Display()
+    report = run_build(
+        chosen,
+        root=root,
+        progress=display.progress,
+        milestone=display.milestone,
+        cache=not args.no_cache,
+        jobs=jobs,
+    )
+    display.clear()
     print(report.table())
     for stage in report.stages:
         for failure in stage.failures:
             print(f"FAILED [{stage.column}] {failure}")
-    timing = ", ".join(f"{s.column}: {s.seconds:.1f} s" for s in report.stages)
-    print(f"\n{len(report.names)} functions; {timing}; {'ok' if report.ok else 'FAILURES'}")
+    timing = ", ".join(
+        f"{s.column}: {s.seconds:.1f} s" + (f" ({s.cached} cached)" if s.cached else "")
+        for s in report.stages
+    )
+    elapsed = time.perf_counter() - display.start
+    verdict = "ok" if report.ok else "FAILURES"
+    print(f"\n{len(report.names)} functions; {timing}; {elapsed:.1f} s in all; {verdict}")
     return 0 if report.ok else 1
