@@ -199,7 +199,7 @@ PAIRINGS: tuple[Pairing, ...] = (
         mean="sigmoid",
         target=(1 + (_P - 1) * Y) * MU - _P * Y,
         canonical=False,
-        description="BCE with logits, pos_weight p: dL/dz = (1 + (p - 1) y) sigmoid(z) - p y (mu - y only at p = 1)",
+        description="BCE with logits and pos_weight p: dL/dz = (1 + (p - 1) y) sigmoid(z) - p y",
         ranges={Y: _UNIT, _P: (1.5, 5.0)},
         assumptions="pos_weight p symbolic",
     ),
