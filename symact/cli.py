@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "derive",
     "identities",
     "build",
+    "plot",
 )
 
 
