@@ -35,10 +35,19 @@ class OutputForm:
     notes: tuple[str, ...] = ()
 
 
-def _limit(expr: sp.Expr, x: sp.Symbol, at: sp.Expr, direction: str) -> sp.Expr:
-    if at in (sp.S.Infinity, sp.S.NegativeInfinity):
-        return sp.limit(expr, x, at)
-    return sp.limit(expr, x, at, direction)
+def _limit(
+    expr: sp.Expr, x: sp.Symbol, at: sp.Expr, direction: str, numeric: Mapping[sp.Symbol, sp.Expr] | None = None
+) -> sp.Expr:
+    """A one-sided limit, symbolic in the parameters when SymPy can, else at the `numeric` values."""
+    def lim(e: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.limit(e, x, c) if c in (sp.S.Infinity, sp.S.NegativeInfinity) else sp.limit(e, x, c, direction)
+
+    try:
+        return lim(expr, at)
+    except NotImplementedError:
+        if numeric is None:
+            raise
+        return lim(expr.subs(numeric), sp.sympify(at).subs(numeric))
 
 
 def _image(piece: Piece, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr]) -> tuple[float, float]:
@@ -222,8 +231,8 @@ def find_output_form(
             branches.insert(0, (g, sp.Eq(A, piece.expr)))
             continue
         cond = sp.true
-        lo_e = _limit(piece.expr, x, piece.lo, "+")
-        hi_e = _limit(piece.expr, x, piece.hi, "-")
+        lo_e = _limit(piece.expr, x, piece.lo, "+", numeric)
+        hi_e = _limit(piece.expr, x, piece.hi, "-", numeric)
         lo_e, hi_e = (lo_e, hi_e) if lo == min(float(lo_e.subs(numeric)), float(hi_e.subs(numeric))) else (hi_e, lo_e)
         if lo != float("-inf"):
             cond = sp.And(cond, A > lo_e)
