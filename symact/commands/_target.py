@@ -18,6 +18,7 @@ from symact.user import make_activation
 __all__ = ["add_param_option", "param_values", "resolve"]
 
 DEFAULT_NAME = "custom"
+_MAX_NAME = 64
 
 ParamsArg = Mapping[str, object] | Iterable[str]
 
@@ -37,6 +38,8 @@ def resolve(text: str, *, name: str | None = None, params: ParamsArg = ()) -> Re
     if not isinstance(text, str):
         raise UserError(f"a function is given by name or expression text, not {type(text).__name__}")
     if not looks_like_expression(text):
+        if len(text) > _MAX_NAME:
+            raise UserError(f"no function has a name that long ({len(text)} characters; see 'symact list')")
         try:
             return get(text)
         except UnknownFunctionError as exc:
