@@ -20,7 +20,7 @@ import sympy as sp
 
 from symact.numeric._round import FloatFormat, round_mpf
 
-__all__ = ["MpFunction", "Params", "bind", "compile_mp", "exact_value"]
+__all__ = ["NEGLIGIBLE_BITS", "MpFunction", "Params", "bind", "compile_mp", "exact_value"]
 
 Params = Mapping[str | sp.Symbol, Any] | None
 
@@ -29,6 +29,7 @@ MAX_PREC = 1 << 14
 # A zero computed at precision p only shows |f| < 2^-p times the size of the terms that cancelled;
 # it is trusted from this precision on (terms up to 2^1400 still resolve the whole float64 range).
 ZERO_PREC = 2560
+NEGLIGIBLE_BITS = 1200  # 2^-1200 is far below every float format's smallest subnormal
 _HUGE_EXPONENTS = (4096, 8192)  # inputs 2^4096 and 2^8192 stand in for infinity
 _CACHE_LIMIT = 200_000
 
@@ -114,38 +115,50 @@ class MpFunction:
         self.var = var
         self._fn = sp.lambdify([var], _textbook(expr), modules=[_EXTRA, "mpmath"])
         self._rounded: dict[tuple[float, int], float] = {}
+        self.last_precision = START_PREC
+        self._complex = False
         self._limits: dict[tuple[int, int], float] = {}
 
     def raw(self, x: mpmath.mpf) -> mpmath.mpf | None:
         """One evaluation at the current mpmath precision; None where undefined."""
+        self._complex = False
         try:
-            return _real(self._fn(x))
+            raw = self._fn(x)
+            self._complex = isinstance(raw, mpmath.mpc) and raw.imag != 0
+            return _real(raw)
         except (ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError):
             return None
 
     def _adaptive(self, x: mpmath.mpf, accept: Callable[[mpmath.mpf, mpmath.mpf], bool]) -> mpmath.mpf | None:
-        prec, prev, undefined = START_PREC, None, 0
+        prec, prev = START_PREC, None
         while True:
             with mpmath.workprec(prec):
                 v = self.raw(x)
+            self.last_precision = prec
+            if v is None and self._complex:
+                return None  # outside the real domain (a complex value)
             if v is None:
-                undefined += 1
-                if undefined >= 2:
+                # undefined at this precision: a true pole or domain error, or a cancellation that
+                # left a zero divisor; the latter resolves by ZERO_PREC
+                if prec >= ZERO_PREC:
                     return None
             elif isinstance(v, int):
                 return mpmath.mpf(0)
-            elif prev is not None and (v or prec >= ZERO_PREC) and accept(prev, v):
+            elif prev is not None and ((v and mpmath.isfinite(v)) or prec >= ZERO_PREC) and accept(prev, v):
                 return v
             if prec >= MAX_PREC:
                 return v
             prev, prec = v, prec * 2
 
     def value(self, x: float | mpmath.mpf, *, bits: int = 120) -> mpmath.mpf | None:
-        """f(x) to about `bits` correct bits (relative; absolute below 2^-`bits` squared), or None."""
+        """f(x) to about `bits` correct bits, or None where undefined.
+
+        Values below 2^-(1200 + bits), far under the smallest float64, are only resolved absolutely.
+        """
         xm = mpmath.mpf(x)
         if mpmath.isnan(xm):
             return None
-        tiny = mpmath.mpf(2) ** (-(bits * 8))
+        tiny = mpmath.ldexp(1, -(NEGLIGIBLE_BITS + bits))
 
         def agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
             if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
