@@ -49,7 +49,7 @@ __all__ = [
     "source_fingerprint",
 ]
 
-STAGES: tuple[str, ...] = ("symact.derive.stage:run",)
+STAGES: tuple[str, ...] = ("symact.derive.stage:run", "symact.latex.stage:run")
 
 PER_RECORD: frozenset[str] = frozenset({"symact.derive.stage:run"})
 """Stages whose result and files for a function depend on that function alone (see above)."""

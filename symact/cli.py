@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "identities",
     "build",
     "plot",
+    "proofs",
 )
 
 

@@ -1,0 +1,51 @@
+"""``symact proofs``: regenerate the step-by-step derivations in proofs/ (or check they are fresh)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from symact.catalogue import records
+from symact.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "proofs",
+        help="regenerate proofs/ (LaTeX and Markdown derivations, every step checked)",
+        description="Derive every catalogue function step by step, check each step symbolically and at 50 "
+        "digits, and write proofs/*.tex, proofs/*.md and the index documents.",
+    )
+    p.add_argument("--out", type=Path, default=None, help="output directory (default: ./proofs)")
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale or missing")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from symact.latex._files import generate, prune, stale, write
+
+    out: Path = args.out if args.out is not None else Path.cwd() / "proofs"
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    start = time.perf_counter()
+    generated = generate(records())
+    for name, lines in sorted(generated.failures.items()):
+        for line in lines:
+            print(f"FAILED {name}: {line}", file=sys.stderr)
+    if args.check:
+        problems = stale(out, generated.files)
+        for line in problems:
+            print(line)
+        if problems or generated.failures:
+            return 1
+        print(f"proofs: {len(generated.files)} files up to date in {out}")
+        return 0
+    changed = write(out, generated.files) + prune(out, generated.files)
+    steps = sum(d.steps for made in generated.made.values() for d in made)
+    print(
+        f"proofs: {len(generated.files)} files in {out} ({len(changed)} changed), {steps} checked steps, "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    return 1 if generated.failures else 0

@@ -1,0 +1,61 @@
+"""The LaTeX printer of derivations: SymPy's LatexPrinter with the few differences symact needs.
+
+Overrides only what differs: named functions of a derivation print as in the textbooks
+(sigma(x) as $\\sigma(x)$, f(x) as $f(x)$, L(a, y) as $L(a, y)$); a sum holding a held part keeps that
+part first, as written by the move that made it (``(1 + e^{-x} - 1)``); a product of held fractions
+is written with a centred dot between the fractions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+
+__all__ = ["SymactLatexPrinter", "latex"]
+
+_NAMES: dict[str, str] = {"sigma": r"\sigma"}
+"""Named functions printed with a symbol of their own; others print their name."""
+
+
+class SymactLatexPrinter(LatexPrinter):
+    """LatexPrinter with textbook named functions and held (UnevaluatedExpr) parts kept as written."""
+
+    def _print_Function(self, expr: sp.Expr, exp: str | None = None) -> str:
+        if isinstance(expr, AppliedUndef):
+            name = _NAMES.get(expr.func.__name__, expr.func.__name__)
+            args = ", ".join(self._print(a) for a in expr.args)
+            head = f"{name}({args})"
+            return f"{head}^{{{exp}}}" if exp is not None else head
+        return str(super()._print_Function(expr, exp=exp))
+
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        held = [t for t in expr.args if isinstance(t, sp.UnevaluatedExpr)]
+        if not held:
+            return str(super()._print_Add(expr, order=order))
+        rest = [t for t in expr.as_ordered_terms() if not isinstance(t, sp.UnevaluatedExpr)]
+        out = self._print(held[0])
+        for term in [*held[1:], *rest]:
+            if term.could_extract_minus_sign():
+                out += " - " + self.parenthesize(-term, 40)
+            else:
+                out += " + " + self._print(term)
+        return out
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        held = [f for f in expr.args if isinstance(f, sp.UnevaluatedExpr)]
+        if len(held) < 2:
+            return str(super()._print_Mul(expr))
+        others = [f for f in expr.args if not isinstance(f, sp.UnevaluatedExpr)]
+        parts = [self.parenthesize(f, 50) for f in others] + [self._print(f) for f in held]
+        return r" \cdot ".join(parts)
+
+
+_PRINTER = SymactLatexPrinter()
+
+
+def latex(expr: sp.Basic) -> str:
+    """`expr` as LaTeX, printed by :class:`SymactLatexPrinter`."""
+    return str(_PRINTER.doprint(expr))

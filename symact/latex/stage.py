@@ -1,0 +1,34 @@
+"""Build stage: regenerate proofs/ and report per function "proved N steps" or the failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from symact.build import StageResult
+from symact.catalogue import Record
+from symact.catalogue import records as catalogue_records
+from symact.latex._files import generate, index_files, write
+from symact.steps._build import planned_names
+
+__all__ = ["run"]
+
+
+def run(records: Sequence[Record], *, root: Path, progress: Callable[[str], None]) -> StageResult:
+    """Write proofs/ under `root` (failing derivations are not written) and summarise per record."""
+    generated = generate(records, progress=progress)
+    out = root / "proofs"
+    built = {name for record in records for name in planned_names(record)}
+    others = {name for record in catalogue_records() for name in planned_names(record)} - built
+    kept = [name for name in others if (out / f"{name}.tex").exists()]
+    made = [d.name for ds in generated.made.values() for d in ds]
+    generated.files.update(index_files([*made, *kept]))
+    write(out, generated.files)
+    result = StageResult(column="proofs")
+    for record in records:
+        made = generated.made.get(record.name, [])
+        failed = generated.failures.get(record.name, [])
+        steps = sum(d.steps for d in made)
+        result.cells[record.name] = f"FAILED ({len(failed)})" if failed else f"proved {steps} steps"
+        result.failures += [f"proofs: {line}" for line in failed]
+    return result

@@ -1,0 +1,115 @@
+"""Pieces shared by the derivation builders: ranges, labels, rule chains, simplification, derive."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sympy as sp
+
+from symact.catalogue import Param
+from symact.steps._context import ChainWriter, Context, interval_range
+from symact.steps._doc import Paragraph, Text
+from symact.steps._engine import ChainLine, differentiate, rule_chain
+from symact.steps._moves import unhold
+from symact.steps._step import Step
+from symact.steps._verify import prove_zero
+
+__all__ = [
+    "chain_label",
+    "derived_or_none",
+    "param_ranges",
+    "shortest",
+    "substitution_paragraph",
+    "write_rule_chain",
+]
+
+
+def param_ranges(params: Sequence[Param]) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
+    """Sampling ranges for parameters: their valid range near the default (within 1/4 of it)."""
+    out = {}
+    for p in params:
+        near = sp.Interval(p.default - sp.Rational(1, 4), p.default + sp.Rational(1, 4))
+        box = interval_range(sp.Intersection(p.valid, near))
+        out[p.symbol] = box if box is not None else (p.default, p.default)
+    return out
+
+
+def chain_label(line: ChainLine) -> Text:
+    """The label of a rule-chain line: its rules, and any substitution it names."""
+    parts: list[Any] = [", ".join(line.rules)]
+    conditions = sorted({s.condition for s in line.steps if s.condition})
+    for u, inner in line.substitutions:
+        parts += [", ", sp.Eq(u, inner, evaluate=False)]
+    if conditions:
+        parts.append(f" ({'; '.join(conditions)})")
+    return tuple(parts)
+
+
+def substitution_paragraph(root: Step) -> Paragraph | None:
+    """'Name the inner function u = g(x), so h = u^n' for every chain-rule substitution."""
+    parts: list[Any] = []
+    for step in root.walk():
+        if step.substitution is None:
+            continue
+        u, inner = step.substitution
+        outer = step.substeps[0].before
+        parts += [
+            "Name the inner function ",
+            sp.Eq(u, inner, evaluate=False),
+            ", so ",
+            sp.Eq(step.before, outer, evaluate=False),
+            ". ",
+        ]
+    return Paragraph(tuple(parts)) if parts else None
+
+
+def write_rule_chain(writer: ChainWriter, expr: sp.Expr, var: sp.Symbol, first_label: Text) -> Step:
+    """Differentiate `expr` (held parts released) and add every rule line to `writer`; return the tree."""
+    root = differentiate(unhold(expr), var)
+    for step in root.walk():
+        if step.substitution is not None and step.substitution not in writer.context.substitutions:
+            writer.context.substitutions.append(step.substitution)
+    writer.add(sp.Derivative(expr, var, evaluate=False), first_label)
+    _, lines = rule_chain(root)
+    for line in lines:
+        writer.add(line.expr, chain_label(line))
+    return root
+
+
+def shortest(expr: sp.Expr, budget_ops: int = 40) -> sp.Expr:
+    """The shortest of a few normal forms (branch by branch for Piecewise); simplify only if small."""
+    if isinstance(expr, sp.Piecewise):
+        return sp.Piecewise(*[(shortest(e, budget_ops), c) for e, c in expr.args])
+    options = [expr, sp.factor_terms(expr), sp.cancel(sp.together(expr))]
+    if sp.count_ops(expr) <= budget_ops:
+        options.append(sp.simplify(expr))
+    return min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
+
+
+def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) -> None:
+    """A final 'simplify' line when a shorter equal form exists (`candidate`: one found elsewhere)."""
+    current = unhold(writer.last)
+    options = [shortest(current)]
+    if candidate is not None and not candidate.has(sp.Piecewise):
+        options.append(candidate)
+    simpler = min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
+    if simpler != writer.last and sp.count_ops(simpler) < sp.count_ops(writer.last):
+        writer.add(simpler, ("simplify",))
+
+
+def derived_or_none(record: Any) -> tuple[Any, str]:
+    """``symact.derive.derive(record)``, or None and the reason it failed."""
+    try:
+        from symact.derive import derive
+
+        return derive(record), ""
+    except Exception as exc:  # a failure of derive is reported, never hidden
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def same(a: sp.Expr, b: sp.Expr) -> bool:
+    return prove_zero(a - b) is not None
+
+
+__all__ += ["Context", "add_simplification", "same"]

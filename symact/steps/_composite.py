@@ -1,0 +1,196 @@
+"""Loss composed with its link activation: dL/dz = dL/da da/dz reduced to the canonical mu - y, then
+the neuron z = w_1 x_1 + w_2 x_2 + b (dL/dw_i, dL/db) and the mean over m samples.
+
+Notation symbols (the symbol shown as dL/da, ...) carry their meaning in the context's
+`quantities`, so every displayed line is checked like any other: a = g(z) and z = w.x + b are undone
+after evaluation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from symact.catalogue import A, Activation, Loss, X, Y, get
+from symact.errors import VerificationError
+from symact.steps._common import derived_or_none, param_ranges, shortest
+from symact.steps._context import Context, interval_range
+from symact.steps._doc import Derivation, Paragraph, Section
+from symact.steps._engine import differentiate
+from symact.steps._moves import H, unhold
+
+__all__ = ["link_derivation", "link_name"]
+
+Z = sp.Symbol("z", real=True)
+B = sp.Symbol("b", real=True)
+W1, W2, X1, X2 = sp.symbols("w_1 w_2 x_1 x_2", real=True)
+M = sp.Symbol("m", integer=True, positive=True)
+K = sp.Symbol("k", integer=True, positive=True)
+_XI = sp.IndexedBase("x", real=True)
+_YI = sp.IndexedBase("y", real=True)
+_AI = sp.IndexedBase("a", real=True)
+
+
+def _partial(top: str, bottom: str) -> sp.Symbol:
+    """A notation symbol printed as the partial derivative of `top` by `bottom`."""
+    return sp.Symbol(rf"\frac{{\partial {top}}}{{\partial {bottom}}}")
+
+
+def link_name(loss: Loss) -> str:
+    return f"{loss.name}_with_{loss.link}"
+
+
+def _output_derivative(link: Activation) -> sp.Expr:
+    """da/dz as a function of a (the output form), or in z if there is none."""
+    derived, _ = derived_or_none(link)
+    form = getattr(getattr(derived, "output_form", None), "expression", None)
+    if form is not None and not form.has(sp.Piecewise):
+        return form
+    return sp.diff(link.expr, X).subs(X, Z)
+
+
+def link_derivation(loss: Loss) -> Derivation:
+    """dL/dz for L(a, y) with a = link(z), reduced toward the canonical mu - y; the neuron and the mean.
+
+    **Raises:** VerificationError if a step fails, or if the link is not an element-wise activation.
+    """
+    link = get(loss.link or "")
+    if link.kind != "elementwise":
+        raise VerificationError(
+            f"{loss.name}: link {loss.link!r} is a {link.kind} function, not element-wise"
+        )
+    g = link.expr.subs(X, Z)
+    ctx = Context(name=link_name(loss))
+    ctx.ranges.update(param_ranges((*loss.params, *link.params)))
+    for sym, dom in ((Z, link.domain), (Y, loss.target_domain)):
+        box = interval_range(dom)
+        if box is not None:
+            ctx.ranges[sym] = box
+    dLda, dadz, dLdz = _partial("L", "a"), _partial("a", "z"), _partial("L", "z")
+    loss_a = loss.expr
+    ctx.quantities.update(
+        {dLda: sp.diff(loss_a, A), dadz: sp.diff(g, Z), dLdz: sp.diff(loss_a.subs(A, g), Z)}
+    )
+    ctx.substitutions.append((A, g))
+    blocks: list[Any] = [
+        Paragraph(
+            (
+                "The loss ",
+                sp.Eq(sp.Symbol("L"), loss_a, evaluate=False),
+                f" ({loss.name}) of the output ",
+                sp.Eq(A, link.expr.subs(X, Z), evaluate=False),
+                f" of the {link.name} activation.",
+            )
+        ),
+    ]
+    w = ctx.chain(dLdz)
+    w.add(dLda * dadz, ("chain rule",))
+    rule_result = differentiate(loss_a, A).after
+    out_deriv = _output_derivative(link)
+    w.add(
+        H(rule_result) * H(out_deriv),
+        (f"derivative of {loss.name} (its derivation); output form of {link.name}",),
+    )
+    w.add(sp.expand(unhold(w.last)), ("expand",))
+    reduced = shortest(sp.cancel(sp.together(unhold(w.last))))
+    if reduced != w.last:
+        w.add(reduced, ("cancel common factors",))
+    blocks.append(w.done())
+    ratio = sp.cancel(unhold(w.last) / (A - Y))
+    canonical = not ratio.has(A, Y, Z)
+    if canonical:
+        blocks.append(
+            Paragraph(
+                (
+                    "Canonical link: ",
+                    sp.Eq(dLdz, ratio * (A - Y), evaluate=False),
+                    ", that is mu - y" + (" up to the factor " if ratio != 1 else "") + ".",
+                )
+            )
+        )
+        if ratio != 1:
+            blocks.append(
+                Paragraph(
+                    (
+                        "Scaling the loss by ",
+                        1 / ratio,
+                        " gives exactly ",
+                        sp.Eq(dLdz, A - Y, evaluate=False),
+                        ".",
+                    )
+                )
+            )
+    else:
+        blocks.append(Paragraph(("This pair is not canonical: the gradient is not a constant times a - y.",)))
+    sections = [Section(f"dL/dz for {loss.name} after {link.name}", tuple(blocks))]
+    if canonical:
+        sections.append(_neuron(ctx, loss_a, g, ratio * (A - Y)))
+    return Derivation(
+        name=link_name(loss),
+        title=f"{loss.name} with the {link.name} link: dL/dz and the neuron",
+        sections=tuple(sections),
+        result=unhold(w.last),
+    )
+
+
+def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Section:
+    """dL/dw_1, dL/db and the mean over m samples for z = w_1 x_1 + w_2 x_2 + b."""
+    zdef = W1 * X1 + W2 * X2 + B
+    ctx.substitutions.insert(0, (Z, zdef))
+    dLdw, dLdb, dzdw, dzdb, dLdz = (
+        _partial("L", "w_1"),
+        _partial("L", "b"),
+        _partial("z", "w_1"),
+        _partial("z", "b"),
+        _partial("L", "z"),
+    )
+    full = loss_a.subs(A, g).subs(Z, zdef)
+    ctx.quantities.update(
+        {dLdw: sp.diff(full, W1), dLdb: sp.diff(full, B), dzdw: sp.diff(zdef, W1), dzdb: sp.diff(zdef, B)}
+    )
+    blocks: list[Any] = [
+        Paragraph(
+            (
+                "A neuron: ",
+                sp.Eq(Z, zdef, evaluate=False),
+                ", ",
+                sp.Eq(A, g, evaluate=False),
+                ", loss L(a, y).",
+            )
+        )
+    ]
+    for lhs, dz, wrt in ((dLdw, dzdw, W1), (dLdb, dzdb, B)):
+        w = ctx.chain(lhs)
+        w.add(dLdz * dz, ("chain rule",))
+        w.add(
+            gradient * sp.diff(zdef, wrt),
+            ("dL/dz from above; ", sp.Eq(dz, sp.diff(zdef, wrt), evaluate=False)),
+        )
+        blocks.append(w.done())
+    blocks.append(_mean(ctx, full, gradient))
+    return Section("The neuron, and the mean over m samples", tuple(blocks))
+
+
+def _mean(ctx: Context, full: sp.Expr, gradient: sp.Expr) -> Any:
+    """dJ/dw_1 for J = (1/m) sum_k L_k: the derivative passes through the sum (checked with m = 3)."""
+    sample = {X1: _XI[1, K], X2: _XI[2, K], Y: _YI[K]}
+    loss_k = full.xreplace(sample)
+    dJ = _partial("J", "w_1")
+    ctx.quantities[dJ] = sp.diff(sp.Sum(loss_k, (K, 1, M)) / M, W1)
+    per_sample = sp.Symbol(r"\frac{\partial L_k}{\partial w_1}")
+    ctx.quantities[per_sample] = sp.diff(loss_k, W1)
+    ctx.fixed[M] = sp.Integer(3)
+    w = ctx.chain(dJ)
+    w.add(
+        sp.Sum(per_sample, (K, 1, M)) / M,
+        (
+            "linearity of the derivative, ",
+            sp.Eq(sp.Symbol("J"), sp.Sum(sp.Symbol("L_k"), (K, 1, M)) / M, evaluate=False),
+        ),
+    )
+    g_k = gradient.xreplace({A: _AI[K], Y: _YI[K]}) * _XI[1, K]
+    a_of_z, z_of_w = ctx.substitutions[-1][1], ctx.substitutions[0][1]
+    ctx.quantities[_AI[K]] = a_of_z.subs(Z, z_of_w).xreplace(sample)
+    w.add(sp.Sum(g_k, (K, 1, M)) / M, ("per-sample gradient from above, with ", _AI[K], " the k-th output"))
+    return w.done()

@@ -1,0 +1,149 @@
+"""The checking context of one derivation: named functions, substitutions, sampling ranges.
+
+Every displayed equality goes through :meth:`Context.check`: both sides are unfolded (named
+functions replaced by their definitions, placeholders differentiated, held parts released, named
+inner functions substituted back) and handed to :func:`symact.steps._verify.check_equal` with a
+seed derived from the derivation's name and the equality's position, so the numeric points are the
+same on every run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from symact.errors import VerificationError
+from symact.steps._doc import Chain, Line, Text
+from symact.steps._verify import DIGITS, Check, box_sampler, check_equal, diff_by_cases
+
+__all__ = ["ChainWriter", "Context", "interval_range"]
+
+_BOX = sp.Interval(-3, 3)
+
+
+def interval_range(domain: sp.Set) -> tuple[sp.Expr, sp.Expr] | None:
+    """A finite sampling box inside `domain` (intersected with [-3, 3], ends inset); None if unusable."""
+    try:
+        box = sp.Intersection(domain, _BOX)
+    except (TypeError, ValueError):
+        return None
+    if not isinstance(box, sp.Interval) or box.measure == 0:
+        return None
+    lo, hi = box.inf, box.sup
+    inset = (hi - lo) / 1000
+    return lo + inset, hi - inset
+
+
+@dataclass
+class Context:
+    """Definitions and sampling for the checks of one derivation (`name` seeds the numeric points).
+
+    `quantities` give the meaning of notation symbols (such as the symbol shown as dL/da) and are
+    expanded first; `definitions` expand named functions; `substitutions` (chain-rule inner functions,
+    intermediate quantities such as a = sigma(z)) are undone after the placeholders are evaluated;
+    `fixed` pins symbols for the check (such as the number of samples m).
+    """
+
+    name: str
+    definitions: dict[sp.FunctionClass, sp.Lambda] = field(default_factory=dict)
+    substitutions: list[tuple[sp.Symbol, sp.Expr]] = field(default_factory=list)
+    ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = field(default_factory=dict)
+    fixed: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    defaults: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    quantities: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    count: int = 0
+
+    def define(self, applied: sp.Expr, body: sp.Expr) -> None:
+        """Declare the named function `applied` (such as f(x)) to stand for `body`."""
+        self.definitions[applied.func] = sp.Lambda(applied.args, body)
+
+    def unfold(self, expr: sp.Expr) -> sp.Expr:
+        """`expr` in plain terms: definitions expanded, placeholders evaluated, substitutions undone."""
+        out = sp.sympify(expr)
+        for _ in range(4):
+            if not self.quantities:
+                break
+            out = out.xreplace(self.quantities)
+        for _ in range(4):
+            before = out
+            for func, body in self.definitions.items():
+                out = out.replace(func, body)
+            if out == before:
+                break
+        out = out.replace(
+            lambda e: isinstance(e, sp.Derivative) and e.expr.has(sp.Piecewise),
+            lambda e: diff_by_cases(e.expr.doit(), e.variables[0]),
+        )
+        if self.fixed:
+            out = out.xreplace(self.fixed)
+        out = out.doit()
+        for u, inner in reversed(self.substitutions):
+            out = out.subs(u, inner)
+        return out.doit() if self.fixed else out
+
+    def check(self, lhs: sp.Expr, rhs: sp.Expr, what: str) -> Check:
+        """Check ``lhs = rhs`` (symbolically and at 50 digits); raises VerificationError if it fails."""
+        self.count += 1
+        left, right = self.unfold(lhs), self.unfold(rhs)
+        symbols = sorted(left.free_symbols | right.free_symbols, key=str)
+        sampler = box_sampler(self.ranges, symbols)
+        return check_equal(
+            left, right, what=f"{self.name}: {what}", sampler=sampler, seed=f"{self.name}:{self.count}"
+        )
+
+    def check_case(self, full: sp.Expr, case: sp.Expr, var: sp.Symbol, at: sp.Expr, side: int) -> Check:
+        """Check that `case` is the derivative `full` on one side of `at`, at points approaching it.
+
+        The case was chosen by its condition at the parameters' defaults; both are evaluated at
+        x = at - 10^-k (side -1) or at + 10^-k (side +1), k = 3..8, at 50 digits.
+        """
+        self.count += 1
+        left, right = self.unfold(full), self.unfold(case)
+        numeric = {s: (lo + hi) / 2 for s, (lo, hi) in self.ranges.items() if lo == hi}
+        numeric.update({p: v for p, v in self.defaults.items()})
+        for k in range(3, 9):
+            point = {**numeric, var: at.subs(numeric) + side * sp.Rational(1, 10**k)}
+            lv = left.xreplace(point).evalf(DIGITS)
+            rv = right.xreplace(point).evalf(DIGITS)
+            if not (lv.is_number and rv.is_number) or abs(lv - rv) > sp.Float("1e-40", DIGITS) * max(
+                1, abs(lv)
+            ):
+                raise VerificationError(
+                    f"{self.name}: the case chosen next to {at} is not the derivative there"
+                )
+        return Check(
+            symbolic="case chosen by its condition at the defaults",
+            points=6,
+            note=f"points approaching {sp.sstr(at)} from the {'left' if side < 0 else 'right'}",
+        )
+
+    def chain(self, lhs: sp.Expr) -> ChainWriter:
+        return ChainWriter(self, lhs)
+
+
+@dataclass
+class ChainWriter:
+    """Builds a :class:`Chain`, checking each new line against the previous one."""
+
+    context: Context
+    lhs: sp.Expr
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def last(self) -> sp.Expr:
+        return self.lines[-1].expr if self.lines else self.lhs
+
+    def add(self, expr: sp.Expr, label: Text) -> sp.Expr:
+        what = "".join(p if isinstance(p, str) else sp.sstr(p) for p in label)
+        check = self.context.check(self.last, expr, what)
+        self.lines.append(Line(expr=expr, label=label, check=check))
+        return expr
+
+    def add_checked(self, expr: sp.Expr, label: Text, check: Check) -> sp.Expr:
+        """Add a line whose check was made by the caller (a one-sided case)."""
+        self.lines.append(Line(expr=expr, label=label, check=check))
+        return expr
+
+    def done(self) -> Chain:
+        return Chain(lhs=self.lhs, lines=tuple(self.lines))
