@@ -38,6 +38,17 @@ def derive(
     """Derive everything about `record` under `convention` (the value used at kinks)."""
     if convention not in CONVENTIONS:
         raise ValueError(f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
+    key = (id(record), tuple(sorted((params or {}).items(), key=str)), convention)
+    cached = _MEMO.get(key)
+    if cached is not None and cached[0] is record:
+        return cached[1]
     if record.kind in ("vector", "vector_loss"):
-        return derive_vector(record, params=params)  # type: ignore[arg-type]
-    return derive_elementwise(record, params=params, convention=convention)  # type: ignore[arg-type]
+        result: Derivation | VectorDerivation = derive_vector(record, params=params)  # type: ignore[arg-type]
+    else:
+        result = derive_elementwise(record, params=params, convention=convention)  # type: ignore[arg-type]
+    _MEMO[key] = (record, result)
+    return result
+
+
+# Derivations are pure functions of the (immutable) record, the parameters and the convention.
+_MEMO: dict[tuple[object, ...], tuple[Record, Derivation | VectorDerivation]] = {}

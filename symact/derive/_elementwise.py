@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symact.catalogue import Activation, Kink, Loss, Param
+from symact.catalogue._params import check_params
 from symact.derive._check import spot_check, zero_method
 from symact.derive._output_form import OutputForm, _limit, find_output_form
 from symact.derive._pieces import Piece, pieces, to_piecewise
@@ -175,14 +176,8 @@ def derive_elementwise(
 ) -> Derivation:
     """Derive f', its simplified form, f'', limits, f'(0), kinks and the output form of `record`."""
     x = record.variable
-    given: dict[sp.Symbol, sp.Expr] = {}
-    for key, value in (params or {}).items():
-        param = next((p for p in record.params if p.name == key), None)
-        if param is None:
-            known = ", ".join(p.name for p in record.params) or "none"
-            raise ValueError(f"{record.name} has no parameter {key!r} (parameters: {known})")
-        param.check(value)
-        given[param.symbol] = value
+    check_params(record, params)  # ranges and cross-parameter constraints; ValueError names the problem
+    given = {p.symbol: sp.sympify(params[p.name]) for p in record.params if p.name in (params or {})}
     chosen = {p.symbol: given.get(p.symbol, p.default) for p in record.params}
     assumed = {p.symbol: _assumed(p) for p in record.params if p.symbol not in given}
     expr = record.expr.subs(given).subs(assumed)

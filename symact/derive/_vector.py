@@ -48,7 +48,8 @@ def _output_jacobian(
     s_sym = sp.Symbol("S", positive=True)
     for sign in (1, -1):
         total = sp.Add(*[sp.exp(sign * x) for x in xs])
-        to_p = {sp.exp(sign * x): p_i * s_sym for x, p_i in zip(xs, p, strict=True)}
+        # e^{sign x_i} = p_i S, i.e. x_i = sign * log(p_i S), with S the sum of the exponentials
+        to_p = {x: sign * sp.log(p_i * s_sym) for x, p_i in zip(xs, p, strict=True)}
 
         def in_p(e: sp.Expr, total: sp.Expr = total, to_p: dict = to_p) -> sp.Expr:
             return sp.simplify(sp.expand_log(e.subs(total, s_sym).subs(to_p), force=True))

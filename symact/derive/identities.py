@@ -32,6 +32,7 @@ class Identity:
     assumptions: str = ""
     symbols: tuple[sp.Symbol, ...] = field(default=(), repr=False)
     where: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    substitutions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -115,6 +116,7 @@ def prove_identity(
         assumptions=assumptions,
         symbols=tuple(symbols),
         where=dict(where or {}),
+        substitutions=subs,
     )
 
 
