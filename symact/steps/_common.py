@@ -29,6 +29,10 @@ def param_ranges(params: Sequence[Param]) -> dict[sp.Symbol, tuple[sp.Expr, sp.E
     """Sampling ranges for parameters: their valid range near the default (within 1/4 of it)."""
     out = {}
     for p in params:
+        if not p.default.is_finite:
+            box = interval_range(p.valid)
+            out[p.symbol] = box if box is not None else (sp.S.One, sp.S.One)
+            continue
         near = sp.Interval(p.default - sp.Rational(1, 4), p.default + sp.Rational(1, 4))
         box = interval_range(sp.Intersection(p.valid, near))
         out[p.symbol] = box if box is not None else (p.default, p.default)

@@ -325,7 +325,27 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
         )
     sections.append(Section("Derivative, rule by rule", tuple(blocks)))
     analyses = {k.at: k for k in getattr(derived, "kinks", ())}
+    defaults = {p.symbol: p.default for p in record.params}
     for kink in record.kinks:
+        if not kink.at.subs(defaults).is_finite:
+            sections.append(
+                Section(
+                    f"At {var} = {sp.sstr(kink.at)}",
+                    (
+                        Paragraph(
+                            (
+                                "At the default parameters this point is at infinity, so f has no kink there; its one-sided "
+                                "derivatives are declared as ",
+                                kink.left,
+                                " and ",
+                                kink.right,
+                                " for finite values.",
+                            )
+                        ),
+                    ),
+                )
+            )
+            continue
         sections.append(_kink_section(ctx, record, kink, cases, named, analyses.get(kink.at)))
     return Derivation(
         name=record.name,
