@@ -33,7 +33,18 @@ NEGLIGIBLE_BITS = 1200  # 2^-1200 is far below every float format's smallest sub
 _HUGE_EXPONENTS = (4096, 8192)  # inputs 2^4096 and 2^8192 stand in for infinity
 _CACHE_LIMIT = 200_000
 
+_ERFC_HUGE = mpmath.ldexp(1, 32)
+
+
+def _erfc(z: Any) -> Any:
+    """mpmath's erfc, which overflows for |z| > ~1e154: beyond 2^32 erfc(z) < 2^-(2^64), i.e. 0 or 2."""
+    if isinstance(z, mpmath.mpf) and abs(z) > _ERFC_HUGE:
+        return mpmath.mpf(0) if z > 0 else mpmath.mpf(2)
+    return mpmath.erfc(z)
+
+
 _EXTRA: dict[str, Callable[..., Any]] = {
+    "erfc": _erfc,
     "log1p": mpmath.log1p,
     "expm1": mpmath.expm1,
     "exp2": lambda t: mpmath.power(2, t),

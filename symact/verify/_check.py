@@ -1,0 +1,213 @@
+"""Checking users' own code: a forward and/or gradient function against a catalogue function."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symact.catalogue import UnknownFunctionError, get
+from symact.errors import UserError
+from symact.verify._consistency import check_consistency
+from symact.verify._fidelity import check_fidelity
+from symact.verify._frameworks import ArrayFn, as_numpy, autodiff
+from symact.verify._points import sample_points
+from symact.verify._report import FAIL, Finding, Report
+from symact.verify._target import Target, make_target
+
+__all__ = ["assert_matches", "check", "target_for"]
+
+
+def target_for(
+    against: str, *, params: Mapping[str, Any] | None = None, convention: str = "pytorch"
+) -> Target:
+    """The catalogue function `against` as a :class:`Target` (its derivative from ``symact.derive``)."""
+    try:
+        record = get(against)
+    except UnknownFunctionError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        return make_target(record, params=params, convention=convention, source="derive")
+    except UserError:
+        raise
+    except Exception:
+        return make_target(record, params=params, convention=convention, source="sympy")
+
+
+def _subgradient(target: Target, dtype: object) -> dict[float, tuple[float, float]]:
+    if target.convention != "subgradient":
+        return {}
+    out = {}
+    for k in target.kinks:
+        if k.exact:
+            lo, hi = sorted((float(k.left), float(k.right)))
+            out[k.x] = (lo, hi)
+    return out
+
+
+def _candidates(x: float) -> list[float]:
+    """Simpler floats near x, simplest first: x rounded to 1, 2, ... 17 significant digits."""
+    if not math.isfinite(x) or x == 0:
+        return [x]
+    out = []
+    for digits in range(1, 18):
+        c = float(f"{x:.{digits - 1}e}")
+        if c not in out:
+            out.append(c)
+    return [*out, x]
+
+
+def _shrink(finding: Finding, recheck: Callable[[float], Finding | None]) -> Finding:
+    """The simplest point near the failing one that still fails the same way."""
+    for c in _candidates(finding.x):
+        again = recheck(c)
+        if again is not None and again.verdict == FAIL:
+            return again
+    return finding
+
+
+def check(
+    fn: Callable | None = None,
+    *,
+    grad: Callable | str | None = None,
+    against: str,
+    params: Mapping[str, Any] | None = None,
+    dtype: object = np.float64,
+    convention: str = "pytorch",
+    examples: int = 2000,
+    seed: int = 0,
+    forward_expr: sp.Expr | None = None,
+    grad_expr: sp.Expr | None = None,
+) -> Report:
+    r"""Check a forward `fn` and/or a gradient `grad` against the catalogue function `against`.
+
+    Layers run on about `examples` deterministic points (the full float range, kinks, roots of the
+    derivative, domain ends): `fn` against the correctly rounded $f$, `grad` against $f'$ (under
+    `convention` at kinks), and `grad` against central differences of `fn`.  NumPy functions always
+    work; PyTorch and JAX functions when those are installed.  ``grad="autodiff"`` checks the
+    framework's own derivative of `fn`.
+
+    **Arguments:**
+    - `params`: parameter values of the catalogue function (and a loss's target, e.g. ``{"y": 1}``).
+    - `convention`: "pytorch", "jax", "symmetric" or "subgradient" (any value between the one-sided
+      derivatives is accepted at a kink).
+    - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known (sharper
+      rounding-error bounds); by default the catalogue's own expressions.
+
+    **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
+    shrunk to the simplest nearby input that still fails.
+    """
+    if fn is None and grad is None:
+        raise UserError("check needs fn, grad or both")
+    if examples < 1:
+        raise UserError(f"examples must be >= 1, got {examples}")
+    target = target_for(against, params=params, convention=convention)
+    start = time.perf_counter()
+    fwd: ArrayFn | None = None
+    if fn is not None:
+        fwd, _ = _adapt(fn, dtype)
+    grd: ArrayFn | None = None
+    if grad == "autodiff":
+        if fn is None:
+            raise UserError('grad="autodiff" needs fn')
+        grd, _ = _adapt(fn, dtype, autodiff=True)
+    elif callable(grad):
+        grd, _ = _adapt(grad, dtype)
+    elif grad is not None:
+        raise UserError(f"grad must be a function or 'autodiff', got {grad!r}")
+    xs = sample_points(target, examples, seed=seed)
+    report = Report(target.name)
+    allowed = _subgradient(target, dtype)
+
+    def fidelity(
+        layer: str, call: ArrayFn, expr: sp.Expr, tree: sp.Expr | None, pts: np.ndarray
+    ) -> list[Finding]:
+        with np.errstate(all="ignore"):
+            got = np.asarray(call(pts.astype(dtype)), dtype=np.float64)  # type: ignore[call-overload]
+        res = check_fidelity(
+            target.name,
+            layer,
+            pts,
+            got,
+            expr,
+            target.var,
+            bound_expr=tree,
+            dtype=dtype,
+            allowed=allowed if layer == "gradient" else None,
+        )
+        report.checked[layer] = report.checked.get(layer, 0) + res.checked
+        return res.findings
+
+    def recheck(
+        layer: str, call: ArrayFn, expr: sp.Expr, tree: sp.Expr | None
+    ) -> Callable[[float], Finding | None]:
+        def one(x: float) -> Finding | None:
+            if not target.in_domain(x):
+                return None
+            saved = dict(report.checked)
+            found = fidelity(layer, call, expr, tree, np.array([x]))
+            report.checked = saved
+            return found[0] if found else None
+
+        return one
+
+    layers = []
+    if fwd is not None:
+        layers.append(("forward", fwd, target.f, forward_expr))
+    if grd is not None:
+        layers.append(("gradient", grd, target.df, grad_expr))
+    for layer, call, expr, tree in layers:
+        found = fidelity(layer, call, expr, tree, xs)
+        report.add(layer, _shrunk(found, recheck(layer, call, expr, tree)), 0)
+    if fwd is not None and grd is not None:
+        with np.errstate(all="ignore"):
+            found, n, _ = check_consistency(
+                target, fwd, grd, xs, dtype=dtype, forward_expr=forward_expr, grad_expr=grad_expr
+            )
+        report.add("consistency", found, n)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _shrunk(findings: list[Finding], recheck: Callable[[float], Finding | None]) -> list[Finding]:
+    """Shrink the first failure of the layer (the report leads with it); keep the rest as found."""
+    fails = [f for f in findings if f.verdict == FAIL]
+    if not fails:
+        return findings
+    first = min(fails, key=lambda f: abs(f.x) if math.isfinite(f.x) else math.inf)
+    small = _shrink(first, recheck)
+    return [small, *[f for f in findings if f is not first]]
+
+
+def _adapt(fn: Callable, dtype: object, *, autodiff: bool = False) -> tuple[ArrayFn, str]:
+    try:
+        return (autodiff_fn if autodiff else as_numpy)(fn, dtype=dtype)
+    except TypeError as exc:
+        raise UserError(str(exc)) from None
+
+
+autodiff_fn = autodiff
+
+
+def assert_matches(
+    fn: Callable | None = None,
+    *,
+    grad: Callable | str | None = None,
+    against: str,
+    **options: Any,
+) -> Report:
+    """:func:`check`, raising AssertionError with the simplest counterexample when anything fails.
+
+    For pytest: ``symact.verify.assert_matches(my_gelu, grad=my_gelu_grad, against="gelu")``.
+    """
+    report = check(fn, grad=grad, against=against, **options)
+    if not report.ok:
+        first = report.counterexample()
+        lines = [report.summary(), f"counterexample: {first}"]
+        lines += [f"  {f}" for f in report.failures[:5] if f is not first]
+        raise AssertionError("\n".join(lines))
+    return report

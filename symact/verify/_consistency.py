@@ -1,0 +1,163 @@
+r"""Layer 3: a float forward F against its gradient G, by central differences of F itself.
+
+At $x$ the step $h$ minimises truncation plus rounding, $h = (3T / M_3)^{1/3}$, with $M_3$ the
+high-precision $|f'''|$ near $x$ and $T$ the forward's tolerance ($2B + \mathrm{ulp}/2$, as in the
+fidelity layer); $h$ is a power of two, at least four ulps of $x$, and keeps $x \pm h$ clear of kinks
+and domain ends.  With $x_\pm = x \pm h$ rounded to floats, the secant
+$Q = (F(x_+) - F(x_-)) / (x_+ - x_-)$ is formed exactly and must satisfy
+
+$$|Q - G(x)| \le \frac{M_3 h^2}{6} + |m - x|\,|f''| + \frac{T(x_+) + T(x_-)}{x_+ - x_-} + T_G(x)$$
+
+($m$ the midpoint, $T_G$ the gradient's own tolerance).  Where that tolerance exceeds
+$10^{-6} |f'(x)|$ no step works: the point is "unverifiable", never a failure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from symact.numeric import reference, ulp
+from symact.verify._bound import bound_float
+from symact.verify._report import FAIL, UNVERIFIABLE, Finding
+from symact.verify._target import Target
+
+__all__ = ["MIN_SHARPNESS", "check_consistency", "choose_steps"]
+
+MIN_SHARPNESS = 1e-6
+
+
+def _tol(expr: sp.Expr, var: sp.Symbol, x: float, r: float, dtype: object) -> float:
+    b = bound_float(expr, var, x, dtype=dtype)
+    return 2 * b + float(ulp(np.array([r]), dtype=dtype)[0]) / 2
+
+
+def _mag(fn: object, x: float) -> float:
+    """|fn(x)| at 160 bits: an estimate that cancellation can only inflate (never shrink much)."""
+    with mpmath.workprec(160):
+        v = fn.raw(mpmath.mpf(x))  # type: ignore[attr-defined]
+    if v is None:
+        return math.inf
+    try:
+        return float(abs(v))
+    except OverflowError:
+        return math.inf
+
+
+def choose_steps(
+    target: Target,
+    xs: np.ndarray,
+    f_ref: np.ndarray,
+    *,
+    dtype: object = np.float64,
+    bound_expr: sp.Expr | None = None,
+) -> np.ndarray:
+    """The step h at each point (nan where the point is skipped: non-finite, kink, outside domain)."""
+    tree = bound_expr if bound_expr is not None else target.f
+    hs = np.full(xs.shape, np.nan)
+    for i, x in enumerate(xs):
+        x = float(x)
+        if not math.isfinite(x) or not target.in_domain(x) or target.kink_at(x) is not None:
+            continue
+        if not math.isfinite(f_ref[i]):
+            continue
+        t = 4 * _tol(tree, target.var, x, float(f_ref[i]), dtype)
+        room = target.distance_to_break(x) / 2
+        h = min(room, max(abs(x), 1.0) * 2.0**-4)
+        for _ in range(3):  # the third derivative over [x - h, x + h], then the step balancing both errors
+            m3 = 2 * max(_mag(target.d3fn, v) for v in (x - h, x, x + h))
+            h = min((3 * t / m3) ** (1 / 3) if m3 > 0 else h, h)
+        u = float(ulp(np.array([x]), dtype=dtype)[0])
+        h = max(h, 4 * u)
+        if h >= room * 2 or not math.isfinite(h) or h <= 0:
+            continue
+        hs[i] = 2.0 ** math.floor(math.log2(h))
+    return hs
+
+
+def check_consistency(
+    target: Target,
+    forward: Callable[[np.ndarray], np.ndarray],
+    grad: Callable[[np.ndarray], np.ndarray],
+    xs: np.ndarray,
+    *,
+    dtype: object = np.float64,
+    forward_expr: sp.Expr | None = None,
+    grad_expr: sp.Expr | None = None,
+) -> tuple[list[Finding], int, np.ndarray]:
+    """Layer 3 at `xs`: (findings, points checked, per-point tolerance relative to |f'(x)|)."""
+    xs = np.asarray(xs, dtype=np.float64)
+    ftype = np.dtype(dtype).type  # type: ignore[call-overload]
+    f_ref = reference(target.f, target.var, xs, dtype=dtype).astype(np.float64)
+    hs = choose_steps(target, xs, f_ref, dtype=dtype, bound_expr=forward_expr)
+    ok = ~np.isnan(hs)
+    sharp = np.full(xs.shape, np.nan)
+    x0 = xs[ok].astype(ftype)
+    with np.errstate(all="ignore"):
+        xp = (x0 + hs[ok].astype(ftype)).astype(ftype)
+        xm = (x0 - hs[ok].astype(ftype)).astype(ftype)
+        fp = np.asarray(forward(xp), dtype=np.float64)
+        fm = np.asarray(forward(xm), dtype=np.float64)
+        gx = np.asarray(grad(x0), dtype=np.float64)
+    xp64, xm64 = xp.astype(np.float64), xm.astype(np.float64)
+    d_ref = reference(target.df, target.var, x0.astype(np.float64), dtype=dtype).astype(np.float64)
+    ftree = forward_expr if forward_expr is not None else target.f
+    gtree = grad_expr if grad_expr is not None else target.df
+    findings: list[Finding] = []
+    checked = 0
+    idx = np.flatnonzero(ok)
+    for j, i in enumerate(idx):
+        x, g, d = float(xs[i]), float(gx[j]), float(d_ref[j])
+        if not (math.isfinite(fp[j]) and math.isfinite(fm[j]) and math.isfinite(d)):
+            continue  # the fidelity layer reports non-finite values
+        with mpmath.workprec(2200):
+            width = mpmath.mpf(float(xp64[j])) - mpmath.mpf(float(xm64[j]))
+            q = (mpmath.mpf(float(fp[j])) - mpmath.mpf(float(fm[j]))) / width
+            mid_off = abs((mpmath.mpf(float(xp64[j])) + mpmath.mpf(float(xm64[j]))) / 2 - mpmath.mpf(x))
+        w = float(width)
+        m3 = max(_mag(target.d3fn, v) for v in (float(xm64[j]), x, float(xp64[j])))
+        m2 = _mag(target.d2fn, x) if mid_off else 0.0
+        trunc = 2 * m3 * (w / 2) * (w / 2) / 6 + float(mid_off) * m2 if w < 1e150 else math.inf
+        # the forward's tolerance at x +- h: twice that at x (h is far below the scale on which the
+        # bound varies; the factor 2 covers a change of binade)
+        rounding = 2 * 2 * _tol(ftree, target.var, x, float(f_ref[i]), dtype) / w
+        tol = trunc + rounding + _tol(gtree, target.var, x, d, dtype)
+        err = abs(float(q) - g) if math.isfinite(g) else math.inf
+        u = float(ulp(np.array([d]), dtype=dtype)[0])
+        scale = abs(d) if d else u
+        sharp[i] = tol / scale
+        if not math.isfinite(tol) or tol > MIN_SHARPNESS * scale:
+            findings.append(
+                Finding(
+                    target.name,
+                    "consistency",
+                    UNVERIFIABLE,
+                    x,
+                    g,
+                    float(q),
+                    err / u,
+                    tol / u,
+                    f"no step h resolves f' here (tolerance {tol / scale:.2g} relative)",
+                )
+            )
+            continue
+        checked += 1
+        if not err <= tol:
+            findings.append(
+                Finding(
+                    target.name,
+                    "consistency",
+                    FAIL,
+                    x,
+                    g,
+                    float(q),
+                    err / u,
+                    tol / u,
+                    f"central difference of the forward with h = {hs[i]!r}",
+                )
+            )
+    return findings, checked, sharp
