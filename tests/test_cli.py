@@ -22,7 +22,9 @@ def test_list_json_has_every_record_with_aliases(capsys: pytest.CaptureFixture[s
     code, out, _ = run(capsys, "list", "--json")
     rows = json.loads(out)
     names = {r["name"] for r in rows}
-    assert code == 0 and {"binary_step", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"} <= names
+    assert (
+        code == 0 and {"binary_step", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax"} <= names
+    )
     identity = next(r for r in rows if r["name"] == "identity")
     assert "linear" in identity["aliases"]
 
@@ -33,8 +35,18 @@ def test_derive_sigmoid_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and data["variable"] == "x" and data["convention"] == "pytorch"
     a = sp.Symbol("a")
     assert sp.simplify(sp.sympify(data["output_form"]["expression"]) - a * (1 - a)) == 0
-    for key in ("name", "parameters", "expression", "derivative", "derivative_simplified", "output_form_witness",
-                "limits", "at_zero", "second_derivative", "kinks"):
+    for key in (
+        "name",
+        "parameters",
+        "expression",
+        "derivative",
+        "derivative_simplified",
+        "output_form_witness",
+        "limits",
+        "at_zero",
+        "second_derivative",
+        "kinks",
+    ):
         assert key in data
 
 
@@ -57,13 +69,20 @@ def test_derive_alias_and_convention_is_printed(capsys: pytest.CaptureFixture[st
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_bad_input_is_one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+def test_bad_input_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_console_entry_point_runs_as_a_module() -> None:
-    result = subprocess.run([sys.executable, "-m", "symact", "derive", "nope"], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "symact", "derive", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr

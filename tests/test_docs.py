@@ -15,7 +15,9 @@ def test_catalogue_page_is_fresh(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--markdown"]) == 0
     generated = capsys.readouterr().out
     committed = (ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8")
-    assert generated == committed, "docs/catalogue.md is stale: run 'symact list --markdown > docs/catalogue.md'"
+    assert generated == committed, (
+        "docs/catalogue.md is stale: run 'symact list --markdown > docs/catalogue.md'"
+    )
 
 
 def test_readme_opens_with_the_two_commands() -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
+from fd import Compiled, FDResult, central_difference_check, compile_pair, is_finite
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fd import Compiled, FDResult, central_difference_check, compile_pair, is_finite
 from symact.catalogue import Activation, X, get, records
 from symact.derive import derive
 from symact.derive._elementwise import Derivation
@@ -64,7 +64,9 @@ def _result(name: str, x: float, scale: float = 1.0) -> FDResult | None:
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow]
+)
 @given(x=st.floats(min_value=-40.0, max_value=40.0, allow_nan=False))
 def test_symbolic_derivative_matches_central_difference(name: str, x: float) -> None:
     result = _result(name, x)

@@ -18,9 +18,13 @@ def parse_params(items: list[str] | None) -> dict[str, sp.Expr]:
         name, sep, value = item.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not name.isidentifier():
-            raise UserError(f"malformed --param {item!r}: expected name=value, for example negative_slope=0.2")
+            raise UserError(
+                f"malformed --param {item!r}: expected name=value, for example negative_slope=0.2"
+            )
         if not _NUMBER.fullmatch(value):
-            raise UserError(f"malformed --param {item!r}: the value must be a number such as 0.2, 1e-3 or 1/3")
+            raise UserError(
+                f"malformed --param {item!r}: the value must be a number such as 0.2, 1e-3 or 1/3"
+            )
         mantissa, _, denominator = value.partition("/")
         number = sp.Rational(mantissa) / (sp.Integer(denominator) if denominator else 1)
         if denominator and int(denominator) == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from symact.derive.catalogue_identities import all_identities, all_refutations
 
@@ -15,18 +16,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    items = [i.as_json() for i in all_identities()]
-    refuted = [r.as_json() for r in all_refutations()]
+    items: list[dict[str, Any]] = [i.as_json() for i in all_identities()]
+    refuted: list[dict[str, Any]] = [r.as_json() for r in all_refutations()]
     if args.json:
         print(json.dumps(items + refuted, indent=2))
         return 0
     for item in items:
-        where = "".join(f", {k} = {v}" for k, v in item["where"].items())  # type: ignore[union-attr]
+        where = "".join(f", {k} = {v}" for k, v in item["where"].items())
         print(f"{item['name']}: {item['lhs']}  =  {item['rhs']}{where}")
-        print(f"    proved: {item['method']}" + (f"; assuming {item['assumptions']}" if item["assumptions"] else ""))
+        print(
+            f"    proved: {item['method']}"
+            + (f"; assuming {item['assumptions']}" if item["assumptions"] else "")
+        )
     print("\nFalse, with a witness (non-canonical pairs are not mu - y):")
     for r in refuted:
-        where = ", ".join(f"{k} = {v}" for k, v in r["witness"].items())  # type: ignore[union-attr]
+        where = ", ".join(f"{k} = {v}" for k, v in r["witness"].items())
         print(f"{r['name']}: {r['lhs']}  !=  {r['rhs']}   at {where}: {r['lhs_value']} vs {r['rhs_value']}")
-    print(f"\n{len(items)} identities, each proved symbolically and checked at 50 digits; {len(refuted)} refuted")
+    print(
+        f"\n{len(items)} identities, each proved symbolically and checked at 50 digits; "
+        f"{len(refuted)} refuted"
+    )
     return 0

@@ -44,7 +44,9 @@ def record_summary(record: Record) -> dict[str, Any]:
 def _output_form(record: Record) -> str:
     d = derive(record)
     if isinstance(d, Derivation):
-        return {"found": "yes", "none": "no (witness)", "not found": "not found"}.get(d.output_form.status, "-")
+        return {"found": "yes", "none": "no (witness)", "not found": "not found"}.get(
+            d.output_form.status, "-"
+        )
     return "-" if d.record.kind == "vector_loss" else ("yes" if d.output_form is not None else "not found")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import mpmath
 import sympy as sp
@@ -87,7 +88,7 @@ def spot_check(
     return checked
 
 
-def _value(f: Callable[..., object], point: Sequence[str], dps: int) -> mpmath.mpf | None:
+def _value(f: Callable[..., Any], point: Sequence[str], dps: int) -> Any:
     """f at `point` to `dps` correct digits: working precision doubles until two results agree."""
     previous = None
     work = dps + 10

@@ -85,7 +85,9 @@ def _ordered(lo: sp.Expr, hi: sp.Expr, numeric: Mapping[sp.Symbol, sp.Expr]) -> 
     return (lo, hi) if float(lo.subs(numeric)) <= float(hi.subs(numeric)) else (hi, lo)
 
 
-def _assemble(parts: list[Piece], values: list[sp.Expr], x: sp.Symbol, at_kinks: dict[sp.Expr, sp.Expr]) -> sp.Expr:
+def _assemble(
+    parts: list[Piece], values: list[sp.Expr], x: sp.Symbol, at_kinks: dict[sp.Expr, sp.Expr]
+) -> sp.Expr:
     """One Piecewise: the kink values first (Eq), then each piece on x < its right end."""
     if len(parts) == 1 and not at_kinks:
         return values[0]
@@ -97,7 +99,11 @@ def _assemble(parts: list[Piece], values: list[sp.Expr], x: sp.Symbol, at_kinks:
 
 
 def _analyse_kink(
-    kink: Kink, parts: list[Piece], derivs: list[sp.Expr], x: sp.Symbol, convention: str,
+    kink: Kink,
+    parts: list[Piece],
+    derivs: list[sp.Expr],
+    x: sp.Symbol,
+    convention: str,
     numeric: Mapping[sp.Symbol, sp.Expr],
 ) -> KinkAnalysis:
     c = kink.at
@@ -108,12 +114,16 @@ def _analyse_kink(
     right = sp.simplify(_limit(derivs[index + 1], x, c, "+", numeric))
     for side, derived, declared in (("left", left, kink.left), ("right", right, kink.right)):
         if sp.simplify(derived - declared) != 0:
-            raise VerificationError(f"kink at x = {c}: declared {side} derivative {declared}, derived {derived}")
+            raise VerificationError(
+                f"kink at x = {c}: declared {side} derivative {declared}, derived {derived}"
+            )
     f_left = _limit(parts[index].expr, x, c, "-", numeric)
     f_right = _limit(parts[index + 1].expr, x, c, "+", numeric)
     jump = sp.simplify((f_left - f_right).subs(numeric)) != 0
     if jump and not kink.jump:
-        raise VerificationError(f"f jumps at x = {c} (at these parameters) but the kink does not declare jump=True")
+        raise VerificationError(
+            f"f jumps at x = {c} (at these parameters) but the kink does not declare jump=True"
+        )
     return KinkAnalysis(
         at=c,
         left=left,
@@ -127,7 +137,10 @@ def _analyse_kink(
 
 
 def _smooth_breakpoints(
-    parts: list[Piece], derivs: list[sp.Expr], x: sp.Symbol, declared: set[sp.Expr],
+    parts: list[Piece],
+    derivs: list[sp.Expr],
+    x: sp.Symbol,
+    declared: set[sp.Expr],
     numeric: Mapping[sp.Symbol, sp.Expr],
 ) -> None:
     """Every breakpoint that is not declared as a kink must join f and f' continuously."""
@@ -139,7 +152,9 @@ def _smooth_breakpoints(
             ("f", parts[i].expr, parts[i + 1].expr),
             ("f'", derivs[i], derivs[i + 1]),
         ):
-            gap = sp.simplify((_limit(lhs, x, c, "-", numeric) - _limit(rhs, x, c, "+", numeric)).subs(numeric))
+            gap = sp.simplify(
+                (_limit(lhs, x, c, "-", numeric) - _limit(rhs, x, c, "+", numeric)).subs(numeric)
+            )
             if gap != 0:
                 raise VerificationError(f"{what} is not continuous at x = {c} but no kink is declared there")
 
@@ -167,7 +182,9 @@ def _spot_check_pieces(
     n = 0
     for piece, d in zip(parts, derivs, strict=True):
         direct = sp.diff(piece.expr, x)
-        n += spot_check(direct.subs(numeric), d.subs(numeric), [x], ranges={x: piece.sample_range(numeric)}, points=10)
+        n += spot_check(
+            direct.subs(numeric), d.subs(numeric), [x], ranges={x: piece.sample_range(numeric)}, points=10
+        )
     return n
 
 
@@ -177,7 +194,8 @@ def derive_elementwise(
     """Derive f', its simplified form, f'', limits, f'(0), kinks and the output form of `record`."""
     x = record.variable
     check_params(record, params)  # ranges and cross-parameter constraints; ValueError names the problem
-    given = {p.symbol: sp.sympify(params[p.name]) for p in record.params if p.name in (params or {})}
+    values = dict(params or {})
+    given = {p.symbol: sp.sympify(values[p.name]) for p in record.params if p.name in values}
     chosen = {p.symbol: given.get(p.symbol, p.default) for p in record.params}
     assumed = {p.symbol: _assumed(p) for p in record.params if p.symbol not in given}
     expr = record.expr.subs(given).subs(assumed)
@@ -238,14 +256,20 @@ def _subs_kink(kink: Kink, values: Mapping[sp.Symbol, sp.Expr]) -> Kink:
         at=sp.sympify(kink.at).subs(values),
         left=sp.sympify(kink.left).subs(values),
         right=sp.sympify(kink.right).subs(values),
-        conventions={k: (None if v is None else sp.sympify(v).subs(values)) for k, v in kink.conventions.items()},
+        conventions={
+            k: (None if v is None else sp.sympify(v).subs(values)) for k, v in kink.conventions.items()
+        },
         jump=kink.jump,
         note=kink.note,
     )
 
 
 def _check_output_form(
-    form: sp.Expr, expr: sp.Expr, derivative: sp.Expr, parts: list[Piece], x: sp.Symbol,
+    form: sp.Expr,
+    expr: sp.Expr,
+    derivative: sp.Expr,
+    parts: list[Piece],
+    x: sp.Symbol,
     numeric: Mapping[sp.Symbol, sp.Expr],
 ) -> int:
     """f'(x) = g(f(x)) at 50 digits at >= 20 points spread over the pieces (away from kinks)."""
@@ -255,8 +279,12 @@ def _check_output_form(
     for i, piece in enumerate(parts):
         try:
             n += spot_check(
-                derivative.subs(numeric), g_of_f.subs(numeric), [x],
-                ranges={x: piece.sample_range(numeric)}, points=per_piece, seed=i,
+                derivative.subs(numeric),
+                g_of_f.subs(numeric),
+                [x],
+                ranges={x: piece.sample_range(numeric)},
+                points=per_piece,
+                seed=i,
             )
         except AssertionError as exc:
             raise VerificationError(f"output form {form}: {exc}") from None

@@ -36,11 +36,18 @@ class OutputForm:
 
 
 def _limit(
-    expr: sp.Expr, x: sp.Symbol, at: sp.Expr, direction: str, numeric: Mapping[sp.Symbol, sp.Expr] | None = None
+    expr: sp.Expr,
+    x: sp.Symbol,
+    at: sp.Expr,
+    direction: str,
+    numeric: Mapping[sp.Symbol, sp.Expr] | None = None,
 ) -> sp.Expr:
     """A one-sided limit, symbolic in the parameters when SymPy can, else at the `numeric` values."""
+
     def lim(e: sp.Expr, c: sp.Expr) -> sp.Expr:
-        return sp.limit(e, x, c) if c in (sp.S.Infinity, sp.S.NegativeInfinity) else sp.limit(e, x, c, direction)
+        return (
+            sp.limit(e, x, c) if c in (sp.S.Infinity, sp.S.NegativeInfinity) else sp.limit(e, x, c, direction)
+        )
 
     try:
         return lim(expr, at)
@@ -52,7 +59,10 @@ def _limit(
 
 def _image(piece: Piece, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr]) -> tuple[float, float]:
     f = piece.expr.subs(numeric)
-    ends = (float(_limit(f, x, piece.lo.subs(numeric), "+")), float(_limit(f, x, piece.hi.subs(numeric), "-")))
+    ends = (
+        float(_limit(f, x, piece.lo.subs(numeric), "+")),
+        float(_limit(f, x, piece.hi.subs(numeric), "-")),
+    )
     return min(ends), max(ends)
 
 
@@ -65,7 +75,8 @@ def _invert(piece: Piece, x: sp.Symbol, a: sp.Symbol, deriv: sp.Expr) -> list[sp
     for h in solutions:
         g = deriv.rewrite(sp.exp).subs(x, h)
         g = g.replace(
-            lambda e: e.is_Pow and e.exp in (sp.S.Half, -sp.S.Half), lambda e: sp.Pow(sp.factor(e.base), e.exp)
+            lambda e: e.is_Pow and e.exp in (sp.S.Half, -sp.S.Half),
+            lambda e: sp.Pow(sp.factor(e.base), e.exp),
         )
         options = [sp.simplify(g), sp.factor(sp.simplify(g))]
         candidates.append(min(options, key=sp.count_ops))
@@ -103,7 +114,9 @@ def _piece_form(
     return None
 
 
-def _solve_in(f: Callable[[mpmath.mpf], mpmath.mpf], target: mpmath.mpf, lo: mpmath.mpf, hi: mpmath.mpf) -> mpmath.mpf:
+def _solve_in(
+    f: Callable[[mpmath.mpf], mpmath.mpf], target: mpmath.mpf, lo: mpmath.mpf, hi: mpmath.mpf
+) -> mpmath.mpf:
     a, b = mpmath.mpf(lo), mpmath.mpf(hi)
     fa = f(a) - target
     for _ in range(200):
@@ -116,7 +129,9 @@ def _solve_in(f: Callable[[mpmath.mpf], mpmath.mpf], target: mpmath.mpf, lo: mpm
     return (a + b) / 2
 
 
-def _runs(f: Callable[[mpmath.mpf], mpmath.mpf], lo: mpmath.mpf, hi: mpmath.mpf, span: mpmath.mpf) -> list[list[mpmath.mpf]]:
+def _runs(
+    f: Callable[[mpmath.mpf], mpmath.mpf], lo: mpmath.mpf, hi: mpmath.mpf, span: mpmath.mpf
+) -> list[list[mpmath.mpf]]:
     """Maximal monotone runs of f on a grid of (lo, hi) ∩ [-span, span] (ends inset by 1e-25).
 
     A piece on which f is constant is one run with equal end values.
@@ -147,8 +162,12 @@ def _mp(e: sp.Expr, numeric: Mapping[sp.Symbol, sp.Expr]) -> mpmath.mpf:
 
 
 def find_witness(
-    expr: sp.Expr, deriv: sp.Expr, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr],
-    parts: list[Piece], span: float = 20.0,
+    expr: sp.Expr,
+    deriv: sp.Expr,
+    x: sp.Symbol,
+    numeric: Mapping[sp.Symbol, sp.Expr],
+    parts: list[Piece],
+    span: float = 20.0,
 ) -> dict[str, str] | None:
     """Points x1 != x2 with f(x1) = f(x2) and f'(x1) != f'(x2), searched piece by piece on [-span, span]."""
     f = sp.lambdify(x, expr.subs(numeric), modules="mpmath")
@@ -166,7 +185,9 @@ def find_witness(
                     continue  # two constant pieces: f' = 0 on both
                 if fa1 == fb1 or fa2 == fb2:
                     (c1, c2, v), (m1, m2, u1, u2) = (
-                        ((a1, b1, fa1), (a2, b2, fa2, fb2)) if fa1 == fb1 else ((a2, b2, fa2), (a1, b1, fa1, fb1))
+                        ((a1, b1, fa1), (a2, b2, fa2, fb2))
+                        if fa1 == fb1
+                        else ((a2, b2, fa2), (a1, b1, fa1, fb1))
                     )
                     if not min(u1, u2) < v < max(u1, u2):
                         continue
@@ -224,7 +245,9 @@ def find_output_form(
     for piece, deriv, (lo, hi) in zip(parts, derivs, images, strict=True):
         found = _piece_form(piece, x, deriv, (lo, hi))
         if found is None:
-            return OutputForm(status="not found", notes=(f"no closed-form inverse on ({piece.lo}, {piece.hi})",))
+            return OutputForm(
+                status="not found", notes=(f"no closed-form inverse on ({piece.lo}, {piece.hi})",)
+            )
         g, method = found
         methods.append(method)
         if lo == hi:
@@ -233,7 +256,9 @@ def find_output_form(
         cond = sp.true
         lo_e = _limit(piece.expr, x, piece.lo, "+", numeric)
         hi_e = _limit(piece.expr, x, piece.hi, "-", numeric)
-        lo_e, hi_e = (lo_e, hi_e) if lo == min(float(lo_e.subs(numeric)), float(hi_e.subs(numeric))) else (hi_e, lo_e)
+        lo_e, hi_e = (
+            (lo_e, hi_e) if lo == min(float(lo_e.subs(numeric)), float(hi_e.subs(numeric))) else (hi_e, lo_e)
+        )
         if lo != float("-inf"):
             cond = sp.And(cond, A > lo_e)
         if hi != float("inf"):
@@ -242,7 +267,9 @@ def find_output_form(
     point_branches: list[tuple[sp.Expr, sp.Basic]] = []
     for c, value in kink_values.items():
         a_c = sp.simplify(expr.subs(x, c))
-        covered = [g for g, cond in branches if sp.sympify(cond).subs(numeric).subs(A, a_c.subs(numeric)) == sp.true]
+        covered = [
+            g for g, cond in branches if sp.sympify(cond).subs(numeric).subs(A, a_c.subs(numeric)) == sp.true
+        ]
         if covered:
             if sp.simplify(covered[0] - value) != 0:
                 notes.append(

@@ -8,6 +8,7 @@ values (the expressions stay symbolic).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -95,11 +96,13 @@ def pieces(
     lo_d = domain.inf if isinstance(domain, sp.Interval) else sp.S.NegativeInfinity
     hi_d = domain.sup if isinstance(domain, sp.Interval) else sp.S.Infinity
     inner = [
-        p for p in breakpoints(pw, x, numeric) if float(lo_d.subs(numeric)) < float(p.subs(numeric)) < float(hi_d.subs(numeric))
+        p
+        for p in breakpoints(pw, x, numeric)
+        if float(lo_d.subs(numeric)) < float(p.subs(numeric)) < float(hi_d.subs(numeric))
     ]
     ends = [lo_d, *inner, hi_d]
     result = []
-    for lo, hi in zip(ends, ends[1:], strict=False):
+    for lo, hi in itertools.pairwise(ends):
         flo, fhi = float(lo.subs(numeric)), float(hi.subs(numeric))
         if flo == float("-inf"):
             mid = fhi - 1.0

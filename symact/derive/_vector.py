@@ -71,7 +71,9 @@ def _output_jacobian(
     return None
 
 
-def derive_vector(record: VectorFunction | VectorLoss, *, params: Mapping[str, sp.Expr] | None = None, n: int | None = None) -> VectorDerivation:
+def derive_vector(
+    record: VectorFunction | VectorLoss, *, params: Mapping[str, sp.Expr] | None = None, n: int | None = None
+) -> VectorDerivation:
     """The Jacobian of a vector function (with its output form, if one is found) or a loss gradient."""
     if params:
         raise ValueError(f"{record.name} takes no parameters on the command line")
@@ -87,8 +89,17 @@ def derive_vector(record: VectorFunction | VectorLoss, *, params: Mapping[str, s
             if zero_method(g - gs) is None:
                 raise VerificationError(f"{record.name}: simplified gradient is not equal to the raw one")
         return VectorDerivation(
-            record=record, n=n, inputs=xs, outputs=(), expression=sp.Matrix([loss]), jacobian=grad,
-            jacobian_simplified=grad_s, output_form=None, output_form_proof="", checked_points=0, targets=ys,
+            record=record,
+            n=n,
+            inputs=xs,
+            outputs=(),
+            expression=sp.Matrix([loss]),
+            jacobian=grad,
+            jacobian_simplified=grad_s,
+            output_form=None,
+            output_form_proof="",
+            checked_points=0,
+            targets=ys,
         )
     outputs = record.build(xs)
     names = vector_symbols("a", len(outputs))
@@ -106,9 +117,19 @@ def derive_vector(record: VectorFunction | VectorLoss, *, params: Mapping[str, s
             methods.add(method)
         for i in range(len(outputs)):
             for j in range(n):
-                checked += spot_check(jac[i, j], back[i, j], list(xs), ranges=numeric_ranges, points=3, seed=i * n + j)
+                checked += spot_check(
+                    jac[i, j], back[i, j], list(xs), ranges=numeric_ranges, points=3, seed=i * n + j
+                )
         proof = "entry by entry: J(x) - G(f(x)) = 0 (" + ", ".join(sorted(methods)) + ")"
     return VectorDerivation(
-        record=record, n=n, inputs=xs, outputs=names, expression=outputs, jacobian=jac,
-        jacobian_simplified=jac_s, output_form=form, output_form_proof=proof, checked_points=checked,
+        record=record,
+        n=n,
+        inputs=xs,
+        outputs=names,
+        expression=outputs,
+        jacobian=jac,
+        jacobian_simplified=jac_s,
+        output_form=form,
+        output_form_proof=proof,
+        checked_points=checked,
     )

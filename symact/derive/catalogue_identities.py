@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-
 from symact.catalogue import A, Activation, records
 from symact.derive._elementwise import Derivation
 from symact.derive.identities import Identity, Refutation
@@ -46,7 +45,7 @@ def output_form_identities() -> list[Identity]:
                 method=f"symbolic, {of.proof}; mpmath 50 digits at {d.checked_points} points",
                 checked_points=d.checked_points,
                 description=f"{record.name}: f'(x) written in the output a = f(x)",
-                assumptions=f"parameters symbolic; pieces ordered at their defaults; convention {d.convention}"
+                assumptions=f"parameters symbolic; pieces ordered at defaults; convention {d.convention}"
                 if record.params or record.kinks
                 else "",
                 where={A: d.expression},
@@ -72,5 +71,3 @@ def all_identities() -> list[Identity]:
 def all_refutations() -> list[Refutation]:
     """Tempting identities that are false (non-canonical pairs), each with a witness point."""
     return _gather(REFUTATION_SOURCES)
-
-

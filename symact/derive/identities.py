@@ -91,7 +91,8 @@ def prove_identity(
 
     `substitutions` encode constraints before proving (for example y_n = 1 - y_1 - ... - y_{n-1} for
     a normalised target; say so in `assumptions`).  `where` defines shorthand symbols used in `rhs`
-    (for example a = sigma(z)); it is substituted before proving and kept for display.  `symbols` are the free symbols to sample, after
+    (for example a = sigma(z)); it is substituted before proving and kept for display.  `symbols` are
+    the free symbols to sample, after
     substitution; `ranges` restrict them (default (-5, 5)).
 
     **Raises:** VerificationError if the difference does not simplify to 0 or a spot check fails.
@@ -148,7 +149,11 @@ def refute_identity(
                 left, right = fl(*point.values()), fr(*point.values())
             except (ZeroDivisionError, ValueError):
                 continue
-            if mpmath.isfinite(left) and mpmath.isfinite(right) and abs(left - right) > 1e-30 * (1 + abs(left)):
+            if (
+                mpmath.isfinite(left)
+                and mpmath.isfinite(right)
+                and abs(left - right) > 1e-30 * (1 + abs(left))
+            ):
                 return Refutation(
                     name=name,
                     lhs=lhs,

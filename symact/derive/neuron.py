@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symact.catalogue import Activation, X, get, vector_symbols
+from symact.catalogue import Activation, VectorFunction, X, get, vector_symbols
 from symact.derive.identities import Identity, prove_identity
 
 __all__ = ["neuron_identities"]
@@ -58,15 +58,28 @@ def _prove_indexed(
     name: str, lhs: sp.Expr, target: sp.Expr, where: dict[sp.Symbol, sp.Expr], description: str
 ) -> Identity:
     """Prove with n symbolic (the Sum is an atom), then spot-check with n = 3 at 50 digits."""
-    identity = prove_identity(name, lhs, target, [], points=0, where=where, description=description,
-                              assumptions="1 <= i <= n; n symbolic")
+    identity = prove_identity(
+        name,
+        lhs,
+        target,
+        [],
+        points=0,
+        where=where,
+        description=description,
+        assumptions="1 <= i <= n; n symbolic",
+    )
     left, syms = _concrete(lhs, 3)
     right, _ = _concrete(target.subs(where), 3)
     checked = prove_identity(name, left, right, syms, ranges={_Y: (0.0, 1.0)}).checked_points
     return Identity(
-        name=name, lhs=lhs, rhs=target, where=where,
+        name=name,
+        lhs=lhs,
+        rhs=target,
+        where=where,
         method=identity.method.replace("at 0 random points", f"at {checked} random points (n = 3)"),
-        checked_points=checked, description=description, assumptions=identity.assumptions,
+        checked_points=checked,
+        description=description,
+        assumptions=identity.assumptions,
     )
 
 
@@ -76,36 +89,65 @@ def neuron_identities() -> list[Identity]:
     ys = {_Y: (0.0, 1.0)}
     out = [
         prove_identity(
-            "bce_dL_da", sp.diff(_bce(_A, _Y), _A), -_Y / _A + (1 - _Y) / (1 - _A), [_A, _Y],
-            ranges={_A: (0.01, 0.99), **ys}, description="binary cross-entropy: dL/da",
+            "bce_dL_da",
+            sp.diff(_bce(_A, _Y), _A),
+            -_Y / _A + (1 - _Y) / (1 - _A),
+            [_A, _Y],
+            ranges={_A: (0.01, 0.99), **ys},
+            description="binary cross-entropy: dL/da",
         ),
         prove_identity(
-            "sigmoid_neuron_da_dz", sp.diff(sigma, _Z), _A * (1 - _A), [_Z], where={_A: sigma},
+            "sigmoid_neuron_da_dz",
+            sp.diff(sigma, _Z),
+            _A * (1 - _A),
+            [_Z],
+            where={_A: sigma},
             description="sigmoid neuron: da/dz = a(1 - a), a = sigma(z)",
         ),
         prove_identity(
-            "sigmoid_bce_dL_dz", sp.diff(_bce(sigma, _Y), _Z), _A - _Y, [_Z, _Y], where={_A: sigma},
-            ranges=ys, description="sigmoid neuron with binary cross-entropy: dL/dz = a - y",
+            "sigmoid_bce_dL_dz",
+            sp.diff(_bce(sigma, _Y), _Z),
+            _A - _Y,
+            [_Z, _Y],
+            where={_A: sigma},
+            ranges=ys,
+            description="sigmoid neuron with binary cross-entropy: dL/dz = a - y",
         ),
     ]
     z = sp.Sum(_W[_J] * _XS[_J], (_J, 1, _N)) + _B
     a = sigma.subs(_Z, z)
     loss = _bce(a, _Y)
-    out.append(_prove_indexed(
-        "sigmoid_bce_dL_dw_i", _collapse_kronecker(sp.diff(loss, _W[_I])), (_A - _Y) * _XS[_I], {_A: a},
-        "sigmoid neuron z = w.x + b with binary cross-entropy: dL/dw_i = (a - y) x_i",
-    ))
-    out.append(_prove_indexed(
-        "sigmoid_bce_dL_db", sp.diff(loss, _B), _A - _Y, {_A: a},
-        "sigmoid neuron z = w.x + b with binary cross-entropy: dL/db = a - y",
-    ))
+    out.append(
+        _prove_indexed(
+            "sigmoid_bce_dL_dw_i",
+            _collapse_kronecker(sp.diff(loss, _W[_I])),
+            (_A - _Y) * _XS[_I],
+            {_A: a},
+            "sigmoid neuron z = w.x + b with binary cross-entropy: dL/dw_i = (a - y) x_i",
+        )
+    )
+    out.append(
+        _prove_indexed(
+            "sigmoid_bce_dL_db",
+            sp.diff(loss, _B),
+            _A - _Y,
+            {_A: a},
+            "sigmoid neuron z = w.x + b with binary cross-entropy: dL/db = a - y",
+        )
+    )
     out.extend(_cost_identities(sigma))
     out.extend(_softmax_ce_identities())
     identity = _activation("identity")
-    out.append(prove_identity(
-        "identity_mse_half_dL_dz", sp.diff((identity - _Y) ** 2 / 2, _Z), _A - _Y, [_Z, _Y],
-        where={_A: identity}, description="identity output with L = (a - y)^2 / 2: dL/dz = a - y",
-    ))
+    out.append(
+        prove_identity(
+            "identity_mse_half_dL_dz",
+            sp.diff((identity - _Y) ** 2 / 2, _Z),
+            _A - _Y,
+            [_Z, _Y],
+            where={_A: identity},
+            description="identity output with L = (a - y)^2 / 2: dL/dz = a - y",
+        )
+    )
     return out
 
 
@@ -120,7 +162,11 @@ def _cost_identities(sigma: sp.Expr) -> list[Identity]:
         lhs = sp.diff(cost, var)
         rhs = sp.Sum((a_k - yk[_K]) * factor, (_K, 1, _M)) / _M
         base = prove_identity(
-            name, lhs * _M, rhs * _M, [], points=0,
+            name,
+            lhs * _M,
+            rhs * _M,
+            [],
+            points=0,
             description=f"mean cost J = (1/m) sum_k L_k: dJ/d{var} = (1/m) sum_k (a_k - y_k)"
             + (" x_k" if factor != 1 else ""),
             assumptions="m samples, m symbolic",
@@ -132,11 +178,17 @@ def _cost_identities(sigma: sp.Expr) -> list[Identity]:
         concrete_l, concrete_r = concrete_l.subs(plain), concrete_r.subs(plain)
         syms = sorted(concrete_l.free_symbols | concrete_r.free_symbols, key=str)
         checked = prove_identity(name, concrete_l, concrete_r, syms, points=20).checked_points
-        result.append(Identity(
-            name=name, lhs=lhs, rhs=rhs,
-            method=base.method.replace("at 0 random points", f"at {checked} random points (m = 3)"),
-            checked_points=checked, description=base.description, assumptions=base.assumptions,
-        ))
+        result.append(
+            Identity(
+                name=name,
+                lhs=lhs,
+                rhs=rhs,
+                method=base.method.replace("at 0 random points", f"at {checked} random points (m = 3)"),
+                checked_points=checked,
+                description=base.description,
+                assumptions=base.assumptions,
+            )
+        )
     return result
 
 
@@ -144,17 +196,25 @@ def _softmax_ce_identities() -> list[Identity]:
     """dL/dz_k = p_k - y_k for L = -sum_k y_k log softmax(z)_k whenever sum_k y_k = 1 (n = 2, 3, 4)."""
     result = []
     softmax = get("softmax")
+    assert isinstance(softmax, VectorFunction)
     for n in (2, 3, 4):
         zs, ys = vector_symbols("z", n), vector_symbols("y", n)
-        p = softmax.build(zs)  # type: ignore[union-attr]
+        p = softmax.build(zs)
         loss = -sp.Add(*[y * sp.log(pk) for y, pk in zip(ys, p, strict=True)])
         normalised = {ys[-1]: 1 - sp.Add(*ys[:-1])}
         for k in range(n):
             p_k = sp.Symbol(f"p_{k + 1}", real=True)
-            result.append(prove_identity(
-                f"softmax_ce_dL_dz_{k + 1}_n{n}", sp.diff(loss, zs[k]), p_k - ys[k],
-                [*zs, *ys[:-1]], substitutions=normalised, where={p_k: p[k]}, points=20 if k == 0 else 5,
-                description=f"softmax with cross-entropy, n = {n}: dL/dz_{k + 1} = p_{k + 1} - y_{k + 1}",
-                assumptions="sum_k y_k = 1",
-            ))
+            result.append(
+                prove_identity(
+                    f"softmax_ce_dL_dz_{k + 1}_n{n}",
+                    sp.diff(loss, zs[k]),
+                    p_k - ys[k],
+                    [*zs, *ys[:-1]],
+                    substitutions=normalised,
+                    where={p_k: p[k]},
+                    points=20 if k == 0 else 5,
+                    description=f"softmax with cross-entropy, n = {n}: dL/dz_{k + 1} = p_{k + 1} - y_{k + 1}",
+                    assumptions="sum_k y_k = 1",
+                )
+            )
     return result

@@ -97,7 +97,11 @@ def derivation_text(d: Derivation | VectorDerivation) -> str:
         lines = [f"{d.name} (n = {d.n}): {d.record.description}", "", "Jacobian (simplified):"]
         lines += [f"  {sp.pretty(d.jacobian_simplified, use_unicode=True)}"]
         if d.output_form is not None:
-            lines += ["", "Jacobian from the output alone:", f"  {sp.pretty(d.output_form, use_unicode=True)}"]
+            lines += [
+                "",
+                "Jacobian from the output alone:",
+                f"  {sp.pretty(d.output_form, use_unicode=True)}",
+            ]
             lines += [f"  proof: {d.output_form_proof}; {d.checked_points} points at 50 digits"]
         return "\n".join(lines)
     x = d.variable
@@ -123,7 +127,8 @@ def derivation_text(d: Derivation | VectorDerivation) -> str:
         w = of.witness or {}
         lines.append(
             "output form: none exists: "
-            f"f({w.get('x1')}) = f({w.get('x2')}) = {w.get('f')} but f' = {w.get('df_x1')} vs {w.get('df_x2')}"
+            f"f({w.get('x1')}) = f({w.get('x2')}) = {w.get('f')} "
+            f"but f' = {w.get('df_x1')} vs {w.get('df_x2')}"
         )
     elif of.status != "not applicable":
         lines.append(f"output form: not found ({'; '.join(of.notes)})")

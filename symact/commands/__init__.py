@@ -1,0 +1,1 @@
+"""The subcommands of ``symact``: one module each, registered in ``symact.cli.COMMANDS``."""
