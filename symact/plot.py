@@ -6,9 +6,9 @@ never joined by a vertical line: at a jump the value f takes is a filled dot and
 limit a hollow one.  On the f' panel the one-sided derivatives are hollow dots and the value the
 chosen framework convention assigns at the point is a filled one.
 
-f' is the derivative proved by :func:`symact.derive.derive` when it finishes within the time budget,
-else ``sympy.diff`` of the expression (the plot says so in its legend).  matplotlib is an optional
-dependency (``pip install 'symact[plot]'``); :func:`require_matplotlib` says how to get it.
+Between kinks f' is ``sympy.diff`` of the expression, evaluated numerically; at a kink the marked
+values are the record's (which ``symact derive`` and ``symact build`` prove).  matplotlib is an
+optional dependency (``pip install 'symact[plot]'``); :func:`require_matplotlib` says how to get it.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symact.budget import with_budget
 from symact.catalogue import Activation, Loss, Record
-from symact.errors import UserError, VerificationError
+from symact.errors import UserError
 
-__all__ = ["FORMATS", "Curve", "curve_for", "plot_functions", "require_matplotlib"]
+__all__ = ["FORMATS", "Curve", "curve_for", "draw_figure", "plot_functions", "require_matplotlib"]
 
 FORMATS = (".png", ".svg")
 _SAMPLES = 1201
@@ -69,7 +68,6 @@ class Curve:
     breaks: list[float] = field(default_factory=list)
     f_marks: list[Marker] = field(default_factory=list)
     df_marks: list[Marker] = field(default_factory=list)
-    df_note: str = ""
     domain: sp.Set = sp.S.Reals
     df_label: str = ""
 
@@ -97,7 +95,6 @@ def curve_for(
     *,
     params: Mapping[str, sp.Expr] | None = None,
     convention: str = "pytorch",
-    seconds: float | None = None,
 ) -> Curve:
     """The curve of an element-wise `record` at `params` (defaults for the rest).
 
@@ -121,9 +118,8 @@ def curve_for(
         extra.setdefault(record.target, sp.S.One)
     subs = {**values, **extra}
     x = record.variable
-    f = record.expr.subs(subs)
-    df, note = _derivative(record, params, convention, seconds)
-    df = df.subs(subs)
+    f = _at(record.expr, subs)
+    df = sp.diff(f, x)
     shown = [f"{p.name}={sp.sstr(values[p.symbol])}" for p in record.params]
     shown += [f"{s}={sp.sstr(v)}" for s, v in extra.items()]
     label = record.name + (f" ({', '.join(shown)})" if shown else "")
@@ -133,12 +129,11 @@ def curve_for(
         f=f,
         df=df,
         x=x,
-        df_note=note,
         domain=getattr(record, "domain", sp.S.Reals),
     )
     for kink in record.kinks:
-        at = _value(sp.sympify(kink.at).subs(subs))
-        c = sp.sympify(kink.at).subs(subs)
+        at = _value(_at(kink.at, subs))
+        c = _at(kink.at, subs)
         curve.breaks.append(at)
         f_left = f_right = float("nan")
         if kink.jump:  # one-sided limits, numerically (sympy.limit mishandles Piecewise at a boundary)
@@ -146,34 +141,19 @@ def curve_for(
             f_left, f_right = (float(_evaluate(_numeric(f, x), np.array([at + d]))[0]) for d in (-step, step))
         curve.f_marks.append(Marker(at, _value(f.subs(x, c)), f_left, f_right))
         try:
-            chosen = _value(sp.sympify(kink.value(convention)).subs(subs))
+            chosen = _value(_at(kink.value(convention), subs))
         except KeyError:
             chosen = float("nan")
-        left, right = (_value(sp.sympify(v).subs(subs)) for v in (kink.left, kink.right))
+        left, right = (_value(_at(v, subs)) for v in (kink.left, kink.right))
         curve.df_marks.append(Marker(at, chosen, left, right))
     return curve
 
 
-def _derivative(
-    record: Activation | Loss, params: Mapping[str, sp.Expr] | None, convention: str, seconds: float | None
-) -> tuple[sp.Expr, str]:
-    """The proved derivative within the budget, else sympy.diff (and a note saying so)."""
-    from symact.derive import derive
-
-    def proved() -> sp.Expr:
-        known = {p.name for p in record.params}
-        return derive(
-            record, params={k: v for k, v in (params or {}).items() if k in known}, convention=convention
-        ).derivative  # type: ignore[union-attr]
-
-    try:
-        value, timed_out = with_budget(proved, seconds=seconds, fallback=None)
-    except (VerificationError, ValueError, NotImplementedError, TypeError):
-        value, timed_out = None, False
-    if value is not None:
-        return value, ""
-    why = "derivation timed out" if timed_out else "derivation failed"
-    return sp.diff(record.expr, record.variable), f"sympy.diff; {why}"
+def _at(expr: object, values: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """`expr` with the symbols named like those of `values` replaced (whatever their assumptions)."""
+    by_name = {s.name: v for s, v in values.items()}
+    tree = sp.sympify(expr)
+    return tree.xreplace({s: by_name[s.name] for s in tree.free_symbols if s.name in by_name})  # type: ignore[attr-defined]
 
 
 def _segments(lo: float, hi: float, breaks: Sequence[float]) -> list[np.ndarray]:
@@ -234,21 +214,17 @@ def _draw(
             ax.plot([m.at], [m.value], "o", color=color, ms=6, zorder=4)
 
 
-def plot_functions(
+def draw_figure(
     curves: Sequence[Curve],
     *,
-    path: Path,
     xrange: tuple[float, float] = (-6.0, 6.0),
     panels: tuple[str, ...] = ("f", "df"),
     convention: str = "pytorch",
-) -> Path:
-    """Draw `curves` into `path` (``.png`` or ``.svg``), written atomically; returns the path."""
+) -> Any:
+    """A matplotlib ``Figure`` of `curves`: one panel per entry of `panels` (``"f"``, ``"df"``)."""
     matplotlib = require_matplotlib()
-    matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    if path.suffix.lower() not in FORMATS:
-        raise UserError(f"output file {path.name!r}: use a .png or .svg name")
     lo, hi = xrange
     fig = Figure(figsize=(8.0, 3.4 * len(panels) + 0.6), dpi=110, layout="constrained")
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -260,14 +236,13 @@ def plot_functions(
             if panel == "f":
                 _draw(ax, curve, curve.f, curve.f_marks, style, curve.label, lo, hi)
             else:
-                note = f" [{curve.df_note}]" if curve.df_note else ""
                 _draw(
                     ax,
                     curve,
                     curve.df,
                     curve.df_marks,
                     style,
-                    f"{curve.df_label or curve.label + chr(39)}{note}",
+                    curve.df_label or curve.label + "'",
                     lo,
                     hi,
                 )
@@ -291,6 +266,22 @@ def plot_functions(
             f"\n(filled dot: value at a kink under the {convention} convention; hollow: one-sided limits)"
         )
     fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_functions(
+    curves: Sequence[Curve],
+    *,
+    path: Path,
+    xrange: tuple[float, float] = (-6.0, 6.0),
+    panels: tuple[str, ...] = ("f", "df"),
+    convention: str = "pytorch",
+) -> Path:
+    """Draw `curves` into `path` (``.png`` or ``.svg``), written atomically; returns the path."""
+    matplotlib = require_matplotlib()
+    if path.suffix.lower() not in FORMATS:
+        raise UserError(f"output file {path.name!r}: use a .png or .svg name")
+    fig = draw_figure(curves, xrange=xrange, panels=panels, convention=convention)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
