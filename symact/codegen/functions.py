@@ -13,6 +13,8 @@ Each class is an ordinary SymPy ``Function`` of one argument $u$ that
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
@@ -29,6 +31,7 @@ __all__ = [
     "TanhSoftplus",
     "expm1",
     "log1p",
+    "to_reference",
     "to_textbook",
 ]
 
@@ -45,6 +48,11 @@ class StableFunction(sp.Function):
     def definition(cls, u: sp.Expr) -> sp.Expr:
         """The textbook expression this function stands for, in `u`."""
         raise NotImplementedError
+
+    @classmethod
+    def reference_form(cls, u: sp.Expr) -> sp.Expr:
+        """An equal expression that mpmath evaluates without absorbing a tiny term into 1."""
+        return cls.definition(u)
 
     def textbook(self) -> sp.Expr:
         return self.definition(self.args[0])
@@ -86,6 +94,10 @@ class Softplus(StableFunction):
     def definition(cls, u: sp.Expr) -> sp.Expr:
         return sp.log(1 + sp.exp(u))
 
+    @classmethod
+    def reference_form(cls, u: sp.Expr) -> sp.Expr:
+        return log1p(sp.exp(u))
+
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return Sigmoid(self.args[0])
 
@@ -96,6 +108,10 @@ class Sech2(StableFunction):
     @classmethod
     def definition(cls, u: sp.Expr) -> sp.Expr:
         return 1 - sp.tanh(u) ** 2
+
+    @classmethod
+    def reference_form(cls, u: sp.Expr) -> sp.Expr:
+        return 1 / sp.cosh(u) ** 2
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         u = self.args[0]
@@ -109,6 +125,10 @@ class TanhSoftplus(StableFunction):
     def definition(cls, u: sp.Expr) -> sp.Expr:
         return sp.tanh(sp.log(1 + sp.exp(u)))
 
+    @classmethod
+    def reference_form(cls, u: sp.Expr) -> sp.Expr:
+        return sp.tanh(log1p(sp.exp(u)))
+
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return MishGate(self.args[0])
 
@@ -120,13 +140,17 @@ class MishGate(StableFunction):
     def definition(cls, u: sp.Expr) -> sp.Expr:
         return (1 - sp.tanh(sp.log(1 + sp.exp(u))) ** 2) / (1 + sp.exp(-u))
 
+    @classmethod
+    def reference_form(cls, u: sp.Expr) -> sp.Expr:
+        return 1 / (sp.cosh(log1p(sp.exp(u))) ** 2 * (1 + sp.exp(-u)))
+
 
 class NormCdf(StableFunction):
     r"""$\Phi(u) = \tfrac12 \operatorname{erfc}(-u/\sqrt2)$, the standard normal distribution function."""
 
     @classmethod
     def definition(cls, u: sp.Expr) -> sp.Expr:
-        return sp.erfc(-u / sp.sqrt(2)) / 2
+        return sp.erfc(-u / sp.sqrt(2), evaluate=False) / 2
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return NormPdf(self.args[0])
@@ -156,12 +180,20 @@ STABLE_FUNCTIONS: tuple[type[StableFunction], ...] = (
 )
 
 
+def to_reference(expr: sp.Expr) -> sp.Expr:
+    """`expr` with every stable function replaced by its :meth:`~StableFunction.reference_form`."""
+    return _replace(expr, {cls: cls.reference_form for cls in STABLE_FUNCTIONS})
+
+
 def to_textbook(expr: sp.Expr) -> sp.Expr:
     """`expr` with every stable function (and expm1, log1p) replaced by its textbook expression."""
-    table = {cls: cls.definition for cls in STABLE_FUNCTIONS}
+    table: dict[type, Callable[..., sp.Expr]] = {cls: cls.definition for cls in STABLE_FUNCTIONS}
     table[expm1] = lambda u: sp.exp(u) - 1
     table[log1p] = lambda u: sp.log(1 + u)
+    return _replace(expr, table)
 
+
+def _replace(expr: sp.Expr, table: dict[type, Callable[..., sp.Expr]]) -> sp.Expr:
     def visit(e: sp.Basic) -> sp.Basic:
         if not e.args:
             return e

@@ -1,0 +1,306 @@
+"""Generation of ``symact.kernels``: plan, rewrite, print, verify, and only then write.
+
+:func:`generate` turns every record into kernels (:mod:`symact.codegen.plan`), prints each
+candidate (:mod:`symact.codegen.emit`), runs it on the verification sample and keeps the first
+candidate that meets its target (float64: 4 ULP for a function, 8 for a derivative; kernels built
+on Φ/φ 8 and 16; float32: 1 ULP).  A kernel that meets no target is left out of the module and
+reported with the input where it failed.  :func:`atomic_write` writes a file atomically, and only
+when its text changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symact.catalogue import Record
+from symact.codegen.emit import Emitted, kernel_source, limits_source, module_source, role_doc, wrapper_source
+from symact.codegen.functions import to_reference
+from symact.codegen.plan import Candidate, KernelPlan, RecordPlan, UnsupportedRecord, plan
+from symact.codegen.rules import RULES, prove_rule
+from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range
+from symact.kernels import _runtime
+from symact.numeric import full_range_sample, reference
+
+__all__ = ["TARGETS", "Generation", "KernelResult", "atomic_write", "generate", "module_path"]
+
+TARGETS: dict[str, float] = {"fwd": 4.0, "grad": 8.0, "grad_from_output": 8.0}
+CAREFUL_TARGETS: dict[str, float] = {"fwd": 8.0, "grad": 16.0, "grad_from_output": 16.0}
+SEED = 20261122
+DEFAULT_SIZE = 2000
+DEFAULT_SIZE32 = 500
+FULL_SIZE = 20000
+FULL_SIZE32 = 12000
+
+_DOC = (
+    "Verified NumPy kernels of the symact catalogue.\n\n"
+    "Every function takes scalars or arrays (float64 or float32; the result has the input's dtype),\n"
+    "keyword-only parameters with the catalogue's defaults, and `out=`.  Each kernel is the\n"
+    "derivation's expression after proved stable rewrites; its measured accuracy is in ACCURACY.md.\n"
+)
+
+
+def module_path(root: Path) -> Path:
+    return root / "symact" / "kernels" / "_generated.py"
+
+
+@dataclass
+class KernelResult:
+    """The outcome for one kernel: the chosen candidate, its measurement, or why none was kept."""
+
+    record: str
+    plan: KernelPlan
+    chosen: Candidate | None
+    measurement: Measurement | None
+    problems: list[str] = field(default_factory=list)
+    emitted: Emitted | None = None
+    accurate_range: tuple[float, float] | None = None
+    guarded: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.emitted is not None and not self.problems
+
+
+@dataclass
+class Generation:
+    results: list[KernelResult]
+    skipped: list[tuple[str, str]]
+    source: str
+    proofs: dict[str, str]
+
+    def failures(self) -> list[str]:
+        return [f"{r.plan.name}: {p}" for r in self.results for p in r.problems]
+
+
+def _compile(source: str) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"numpy": np, "_rt": _runtime}
+    exec(compile(source, "<symact kernel>", "exec"), namespace)
+    return namespace
+
+
+def _num(v: sp.Expr | None, defaults: dict[sp.Symbol, sp.Expr]) -> float:
+    if v is None:
+        return float("nan")
+    return float(sp.N(sp.sympify(v).subs(defaults), 30))
+
+
+def _same(a: float, b: float) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or a == b
+
+
+def _needs_guard(kernel: Callable[..., Any], args: tuple[float, ...], want: tuple[float, float]) -> bool:
+    xs = np.array([-np.inf, np.inf, np.nan])
+    try:
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            got = np.broadcast_to(np.asarray(kernel(xs, *args), dtype=np.float64), (3,))
+    except FloatingPointError:
+        return True
+    return not all(_same(float(g), w) for g, w in zip(got, (*want, np.nan), strict=True))
+
+
+def _magnitude(expr: sp.Expr) -> sp.Expr | None:
+    """Sum of the magnitudes of the terms of `expr` (per Piecewise branch); None without a sum."""
+    if isinstance(expr, sp.Piecewise):
+        branches = [(_magnitude(v) or sp.Abs(v), c) for v, c in expr.args]
+        return sp.Piecewise(*branches) if any(isinstance(v, sp.Add) for v, _ in expr.args) else None
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[sp.Abs(t) for t in expr.args])
+    return None
+
+
+@dataclass
+class _Context:
+    xs: np.ndarray
+    xs32: np.ndarray | None
+    fwd: dict[str, Callable[[np.ndarray], Any]] = field(default_factory=dict)
+    scale: dict[str, Callable[[np.ndarray], Any] | None] = field(default_factory=dict)
+
+
+def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Context) -> KernelResult:
+    record = rp.record
+    pnames = [s.name for s, _ in rp.params]
+    defaults = {s: v for s, v in rp.params}
+    args = tuple(_num(v, {}) for _, v in rp.params)
+    kname = f"_k_{kp.name}"
+    ksrc = kernel_source(kname, [kp.var.name, *pnames], cand.expr)
+    ns = _compile(ksrc)
+    kernel = ns[kname]
+    want = (_num(kp.limits[0], defaults), _num(kp.limits[1], defaults))
+    if kp.role != "grad_from_output" and any(v is None for v in kp.limits):
+        ref = reference(to_reference(cand.expr), kp.var, [-np.inf, np.inf], params=rp.defaults)
+        want = tuple(w if kp.limits[i] is not None else float(ref[i]) for i, w in enumerate(want))  # type: ignore[assignment]
+    guarded = kp.role != "grad_from_output" and _needs_guard(kernel, args, want)
+    lsrc = None
+    lim_name = "None"
+    if guarded:
+        lim_name = f"_lim_{kp.name}"
+        lsrc = limits_source(lim_name, pnames, kp.limits)
+        ns.update(_compile(lsrc))
+    limits_fn = ns.get(lim_name) if guarded else None
+
+    def run(x: np.ndarray) -> Any:
+        return _runtime.elementwise(kernel, x, None, args, limits_fn)
+
+    title = record.description
+    call = f"_rt.elementwise({kname}, {kp.var.name}, out, ({''.join(n + ', ' for n in pnames)}), {lim_name})"
+    doc = role_doc(kp.role, title, record.name)
+    wrapper = wrapper_source(kp.name, [kp.var.name], [(s.name, v) for s, v in rp.params], call, doc)
+    emitted = Emitted(kp.name, ksrc, lsrc, wrapper)
+    target = (CAREFUL_TARGETS if kp.careful else TARGETS)[kp.role]
+    truth = to_reference(cand.expr)
+    if kp.role == "grad_from_output":
+        return _measure_output_form(rp, kp, cand, run, emitted, ctx, target)
+    scale = None
+    if kp.role == "grad":
+        mag = _magnitude(cand.expr)
+        if mag is not None:
+            sname = f"_s_{kp.name}"
+            sns = _compile(kernel_source(sname, [kp.var.name, *pnames], mag))
+
+            def scale(x: np.ndarray, _k: Callable[..., Any] = sns[sname]) -> Any:
+                return _runtime.elementwise(_k, x, None, args, None)
+
+        ctx.scale[record.name] = scale
+    m = measure(run, truth, kp.var, ctx.xs, params=rp.defaults, scale=scale, xs32=ctx.xs32)
+    if kp.role == "fwd":
+        ctx.fwd[record.name] = run
+    return KernelResult(record.name, kp, cand, m, m.problems(target), emitted, guarded=guarded)
+
+
+def _measure_output_form(
+    rp: RecordPlan,
+    kp: KernelPlan,
+    cand: Candidate,
+    run: Callable[[np.ndarray], Any],
+    emitted: Emitted,
+    ctx: _Context,
+    target: float,
+) -> KernelResult:
+    fwd = ctx.fwd.get(rp.record.name)
+    if fwd is None:
+        return KernelResult(rp.record.name, kp, cand, None, ["no forward kernel to measure it with"])
+    x = rp.record.variable  # type: ignore[union-attr]
+    xs = ctx.xs[np.isfinite(ctx.xs)]
+    with np.errstate(all="ignore"):
+        a = np.asarray(fwd(xs), dtype=np.float64)
+    try:
+        with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+            got = np.asarray(run(a), dtype=np.float64)
+    except FloatingPointError as exc:
+        return KernelResult(
+            rp.record.name, kp, cand, None, [f"floating-point exception on f's outputs: {exc}"]
+        )
+    truth = to_reference(next(k for k in rp.kernels if k.role == "grad").candidates[0].expr)
+    ref = reference(truth, x, xs, params=rp.defaults)
+    scale_fn = ctx.scale.get(rp.record.name)
+    s = np.asarray(scale_fn(xs), dtype=np.float64) if scale_fn is not None else None
+    from symact.codegen.verify import _errors
+
+    err = _errors(got, ref, s)
+    err = np.where(np.isnan(ref), 0.0, err)
+    m = Measurement(points=int(xs.size))
+    m.max_ulp = float(np.max(err)) if err.size else 0.0
+    m.p999_ulp = float(np.quantile(err, 0.999)) if err.size else 0.0
+    rng = output_form_range(err, xs, target)
+    return KernelResult(rp.record.name, kp, cand, m, [], emitted, accurate_range=rng)
+
+
+def _kernel(rp: RecordPlan, kp: KernelPlan, ctx: _Context) -> KernelResult:
+    best: KernelResult | None = None
+    for cand in kp.candidates:
+        try:
+            result = _try_candidate(rp, kp, cand, ctx)
+        except Exception as exc:
+            result = KernelResult(
+                rp.record.name, kp, cand, None, [f"{cand.origin} form: {type(exc).__name__}: {exc}"]
+            )
+        if result.ok:
+            return result
+        if best is None or (result.measurement and best.measurement is None):
+            best = result
+    assert best is not None
+    best.emitted = None
+    return best
+
+
+def prove_rules() -> dict[str, str]:
+    """Every rewrite rule proved (raises VerificationError if one is not)."""
+    return {rule.name: prove_rule(rule) for rule in RULES}
+
+
+def _record_results(
+    record: Record, size: int, size32: int, seed: int
+) -> tuple[list[KernelResult], list[tuple[str, str]]]:
+    """Plan and verify the kernels of one record (a unit of work for a worker process)."""
+    ctx = _Context(
+        full_range_sample(size, seed=seed), full_range_sample(size32, seed=seed + 1, dtype=np.float32)
+    )
+    try:
+        rp = plan(record)
+    except UnsupportedRecord as exc:
+        return [], [(record.name, str(exc))]
+    except Exception as exc:
+        return [], [(record.name, f"derivation failed: {type(exc).__name__}: {exc}")]
+    return [_kernel(rp, kp, ctx) for kp in rp.kernels], []
+
+
+def generate(
+    records: Sequence[Record],
+    *,
+    size: int = DEFAULT_SIZE,
+    size32: int = DEFAULT_SIZE32,
+    seed: int = SEED,
+    jobs: int = 1,
+    progress: Callable[[str], None] = lambda s: None,
+) -> Generation:
+    """Plan, print and verify the kernels of `records`; the module text holds only verified kernels.
+
+    `jobs` > 1 verifies records in that many worker processes; the result does not depend on it.
+    """
+    proofs = prove_rules()
+    results: list[KernelResult] = []
+    skipped: list[tuple[str, str]] = []
+    work = functools.partial(_record_results, size=size, size32=size32, seed=seed)
+    if jobs > 1 and len(records) > 1:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            outcomes = pool.imap(work, records)
+            for record, (res, skip) in zip(records, outcomes, strict=True):
+                progress(record.name)
+                results += res
+                skipped += skip
+    else:
+        for record in records:
+            progress(record.name)
+            res, skip = work(record)
+            results += res
+            skipped += skip
+    emitted = [r.emitted for r in results if r.ok and r.emitted is not None]
+    uses_scipy = any("erfcx" in e.kernel for e in emitted)
+    imports = ["import numpy", *(["import scipy.special"] if uses_scipy else [])]
+    return Generation(results, skipped, module_source(_DOC, emitted, imports), proofs)
+
+
+def atomic_write(path: Path, text: str) -> bool:
+    """Write `text` to `path` via a temporary file and os.replace; False if it already holds `text`."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

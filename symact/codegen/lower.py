@@ -1,0 +1,260 @@
+r"""Lowering: a rewritten expression becomes straight-line steps of floating-point primitives.
+
+Each stable function has a *template* (a row of :data:`TEMPLATES`) that writes it with
+$e = e^{-|u|}$ (or $h = e^{-|u|/2}$, $e = h^2$) so that nothing overflows, branch-free: a choice
+between two values $v_{u \ge 0}$ and $v_{u < 0}$ where one is $e$ and the other 1 is written
+$\max(e, [u \ge 0])$.  When the function is multiplied by another factor $m$ (SiLU is $x\sigma(x)$),
+the template takes $m$ and multiplies it in before the last, tiny factor, so that $m \cdot e^{-700}$
+is not computed from an $e^{-700}$ that has already lost its digits to underflow.
+
+The steps are let-bindings ``t0 = ...`` collected by a :class:`Builder`; identical steps are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from symact.codegen.functions import (
+    MishGate,
+    NormCdf,
+    NormPdf,
+    Sech2,
+    Sigmoid,
+    SigmoidPrime,
+    Softplus,
+    StableFunction,
+    TanhSoftplus,
+    log1p,
+)
+
+__all__ = ["TEMPLATES", "Builder", "Runtime", "lower"]
+
+
+class Runtime(sp.Function):
+    """A call of a hand-written NumPy routine of ``symact.kernels._runtime`` (its name is `name`)."""
+
+    name = ""
+
+
+def runtime(name: str) -> type[Runtime]:
+    """The Runtime function class printed as ``_rt.<name>(...)``."""
+    return type(f"rt_{name}", (Runtime,), {"name": name})
+
+
+@dataclass
+class Builder:
+    """Let-bindings ``t<k> = expr`` in order; the same expression is bound once."""
+
+    steps: list[tuple[sp.Symbol, sp.Expr]] = field(default_factory=list)
+    _seen: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+
+    def let(self, expr: sp.Expr) -> sp.Expr:
+        if expr.is_Atom:
+            return expr
+        if expr in self._seen:
+            return self._seen[expr]
+        sym = sp.Symbol(f"_t{len(self.steps)}", real=True)
+        self.steps.append((sym, expr))
+        self._seen[expr] = sym
+        return sym
+
+
+_BIG = sp.Integer(1000)  # |u| beyond it: e^{-2|u|} is 0 already, and -2|u| cannot overflow
+
+
+def _step(cond: sp.Basic) -> sp.Expr:
+    """The indicator [cond] as 0/1 (printed as a boolean array)."""
+    return sp.Piecewise((sp.S.One, cond), (sp.S.Zero, True))
+
+
+def _e(b: Builder, u: sp.Expr) -> sp.Expr:
+    return b.let(sp.exp(-sp.Abs(u)))
+
+
+def _h(b: Builder, u: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    h = b.let(sp.exp(-sp.Abs(u) / 2))
+    return h, b.let(h * h)
+
+
+def _sigmoid(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    if m is None:
+        e = _e(b, u)
+        return b.let(sp.Max(e, _step(u >= 0))) / (1 + e)
+    h, e = _h(b, u)
+    n = b.let(sp.Max(h, _step(u >= 0)))
+    return b.let(m * n) * n / (1 + e)
+
+
+def _sigmoid_prime(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    if m is None:
+        e = _e(b, u)
+        return e / (1 + e) ** 2
+    h, e = _h(b, u)
+    return b.let(m * h) * h / (1 + e) ** 2
+
+
+def _softplus(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    core = sp.Max(u, 0) + log1p(_e(b, u))
+    return core if m is None else m * b.let(core)
+
+
+def _sech2(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    if m is None:
+        e2 = b.let(sp.exp(-2 * sp.Min(sp.Abs(u), _BIG)))
+        return 4 * e2 / (1 + e2) ** 2
+    h = _e(b, u)
+    e2 = b.let(h * h)
+    return b.let(4 * m * h) * h / (1 + e2) ** 2
+
+
+def _tanh_softplus(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    if m is None:
+        e = _e(b, u)
+        big_j = b.let(sp.Max(e, _step(u >= 0)))
+        k = b.let(sp.Max(e, _step(u < 0)))
+        n = b.let(big_j * (1 + e + k))
+        return n / (n + 2 * k**2)
+    h, e = _h(b, u)
+    j = b.let(sp.Max(h, _step(u >= 0)))
+    k = b.let(sp.Max(e, _step(u < 0)))
+    q = b.let(1 + e + k)
+    return b.let(b.let(m * j) * j) * q / (b.let(j * j) * q + 2 * k**2)
+
+
+def _mish_gate(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    if m is None:
+        e = _e(b, u)
+        me = e
+    else:
+        h, e = _h(b, u)
+        me = b.let(b.let(m * h) * h)
+    k = b.let(sp.Max(e, _step(u < 0)))
+    s = b.let(1 + e)
+    return 4 * me * k * s / (s**2 + k**2) ** 2
+
+
+def _runtime_call(name: str) -> Callable[[Builder, sp.Expr, sp.Expr | None], sp.Expr]:
+    plain, scaled = runtime(name), runtime(f"{name}_scaled")
+
+    def template(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+        return plain(u) if m is None else scaled(u, m)
+
+    return template
+
+
+TEMPLATES: dict[type[StableFunction], Callable[[Builder, sp.Expr, sp.Expr | None], sp.Expr]] = {
+    Sigmoid: _sigmoid,
+    SigmoidPrime: _sigmoid_prime,
+    Softplus: _softplus,
+    Sech2: _sech2,
+    TanhSoftplus: _tanh_softplus,
+    MishGate: _mish_gate,
+    NormCdf: _runtime_call("ndtr"),
+    NormPdf: _runtime_call("npdf"),
+}
+"""How each stable function is evaluated: ``template(builder, u, multiplier or None) -> expr``."""
+
+
+_BOUNDS: dict[type[sp.Basic], tuple[str, bool]] = {
+    sp.StrictLessThan: ("hi", True),
+    sp.LessThan: ("hi", True),
+    sp.StrictGreaterThan: ("lo", True),
+    sp.GreaterThan: ("lo", True),
+}
+
+
+def _simple(cond: sp.Basic, var: sp.Symbol | None) -> tuple[sp.Symbol, str, sp.Expr] | None:
+    """(x, "hi" | "lo", c) for a condition x < c, x <= c (hi) or x > c, x >= c (lo), x = `var`."""
+    if type(cond) not in _BOUNDS or var is None:
+        return None
+    if cond.rhs == var:
+        cond = cond.reversed
+    if cond.lhs != var or cond.rhs.has(var):
+        return None
+    return cond.lhs, _BOUNDS[type(cond)][0], cond.rhs
+
+
+def _needs_clamp(value: sp.Expr, var: sp.Symbol | None) -> bool:
+    """Whether a dead lane of this branch could overflow: anything beyond a linear polynomial."""
+    if var is None or not value.has(var):
+        return False
+    return not (value.is_polynomial(var) and sp.degree(value, var) <= 1)
+
+
+def clamp_branches(pw: sp.Piecewise, var: sp.Symbol | None) -> sp.Piecewise:
+    r"""Each branch's variable clamped to the branch's own range, so a dead branch cannot overflow.
+
+    ``where(x > 0, x, expm1(x))`` evaluates ``expm1(1e308)`` in the lanes it discards; with the
+    branch written ``expm1(min(x, 0))`` it does not.  On the range where a branch is selected the
+    clamp is the identity, so the Piecewise is unchanged as a function.
+    """
+    lo: dict[sp.Symbol, sp.Expr] = {}
+    hi: dict[sp.Symbol, sp.Expr] = {}
+    out = []
+    for value, cond in pw.args:
+        here_lo, here_hi = dict(lo), dict(hi)
+        simple = _simple(cond, var)
+        if isinstance(cond, sp.Eq):
+            out.append((value, cond))
+            continue
+        if simple is not None:
+            x, side, c = simple
+            (here_hi if side == "hi" else here_lo)[x] = c
+        elif cond != sp.true:
+            out.extend(pw.args[len(out) :])
+            break
+        if _needs_clamp(value, var):
+            subs = {}
+            for x in set(here_lo) | set(here_hi):
+                t: sp.Expr = x
+                if x in here_hi:
+                    t = sp.Min(t, here_hi[x], evaluate=False)
+                if x in here_lo:
+                    t = sp.Max(t, here_lo[x], evaluate=False)
+                subs[x] = t
+            value = value.xreplace(subs)
+        out.append((value, cond))
+        if simple is not None:
+            x, side, c = simple
+            (lo if side == "hi" else hi)[x] = c  # later branches lie on the other side
+    return sp.Piecewise(*out)
+
+
+def _scalable(factor: sp.Expr) -> bool:
+    return isinstance(factor, StableFunction) and type(factor) in TEMPLATES
+
+
+def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.Expr:
+    """`expr` in let-bound primitives: stable functions replaced by their templates."""
+    memo: dict[sp.Expr, sp.Expr] = {}
+
+    def arg(e: sp.Expr) -> sp.Expr:
+        return builder.let(go(e))
+
+    def go(e: sp.Expr) -> sp.Expr:
+        if e.is_Atom:
+            return e
+        if e in memo:
+            return memo[e]
+        result: sp.Expr
+        if isinstance(e, sp.Mul):
+            stable = [f for f in e.args if _scalable(f)]
+            others = [f for f in e.args if not _scalable(f)]
+            if len(stable) == 1 and others:
+                multiplier = builder.let(go(sp.Mul(*others)))
+                result = TEMPLATES[type(stable[0])](builder, arg(stable[0].args[0]), multiplier)
+            else:
+                result = e.func(*[go(a) for a in e.args])
+        elif isinstance(e, StableFunction):
+            result = TEMPLATES[type(e)](builder, arg(e.args[0]), None)
+        elif isinstance(e, sp.Piecewise):
+            result = sp.Piecewise(*[(go(v), c) for v, c in clamp_branches(e, var).args])
+        else:
+            result = e.func(*[go(a) for a in e.args])
+        memo[e] = result
+        return result
+
+    return go(expr)

@@ -1,0 +1,182 @@
+"""What to generate for a record: its kernels as rewritten expressions, with candidates and references.
+
+:func:`plan` dispatches on ``record.kind`` through :data:`PLANNERS`.  An element-wise function gets
+three kernels: the function (``NAME``), its derivative (``NAME_grad``) and, where the derivation
+found one, its output form (``NAME_grad_from_output``).  Each kernel lists *candidates*: equal
+expressions (the derivation's derivative, its simplified form, the derivative of the rewritten
+function), each passed through :func:`symact.codegen.rules.rewrite`.  The verifier keeps the first
+candidate that meets the accuracy target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from symact.catalogue import A, Record
+from symact.codegen.conditions import tidy_piecewise
+from symact.codegen.functions import NormCdf, NormPdf, StableFunction, to_textbook
+from symact.codegen.rules import rewrite
+
+__all__ = ["PLANNERS", "Candidate", "KernelPlan", "RecordPlan", "UnsupportedRecord", "plan"]
+
+
+class UnsupportedRecord(Exception):
+    """A record this generator does not turn into kernels (yet); the message says why."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One expression for a kernel: `expr` (stable functions) and the rules that produced it."""
+
+    expr: sp.Expr
+    rules: tuple[str, ...]
+    origin: str
+
+
+@dataclass
+class KernelPlan:
+    """One generated function."""
+
+    name: str
+    role: str  # "fwd" | "grad" | "grad_from_output"
+    var: sp.Symbol
+    candidates: list[Candidate]
+    truth: sp.Expr  # the derivation's expression (for the report and the proof)
+    limits: tuple[sp.Expr | None, sp.Expr | None] = (None, None)
+    doc: str = ""
+
+    @property
+    def careful(self) -> bool:
+        """Kernels built on Φ/φ (GELU) get the wider targets the task allows."""
+        return any(c.expr.has(NormCdf, NormPdf) for c in self.candidates)
+
+
+@dataclass
+class RecordPlan:
+    record: Record
+    params: tuple[tuple[sp.Symbol, sp.Expr], ...]
+    kernels: list[KernelPlan] = field(default_factory=list)
+    derivation: Any = None
+
+    @property
+    def defaults(self) -> dict[str, sp.Expr]:
+        return {s.name: v for s, v in self.params}
+
+
+def _prepare(expr: sp.Expr, x: sp.Symbol, numeric: dict[sp.Symbol, sp.Expr], origin: str) -> Candidate:
+    tidy = tidy_piecewise(expr, x, numeric)
+    out, used = rewrite(tidy)
+    return Candidate(out, tuple(used), origin)
+
+
+def _canon(expr: sp.Expr | None, symbols: tuple[sp.Symbol, ...]) -> sp.Expr | None:
+    """`expr` with every free symbol named like one of `symbols` replaced by it (assumptions differ)."""
+    if expr is None:
+        return None
+    by_name = {s.name: s for s in symbols}
+    expr = sp.sympify(expr)
+    return expr.xreplace({s: by_name[s.name] for s in expr.free_symbols if s.name in by_name})
+
+
+def _limit(expr: sp.Expr, x: sp.Symbol, at: sp.Expr) -> sp.Expr | None:
+    if isinstance(expr, sp.Piecewise):
+        for value, cond in expr.args:
+            holds = cond.subs(x, at)
+            if holds == sp.true:
+                return _limit(value, x, at)
+            if holds != sp.false:
+                return None
+        return None
+    try:
+        value = sp.limit(to_textbook(expr), x, at)
+    except (NotImplementedError, ValueError, TypeError):
+        return None
+    if value.has(sp.Limit, sp.AccumBounds, sp.nan, sp.zoo) or value.is_extended_real is not True:
+        return None
+    return value
+
+
+def _distinct(cands: list[Candidate]) -> list[Candidate]:
+    seen: set[sp.Expr] = set()
+    out = []
+    for c in cands:
+        if c.expr not in seen:
+            seen.add(c.expr)
+            out.append(c)
+    return out
+
+
+def _elementwise(record: Record) -> RecordPlan:
+    from symact.derive import derive
+
+    x = record.variable  # type: ignore[union-attr]
+    params = tuple((p.symbol, p.default) for p in record.params)
+    numeric = dict(params)
+    d = derive(record)
+    names = (x, A, *numeric)
+
+    def canon(e: sp.Expr | None) -> sp.Expr | None:
+        return _canon(e, names)
+
+    rp = RecordPlan(record, params, derivation=d)
+    fwd = _prepare(record.expr, x, numeric, "record")  # type: ignore[union-attr]
+    rp.kernels.append(
+        KernelPlan(
+            record.name,
+            "fwd",
+            x,
+            [fwd],
+            record.expr,  # type: ignore[union-attr]
+            (_limit(record.expr, x, -sp.oo), _limit(record.expr, x, sp.oo)),
+        )  # type: ignore[union-attr]
+    )
+    derivative = canon(d.derivative)  # type: ignore[union-attr]
+    grads = [
+        _prepare(derivative, x, numeric, "derivation"),  # type: ignore[arg-type]
+        _prepare(canon(d.derivative_simplified), x, numeric, "derivation, simplified"),
+    ]  # type: ignore[arg-type, union-attr]
+    if not fwd.expr.has(sp.Piecewise, sp.Max, sp.Min, sp.Abs) and not derivative.has(sp.Piecewise):  # type: ignore[union-attr]
+        grads.append(_prepare(sp.diff(fwd.expr, x), x, numeric, "derivative of the rewritten function"))
+    limits = d.limits  # type: ignore[union-attr]
+    rp.kernels.append(
+        KernelPlan(
+            f"{record.name}_grad",
+            "grad",
+            x,
+            _distinct(grads),
+            derivative,  # type: ignore[arg-type]
+            (canon(limits.get("-oo")), canon(limits.get("oo"))),
+        )
+    )
+    of = d.output_form  # type: ignore[union-attr]
+    if of.status == "found" and of.expression is not None:
+        of_expr = canon(of.expression)
+        cand = _prepare(of_expr, A, numeric, "output form")  # type: ignore[arg-type]
+        rp.kernels.append(
+            KernelPlan(f"{record.name}_grad_from_output", "grad_from_output", A, [cand], of_expr)
+        )  # type: ignore[arg-type]
+    return rp
+
+
+PLANNERS: dict[str, Callable[[Record], RecordPlan]] = {
+    "elementwise": _elementwise,
+}
+"""Planner per record kind."""
+
+
+def plan(record: Record) -> RecordPlan:
+    """The kernels to generate for `record`; UnsupportedRecord if its kind has no planner."""
+    planner = PLANNERS.get(record.kind)
+    if planner is None:
+        raise UnsupportedRecord(
+            f"{record.name}: records of kind {record.kind!r} have no kernel generator yet"
+        )
+    return planner(record)
+
+
+def stable_functions_in(expr: sp.Expr) -> set[str]:
+    return {type(f).__name__ for f in expr.atoms(StableFunction)}

@@ -1,0 +1,180 @@
+r"""Stable rewrites: small rule objects, one engine (:func:`rewrite`), and their proofs.
+
+A :class:`Rule` says that `before` (a pattern with ``Wild`` symbols) equals `after`.  The engine
+walks an expression bottom-up and, at every node, tries the rules of :data:`RULES` in order; a
+pattern that is a product (or sum) also matches any sub-product (sub-sum) of a node with more
+factors (terms), the other factors being kept.  It repeats until nothing changes.  Every rule is
+proved once by :func:`prove_rule` (symbolically: the difference of both sides, written in textbook
+functions, simplifies to 0), at generation time and in the tests.
+
+Piecewise conditions are tidied separately (:mod:`symact.codegen.conditions`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from symact.codegen.functions import (
+    MishGate,
+    NormCdf,
+    NormPdf,
+    Sech2,
+    Sigmoid,
+    SigmoidPrime,
+    Softplus,
+    TanhSoftplus,
+    expm1,
+    log1p,
+    to_textbook,
+)
+from symact.errors import VerificationError
+
+__all__ = ["RULES", "Rule", "prove_rule", "rewrite"]
+
+_w = sp.Wild("w", real=True)
+_c = sp.Wild("c", exclude=[0])
+_MAX_SUBSET = 4
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`before` == `after` for all real values of the wild symbols; `name` for reports."""
+
+    name: str
+    before: sp.Expr
+    after: sp.Expr
+    note: str = ""
+    condition: Callable[[dict[sp.Wild, sp.Expr]], bool] = field(default=lambda m: True, compare=False)
+
+    def _match(self, node: sp.Expr) -> sp.Expr | None:
+        m = node.match(self.before)
+        if m is None or not all(w in m for w in self.before.atoms(sp.Wild)):
+            return None
+        if any(_new_root(v) for v in m.values()) or not self.condition(m):
+            return None
+        return self.after.xreplace(m)
+
+    def apply(self, node: sp.Expr) -> sp.Expr | None:
+        """The rewritten node, or None if the rule does not match it."""
+        direct = self._match(node)
+        if direct is not None:
+            return direct
+        kind = type(self.before)
+        if kind not in (sp.Mul, sp.Add) or not isinstance(node, kind):
+            return None
+        k = len(self.before.args)
+        if len(node.args) <= k or len(node.args) > k + _MAX_SUBSET:
+            return None
+        for combo in itertools.combinations(range(len(node.args)), k):
+            part = kind(*[node.args[i] for i in combo])
+            got = self._match(part)
+            if got is not None:
+                rest = [a for i, a in enumerate(node.args) if i not in combo]
+                return kind(got, *rest)  # type: ignore[no-any-return]
+        return None
+
+
+def _new_root(value: sp.Expr) -> bool:
+    """A match that needs a root of a variable (exp(-x) read as exp(-(√(2x))²/2)) is refused."""
+    return any(not p.exp.is_integer and not p.base.is_number for p in value.atoms(sp.Pow))
+
+
+def _no_minus_one(m: dict[sp.Wild, sp.Expr]) -> bool:
+    """log(1 + w) with w = -1 + t is log(t) in disguise: refused."""
+    return sp.S.NegativeOne not in sp.Add.make_args(m[_w]) and not isinstance(m[_w], sp.exp)
+
+
+_sqrt2 = sp.sqrt(2)
+
+RULES: tuple[Rule, ...] = (
+    Rule("sigmoid-prime", sp.exp(-_w) * (1 + sp.exp(-_w)) ** -2, SigmoidPrime(_w), "σ' = e^{-u}/(1+e^{-u})²"),
+    Rule("sigmoid-prime-exp", sp.exp(_w) * (1 + sp.exp(_w)) ** -2, SigmoidPrime(_w), "e^u/(1+e^u)² = σ'(u)"),
+    Rule("sigmoid", (1 + sp.exp(-_w)) ** -1, Sigmoid(_w), "1/(1+e^{-u}) = σ(u)"),
+    Rule("sigmoid-exp", sp.exp(_w) * (1 + sp.exp(_w)) ** -1, Sigmoid(_w), "e^u/(1+e^u) = σ(u)"),
+    Rule("sigmoid-neg", (1 + sp.exp(_w)) ** -1, Sigmoid(-_w), "1/(1+e^u) = σ(-u)"),
+    Rule("softplus", sp.log(1 + sp.exp(_w)), Softplus(_w), "log(1+e^u) = softplus(u)"),
+    Rule("log-sigmoid", sp.log(Sigmoid(_w)), -Softplus(-_w), "log σ(u) = -softplus(-u)"),
+    Rule("sigmoid-product", Sigmoid(_w) * Sigmoid(-_w), SigmoidPrime(_w), "σ(u)σ(-u) = σ'(u)"),
+    Rule("sech2", 1 - sp.tanh(_w) ** 2, Sech2(_w), "1 - tanh²u = sech²u"),
+    Rule(
+        "tanh-softplus", sp.tanh(Softplus(_w)), TanhSoftplus(_w), "tanh(softplus u) as a rational in e^{-|u|}"
+    ),
+    Rule("mish-gate", Sigmoid(_w) * Sech2(Softplus(_w)), MishGate(_w), "σ(u) sech²(softplus u)"),
+    Rule("expm1", sp.exp(_w) - 1, expm1(_w), "e^u - 1 = expm1(u)"),
+    Rule("expm1-scaled", _c * sp.exp(_w) - _c, _c * expm1(_w), "c e^u - c = c expm1(u)"),
+    Rule("log1p-exp-neg", sp.log(1 - sp.exp(_w)), sp.log(-expm1(_w)), "log(1 - e^u) = log(-expm1(u))"),
+    Rule("log1p", sp.log(1 + _w), log1p(_w), "log(1 + u) = log1p(u)", condition=_no_minus_one),
+    Rule("norm-cdf", 1 + sp.erf(_w), 2 * NormCdf(_sqrt2 * _w), "1 + erf(u) = erfc(-u) = 2Φ(√2 u)"),
+    Rule("norm-cdf-half", sp.S.Half + sp.erf(_w) / 2, NormCdf(_sqrt2 * _w), "(1 + erf u)/2 = Φ(√2 u)"),
+    Rule("norm-cdf-erfc", sp.erfc(_w), 2 * NormCdf(-_sqrt2 * _w), "erfc(u) = 2Φ(-√2 u)"),
+    Rule("norm-pdf", sp.exp(-(_w**2) / 2), sp.sqrt(2 * sp.pi) * NormPdf(_w), "e^{-u²/2} = √(2π) φ(u)"),
+)
+"""The rewrite table, tried in this order at every node."""
+
+
+def _try_rules(node: sp.Basic, rules: tuple[Rule, ...], used: list[str]) -> sp.Basic | None:
+    if not isinstance(node, sp.Expr):
+        return None
+    for rule in rules:
+        got = rule.apply(node)
+        if got is not None and got != node:
+            used.append(rule.name)
+            return got
+    return None
+
+
+def _rewrite_once(expr: sp.Basic, rules: tuple[Rule, ...], used: list[str]) -> sp.Basic:
+    """One top-down pass: the largest pattern at a node wins over patterns inside its arguments."""
+    if not expr.args or isinstance(expr, sp.Wild):
+        return expr
+    got = _try_rules(expr, rules, used)
+    if got is not None:
+        return got
+    args = [_rewrite_once(a, rules, used) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    node = expr.func(*args)
+    got = _try_rules(node, rules, used)
+    return node if got is None else got
+
+
+def rewrite(
+    expr: sp.Expr, *, rules: tuple[Rule, ...] = RULES, max_rounds: int = 12
+) -> tuple[sp.Expr, list[str]]:
+    """Apply `rules` bottom-up until nothing changes; returns the result and the rules used (in order)."""
+    used: list[str] = []
+    for _ in range(max_rounds):
+        new = _rewrite_once(expr, rules, used)
+        if new == expr:
+            return expr, used
+        expr = new  # type: ignore[assignment]
+    return expr, used
+
+
+def _instance(rule: Rule) -> tuple[sp.Expr, sp.Expr, list[sp.Symbol]]:
+    wilds = sorted(rule.before.atoms(sp.Wild), key=lambda w: w.name)
+    syms = [sp.Symbol(f"{w.name}0", real=True) for w in wilds]
+    sub = dict(zip(wilds, syms, strict=True))
+    return rule.before.xreplace(sub), rule.after.xreplace(sub), syms
+
+
+_STRATEGIES: tuple[Callable[[sp.Expr], sp.Expr], ...] = (
+    lambda d: d,
+    sp.simplify,
+    lambda d: sp.simplify(sp.expand_log(d.rewrite(sp.exp), force=True)),
+    lambda d: sp.simplify(d.rewrite(sp.erf)),
+)
+
+
+def prove_rule(rule: Rule) -> str:
+    """Prove `rule` symbolically; return the method, or raise VerificationError."""
+    before, after, _ = _instance(rule)
+    diff = to_textbook(before) - to_textbook(after)
+    for number, strategy in enumerate(_STRATEGIES):
+        if strategy(diff) == 0:
+            return f"difference simplifies to 0 (strategy {number})"
+    raise VerificationError(f"rewrite rule {rule.name!r} could not be proved: {before} = {after}")

@@ -1,0 +1,69 @@
+"""Regenerate (or check) the committed kernel files: the one entry point of the command and the stage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from symact.catalogue import Record, records
+from symact.codegen.generate import (
+    DEFAULT_SIZE,
+    DEFAULT_SIZE32,
+    SEED,
+    Generation,
+    atomic_write,
+    generate,
+    module_path,
+)
+from symact.codegen.report import accuracy_markdown, init_source
+
+__all__ = ["Outcome", "kernel_files", "update"]
+
+
+@dataclass
+class Outcome:
+    generation: Generation
+    texts: dict[Path, str]
+    changed: list[Path] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)
+
+
+def kernel_files(root: Path) -> tuple[Path, Path, Path]:
+    """The generated module, the package ``__init__`` and ACCURACY.md under `root`."""
+    module = module_path(root)
+    return module, module.parent / "__init__.py", module.parent / "ACCURACY.md"
+
+
+def update(
+    root: Path,
+    *,
+    check: bool = False,
+    size: int = DEFAULT_SIZE,
+    size32: int = DEFAULT_SIZE32,
+    jobs: int = 1,
+    selection: Sequence[Record] | None = None,
+    progress: Callable[[str], None] = lambda s: None,
+) -> Outcome:
+    """Generate and verify the kernels of the whole catalogue; write the files that changed.
+
+    With `check`, nothing is written: `stale` lists the files whose committed text differs.  With a
+    `selection` (a subset of the catalogue) the kernels are verified but nothing is written.
+    ACCURACY.md depends on the sample size, so it is compared only at the default size.
+    """
+    chosen = list(selection) if selection is not None else list(records())
+    gen = generate(chosen, size=size, size32=size32, seed=SEED, jobs=jobs, progress=progress)
+    module, init, accuracy = kernel_files(root)
+    texts = {module: gen.source, init: init_source(gen)}
+    if size == DEFAULT_SIZE and size32 == DEFAULT_SIZE32:
+        texts[accuracy] = accuracy_markdown(gen, size=size, size32=size32, seed=SEED)
+    outcome = Outcome(gen, texts)
+    for path, text in texts.items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        if check or selection is not None:
+            outcome.stale.append(path)
+        elif atomic_write(path, text):
+            outcome.changed.append(path)
+    return outcome

@@ -1,0 +1,85 @@
+"""``symact kernels [--check] [--report] [--full] [--jobs N] [--root DIR]``: the verified NumPy kernels.
+
+Without options: generate every kernel of the catalogue, verify each against correctly rounded
+references, and write ``symact/kernels/_generated.py``, its ``__init__.py`` and ``ACCURACY.md``
+(atomically, only when their text changes).  A kernel that misses its accuracy target is not
+written; the command names it and where it failed, and exits 1.
+
+- ``--check``: write nothing; exit 1 if a committed file differs from what would be generated.
+- ``--report``: print the committed accuracy table (ACCURACY.md) and exit.
+- ``--full``: verify on the full 20,000-point sample (slower; the written files keep the default
+  sample's figures, so nothing is written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from symact.errors import UserError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("kernels", help="generate and verify the NumPy kernels (symact.kernels)")
+    p.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the committed module is stale"
+    )
+    p.add_argument("--report", action="store_true", help="print the committed accuracy table and exit")
+    p.add_argument(
+        "--full", action="store_true", help="verify on the full 20,000-point sample; write nothing"
+    )
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2)")
+    p.add_argument("--root", type=Path, default=None, help="project folder (default: the one holding symact)")
+    p.set_defaults(func=run)
+
+
+def _root(given: Path | None) -> Path:
+    if given is None:
+        return Path(__file__).resolve().parents[2]
+    if not (given / "symact").is_dir():
+        raise UserError(f"--root {given}: no symact package folder there")
+    return given
+
+
+def run(args: argparse.Namespace) -> int:
+    jobs = args.jobs if args.jobs is not None else min(2, os.cpu_count() or 1)
+    if jobs < 1:
+        raise UserError(f"--jobs must be at least 1, got {jobs}")
+    root = _root(args.root)
+    from symact.codegen.generate import FULL_SIZE, FULL_SIZE32
+    from symact.codegen.update import kernel_files, update
+
+    if args.report:
+        table = kernel_files(root)[2]
+        if not table.exists():
+            raise UserError(f"{table} does not exist; run 'symact kernels' first")
+        sys.stdout.write(table.read_text(encoding="utf-8"))
+        return 0
+    start = time.perf_counter()
+    sizes = {"size": FULL_SIZE, "size32": FULL_SIZE32} if args.full else {}
+    outcome = update(
+        root,
+        check=args.check or args.full,
+        jobs=jobs,
+        progress=lambda n: print(f"symact kernels: {n}", file=sys.stderr),
+        **sizes,
+    )
+    gen = outcome.generation
+    failures = gen.failures()
+    for line in failures:
+        print(f"symact kernels: FAILED {line}", file=sys.stderr)
+    ok = sum(1 for r in gen.results if r.ok)
+    print(
+        f"{ok} kernels verified, {len(failures)} failed, {len(gen.skipped)} functions without kernels "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
+    if args.check:
+        for path in outcome.stale:
+            print(f"stale: {path.relative_to(root)} (run 'symact kernels')")
+        return 1 if outcome.stale else 0
+    for path in outcome.changed:
+        print(f"wrote {path.relative_to(root)}")
+    return 1 if failures else 0

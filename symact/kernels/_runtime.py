@@ -1,0 +1,142 @@
+r"""Hand-written NumPy routines the generated kernels call (no SymPy here).
+
+- :func:`elementwise` / :func:`elementwise2`: the drivers.  They accept scalars and arrays, compute
+  in float64 in chunks of :data:`CHUNK` elements (so temporaries stay in cache and are recycled by
+  the allocator), round once to the input's dtype (float32 in, float32 out), write into `out=` when
+  given, and, for kernels that need it, evaluate non-finite inputs by their limits.
+- :func:`ndtr`, :func:`npdf` and their ``_scaled`` forms: $\Phi(u)$ and $\varphi(u)$ with the square
+  $u^2$ carried as an exact double-double, so $e^{-u^2/2}$ keeps its relative accuracy up to the
+  underflow threshold; the scaled forms compute $m\Phi(u)$, $m\varphi(u)$ without an early
+  underflow of the small factor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy.special import erfcx
+
+__all__ = ["CHUNK", "elementwise", "elementwise2", "ndtr", "ndtr_scaled", "npdf", "npdf_scaled"]
+
+CHUNK = 8192
+"""Elements per chunk: 64 KiB of float64, below the allocator's mmap threshold."""
+
+Kernel = Callable[..., Any]
+Limits = Callable[..., tuple[float, float]]
+
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter
+_INV_SQRT2 = 0.7071067811865476
+_INV_SQRT_2PI = 0.3989422804014327
+_SQ_CLAMP = 1.0e5  # beyond |u| = 40, e^{-u^2/4} is 0 already; keeps u*split finite
+
+
+def _result_dtype(arr: np.ndarray) -> np.dtype[Any]:
+    if arr.dtype == np.float32:
+        return np.dtype(np.float32)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"expected real numbers, got an array of dtype {arr.dtype}")
+    return np.dtype(np.float64)
+
+
+def _target(shape: tuple[int, ...], dtype: np.dtype[Any], out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return np.empty(shape, dtype)
+    if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != dtype:
+        got = f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
+        raise ValueError(f"out must be an ndarray of dtype {dtype} and shape {shape}, got {got}")
+    return out
+
+
+def _guarded(kernel: Kernel, xs: np.ndarray, params: tuple[Any, ...], limits: Limits | None) -> Any:
+    """kernel(xs); where xs holds +-inf or nan, the limits there (nan stays nan)."""
+    if limits is not None:
+        finite = np.isfinite(xs)
+        if not finite.all():
+            r = kernel(np.where(finite, xs, 0.0), *params)
+            neg, pos = limits(*params)
+            r = np.where(xs == np.inf, pos, np.where(xs == -np.inf, neg, r))
+            return np.where(np.isnan(xs), np.nan, r)
+    return kernel(xs, *params)
+
+
+def elementwise(
+    kernel: Kernel, x: Any, out: np.ndarray | None, params: tuple[Any, ...] = (), limits: Limits | None = None
+) -> Any:
+    """Apply the float64 chunk kernel `kernel(x, *params)` to `x`; see the module docstring."""
+    arr = np.asarray(x)
+    dtype = _result_dtype(arr)
+    res = _target(arr.shape, dtype, out)
+    src = arr.reshape(-1)
+    dst = res.reshape(-1) if res.flags.c_contiguous else np.empty(arr.size, dtype)
+    for start in range(0, arr.size, CHUNK):
+        xs = src[start : start + CHUNK]
+        if xs.dtype != np.float64:
+            xs = xs.astype(np.float64)
+        dst[start : start + CHUNK] = _guarded(kernel, xs, params, limits)
+    if not res.flags.c_contiguous:
+        res[...] = dst.reshape(arr.shape)
+    if out is None and res.ndim == 0:
+        return res[()]
+    return res
+
+
+def elementwise2(kernel: Kernel, a: Any, y: Any, out: np.ndarray | None, params: tuple[Any, ...] = ()) -> Any:
+    """Apply the float64 chunk kernel `kernel(a, y, *params)` to broadcast `a` and `y`."""
+    arr_a, arr_y = np.asarray(a), np.asarray(y)
+    dtype = np.result_type(_result_dtype(arr_a), _result_dtype(arr_y))
+    pa, py = np.broadcast_arrays(arr_a, arr_y)
+    res = _target(pa.shape, dtype, out)
+    src_a, src_y = pa.reshape(-1), py.reshape(-1)
+    dst = res.reshape(-1) if res.flags.c_contiguous else np.empty(pa.size, dtype)
+    for start in range(0, pa.size, CHUNK):
+        sa = src_a[start : start + CHUNK].astype(np.float64, copy=False)
+        sy = src_y[start : start + CHUNK].astype(np.float64, copy=False)
+        dst[start : start + CHUNK] = kernel(sa, sy, *params)
+    if not res.flags.c_contiguous:
+        res[...] = dst.reshape(pa.shape)
+    if out is None and res.ndim == 0:
+        return res[()]
+    return res
+
+
+def _square(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """|u|^2 = hi + lo exactly (Dekker's product with Veltkamp's split), |u| clamped to 1e5."""
+    a = np.minimum(np.abs(u), _SQ_CLAMP)
+    hi = a * a
+    t = a * _SPLIT
+    ah = t - (t - a)
+    al = a - ah
+    lo = ((ah * ah - hi) + 2.0 * ah * al) + al * al
+    return hi, lo
+
+
+def _gauss(u: np.ndarray, k: float) -> np.ndarray:
+    r"""$e^{-u^2/k}$ for k = 2 or 4 (divisions by k are exact)."""
+    hi, lo = _square(u)
+    return np.exp(-hi / k) * (1.0 - lo / k)
+
+
+def ndtr(u: np.ndarray) -> np.ndarray:
+    r"""$\Phi(u)$: $q = \tfrac12 \operatorname{erfcx}(|u|/\sqrt2)\, e^{-u^2/2}$ is $\Phi(-|u|)$."""
+    q = 0.5 * erfcx(np.abs(u) * _INV_SQRT2) * _gauss(u, 2.0)
+    return np.where(u < 0, q, 1.0 - q)
+
+
+def ndtr_scaled(u: np.ndarray, m: np.ndarray) -> np.ndarray:
+    r"""$m\,\Phi(u)$, the tiny factor $e^{-u^2/4}$ applied last (twice) on the left tail."""
+    g = _gauss(u, 4.0)
+    half = 0.5 * erfcx(np.abs(u) * _INV_SQRT2)
+    return np.where(u < 0, ((m * half) * g) * g, m * (1.0 - (half * g) * g))
+
+
+def npdf(u: np.ndarray) -> np.ndarray:
+    r"""$\varphi(u) = e^{-u^2/2}/\sqrt{2\pi}$."""
+    return _gauss(u, 2.0) * _INV_SQRT_2PI
+
+
+def npdf_scaled(u: np.ndarray, m: np.ndarray) -> np.ndarray:
+    r"""$m\,\varphi(u)$ as $((m/\sqrt{2\pi})\, e^{-u^2/4})\, e^{-u^2/4}$."""
+    g = _gauss(u, 4.0)
+    return ((m * _INV_SQRT_2PI) * g) * g
