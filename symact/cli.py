@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "build",
     "plot",
     "proofs",
+    "kernels",
 )
 
 
