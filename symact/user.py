@@ -29,6 +29,7 @@ yourself.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -291,7 +292,8 @@ def load_modules(specs: Iterable[str], *, root: Path) -> list[str]:
             path = (root / spec).resolve()
             if not path.is_file():
                 raise UserError(f"user module {spec!r}: no such file")
-            mod_name = f"symact_user_{path.stem}"
+            digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
+            mod_name = f"symact_user_{path.stem}_{digest}"
             if mod_name not in sys.modules:
                 loader = importlib.util.spec_from_file_location(mod_name, path)
                 if loader is None or loader.loader is None:
