@@ -185,7 +185,10 @@ def test_fingerprints() -> None:
     leaky = get("leaky_relu")
     param = replace(leaky.params[0], default=sp.Rational(1, 5))
     assert build.record_fingerprint(leaky) != build.record_fingerprint(replace(leaky, params=(param,)))
-    code = "from symact.build import record_fingerprint as f; from symact.catalogue import get; print(f(get('leaky_relu')))"
+    code = (
+        "from symact.build import record_fingerprint as f; from symact.catalogue import get; "
+        "print(f(get('leaky_relu')))"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     other = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert other.stdout.strip() == build.record_fingerprint(leaky)  # stable across processes
@@ -199,7 +202,7 @@ def test_command_line_summary_progress_and_exit_status(
     monkeypatch.setattr(build, "STAGES", (f"{stages}:each", f"{stages}:whole"))
     assert main(["build", "--root", str(root), "relu", "tanh"]) == 0
     out, err = capsys.readouterr()
-    header, rule, *rows = out.split("\n\n")[0].split("\n")
+    header, _rule, *rows = out.split("\n\n")[0].split("\n")
     assert header.split() == ["function", "each", "whole"]
     assert [r.split()[0] for r in rows] == ["relu", "tanh"]
     assert "2 functions" in out and "ok" in out
