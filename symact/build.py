@@ -56,7 +56,7 @@ __all__ = [
     "stage_limit",
 ]
 
-STAGES: tuple[str, ...] = ("symact.derive.stage:run", "symact.latex.stage:run")
+STAGES: tuple[str, ...] = ("symact.derive.stage:run", "symact.latex.stage:run", "symact.codegen.stage:run")
 
 PER_RECORD: frozenset[str] = frozenset({"symact.derive.stage:run"})
 """Stages whose result and files for a function depend on that function alone (see above)."""
