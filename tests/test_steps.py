@@ -11,7 +11,6 @@ import sympy as sp
 from symact.catalogue import A, X, Y, get
 from symact.errors import VerificationError
 from symact.steps import RULES, Derivation, check_equal, derivation, differentiate, prove_zero, rule_chain
-from symact.steps._common import write_rule_chain
 from symact.steps._context import Context
 from symact.steps._rules import UnaryRule
 from symact.steps._verify import box_sampler, diff_by_cases
@@ -70,7 +69,7 @@ def test_substitution_names_avoid_symbols_in_use() -> None:
 
 
 def test_adding_a_rule_does_not_touch_the_engine() -> None:
-    class softsq(sp.Function):  # noqa: N801 - a SymPy function class
+    class softsq(sp.Function):
         def fdiff(self, argindex: int = 1) -> sp.Expr:
             return 2 * self.args[0]
 

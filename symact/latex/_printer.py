@@ -3,7 +3,7 @@
 Overrides only what differs: named functions of a derivation print as in the textbooks
 (sigma(x) as $\\sigma(x)$, f(x) as $f(x)$, L(a, y) as $L(a, y)$); a sum holding a held part keeps that
 part first, as written by the move that made it (``(1 + e^{-x} - 1)``); a product of held fractions
-is written with a centred dot between the fractions.
+is written with a centred dot between the factors (a held sum in parentheses).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class SymactLatexPrinter(LatexPrinter):
         if len(held) < 2:
             return str(super()._print_Mul(expr))
         others = [f for f in expr.args if not isinstance(f, sp.UnevaluatedExpr)]
-        parts = [self.parenthesize(f, 50) for f in others] + [self._print(f) for f in held]
+        parts = [self.parenthesize(f, 50) for f in others] + [self.parenthesize(f.args[0], 40) for f in held]
         return r" \cdot ".join(parts)
 
 

@@ -117,7 +117,15 @@ def _chain_rows(chain: Chain, start: int) -> list[str]:
 
 
 def _checks(chain: Chain, start: int) -> list[str]:
-    return [f"({start + i}) {line.check.describe()}" for i, line in enumerate(chain.lines)]
+    """'(3)-(5) symbolic (...); numeric: ...' with consecutive equal descriptions grouped."""
+    groups: list[tuple[int, int, str]] = []
+    for i, line in enumerate(chain.lines):
+        text = line.check.describe()
+        if groups and groups[-1][2] == text:
+            groups[-1] = (groups[-1][0], start + i, text)
+        else:
+            groups.append((start + i, start + i, text))
+    return [f"({a}) {t}" if a == b else f"({a})-({b}) {t}" for a, b, t in groups]
 
 
 def render_body(derivation: Derivation, *, standalone: bool = True) -> str:

@@ -21,8 +21,8 @@ def run(records: Sequence[Record], *, root: Path, progress: Callable[[str], None
     built = {name for record in records for name in planned_names(record)}
     others = {name for record in catalogue_records() for name in planned_names(record)} - built
     kept = [name for name in others if (out / f"{name}.tex").exists()]
-    made = [d.name for ds in generated.made.values() for d in ds]
-    generated.files.update(index_files([*made, *kept]))
+    done = [d.name for ds in generated.made.values() for d in ds]
+    generated.files.update(index_files([*done, *kept]))
     write(out, generated.files)
     result = StageResult(column="proofs")
     for record in records:

@@ -4,6 +4,7 @@ implies (a loss with an element-wise link gets the composed dL/dz and the neuron
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 
 from symact.catalogue import Record, UnknownFunctionError, get
@@ -62,7 +63,9 @@ def planned_names(record: Record) -> list[str]:
 def derivations(records: Iterable[Record]) -> Iterable[tuple[str, str, Derivation | VerificationError]]:
     """(record name, derivation name, derivation or the error) for every derivation of `records`."""
     for record in records:
-        jobs: list[tuple[str, Callable[[], Derivation]]] = [(record.name, lambda r=record: derivation(r))]
+        jobs: list[tuple[str, Callable[[], Derivation]]] = [
+            (record.name, functools.partial(derivation, record))
+        ]
         jobs += _extras(record)
         for name, job in jobs:
             try:

@@ -18,7 +18,7 @@ from symact.steps._common import derived_or_none, param_ranges, shortest
 from symact.steps._context import Context, interval_range
 from symact.steps._doc import Derivation, Paragraph, Section
 from symact.steps._engine import differentiate
-from symact.steps._moves import H, unhold
+from symact.steps._moves import MOVES, H, unhold
 
 __all__ = ["link_derivation", "link_name"]
 
@@ -50,16 +50,26 @@ def _output_derivative(link: Activation) -> sp.Expr:
     return sp.diff(link.expr, X).subs(X, Z)
 
 
+def _canonical(gradient: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(c, mu) with gradient = c (mu - y), c constant and mu free of y; None if there are none."""
+    c = sp.cancel(-sp.diff(gradient, Y))
+    if c == 0 or c.has(A, Y, Z):
+        return None
+    mu = shortest(sp.cancel((gradient + c * Y) / c))
+    return None if mu.has(Y) else (c, mu)
+
+
 def link_derivation(loss: Loss) -> Derivation:
     """dL/dz for L(a, y) with a = link(z), reduced toward the canonical mu - y; the neuron and the mean.
 
     **Raises:** VerificationError if a step fails, or if the link is not an element-wise activation.
     """
-    link = get(loss.link or "")
-    if link.kind != "elementwise":
+    found = get(loss.link or "")
+    if not isinstance(found, Activation):
         raise VerificationError(
-            f"{loss.name}: link {loss.link!r} is a {link.kind} function, not element-wise"
+            f"{loss.name}: link {loss.link!r} is a {found.kind} function, not element-wise"
         )
+    link = found
     g = link.expr.subs(X, Z)
     ctx = Context(name=link_name(loss))
     ctx.ranges.update(param_ranges((*loss.params, *link.params)))
@@ -92,40 +102,45 @@ def link_derivation(loss: Loss) -> Derivation:
         H(rule_result) * H(out_deriv),
         (f"derivative of {loss.name} (its derivation); output form of {link.name}",),
     )
-    w.add(sp.expand(unhold(w.last)), ("expand",))
+    if isinstance(rule_result, sp.Add) and out_deriv != 1:
+        w.add(MOVES["distribute"](w.last), ("distribute and cancel common factors",))
+    expanded = sp.expand(unhold(w.last))
+    if expanded != w.last:
+        w.add(expanded, ("expand",))
     reduced = shortest(sp.cancel(sp.together(unhold(w.last))))
     if reduced != w.last:
         w.add(reduced, ("cancel common factors",))
+    defaults = {p.symbol: p.default for p in (*loss.params, *link.params)}
+    if _canonical(unhold(w.last)) is None and w.last.has(*defaults):
+        ctx.fixed.update(defaults)
+        at_defaults = shortest(sp.cancel(sp.together(unhold(w.last).subs(defaults))))
+        w.add(at_defaults, ("at the default parameters, ", *[sp.Eq(k, v) for k, v in defaults.items()]))
+    found_form = _canonical(unhold(w.last))
+    gradient = None
+    if found_form is not None:
+        c, mu = found_form
+        gradient = c * (mu - Y)
+        shown = mu - Y if c == 1 else sp.Mul(c, H(mu - Y))
+        if shown != w.last:
+            w.add(shown, ("canonical form: mean minus target",))
     blocks.append(w.done())
-    ratio = sp.cancel(unhold(w.last) / (A - Y))
-    canonical = not ratio.has(A, Y, Z)
-    if canonical:
-        blocks.append(
-            Paragraph(
-                (
-                    "Canonical link: ",
-                    sp.Eq(dLdz, ratio * (A - Y), evaluate=False),
-                    ", that is mu - y" + (" up to the factor " if ratio != 1 else "") + ".",
-                )
-            )
-        )
-        if ratio != 1:
-            blocks.append(
-                Paragraph(
-                    (
-                        "Scaling the loss by ",
-                        1 / ratio,
-                        " gives exactly ",
-                        sp.Eq(dLdz, A - Y, evaluate=False),
-                        ".",
-                    )
-                )
-            )
+    if found_form is not None:
+        c, mu = found_form
+        mu_symbol = sp.Symbol("mu")
+        text: list[Any] = [
+            "Canonical link: ",
+            sp.Eq(dLdz, c * (mu_symbol - Y), evaluate=False),
+            " with the mean ",
+            sp.Eq(mu_symbol, mu, evaluate=False),
+        ]
+        if c != 1:
+            text += ["; scaling the loss by ", 1 / c, " gives exactly ", mu_symbol - Y]
+        blocks.append(Paragraph((*text, ".")))
     else:
-        blocks.append(Paragraph(("This pair is not canonical: the gradient is not a constant times a - y.",)))
+        blocks.append(Paragraph(("This pair is not canonical: the gradient is not of the form mu - y.",)))
     sections = [Section(f"dL/dz for {loss.name} after {link.name}", tuple(blocks))]
-    if canonical:
-        sections.append(_neuron(ctx, loss_a, g, ratio * (A - Y)))
+    if gradient is not None:
+        sections.append(_neuron(ctx, loss_a, g, gradient))
     return Derivation(
         name=link_name(loss),
         title=f"{loss.name} with the {link.name} link: dL/dz and the neuron",

@@ -7,6 +7,7 @@ one document renders to LaTeX and to Markdown alike (``symact.latex``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import sympy as sp
 
@@ -14,10 +15,10 @@ from symact.steps._verify import Check
 
 __all__ = ["Chain", "Derivation", "Items", "Line", "Paragraph", "Part", "Section", "Text"]
 
-Part = str | sp.Basic
+Part: TypeAlias = "str | sp.Basic"
 """Plain text, or a SymPy object shown as inline maths."""
 
-Text = tuple[Part, ...]
+Text: TypeAlias = "tuple[Part, ...]"
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ _FRAMEWORK = {"pytorch": "PyTorch", "jax": "JAX", "symmetric": "symmetric (mean 
 
 def _named(record: Activation | Loss) -> sp.Expr:
     """f(x) for an activation, L(a, y) for a loss."""
-    if record.kind == "loss":
+    if isinstance(record, Loss):
         return L(record.variable, record.target)
     return F(record.variable)
 
@@ -47,11 +47,11 @@ def _named(record: Activation | Loss) -> sp.Expr:
 def _context(record: Activation | Loss) -> Context:
     ctx = Context(name=record.name)
     ctx.ranges.update(param_ranges(record.params))
-    domain = record.input_domain if record.kind == "loss" else record.domain
+    domain = record.input_domain if isinstance(record, Loss) else record.domain
     box = interval_range(domain)
     if box is not None:
         ctx.ranges[record.variable] = box
-    if record.kind == "loss":
+    if isinstance(record, Loss):
         target = interval_range(record.target_domain)
         if target is not None:
             ctx.ranges[record.target] = target
@@ -76,9 +76,9 @@ def _target(ctx: Context, writer: Any, plan: Plan, derived: Any, var: sp.Symbol)
     current = writer.last
     for ps in plan.post:
         current = MOVES[ps.move](current, ps.arg)
-        named_output = isinstance(ps.arg, sp.Eq) and isinstance(ps.arg.lhs.func, UndefinedFunction)
-        if ps.move == "recognise" and named_output:
-            ctx.define(ps.arg.lhs, ps.arg.rhs)
+        arg = ps.arg
+        if ps.move == "recognise" and isinstance(arg, sp.Eq) and isinstance(arg.lhs.func, UndefinedFunction):
+            ctx.define(arg.lhs, arg.rhs)
         writer.add(current, ps.label)
     reached = unhold(current).subs(plan.output, A)
     if reached.has(var) or not same(reached, plan.goal):
@@ -246,6 +246,36 @@ def _kink_section(
     return Section(f"At {var} = {sp.sstr(kink.at)}", tuple(blocks))
 
 
+_SPOT_POINTS = (-10, 0, 10)
+
+
+def _spot_values(
+    ctx: Context, record: Activation | Loss, result: sp.Expr, named: sp.Expr
+) -> Paragraph | None:
+    """f' at x = -10, 0, 10: exact where rational, else evaluated at 50 digits and shown to 6."""
+    if isinstance(record, Loss):
+        return None
+    var = record.variable
+    defaults = {p.symbol: p.default for p in record.params}
+    kinks = {k.at.subs(defaults) for k in record.kinks}
+    plain = ctx.unfold(result).subs(defaults)
+    parts: list[Any] = []
+    for point in _SPOT_POINTS:
+        if point in kinks or not record.domain.contains(point) == sp.true:
+            continue
+        exact = plain.subs(var, point)
+        if not exact.is_number or exact.has(sp.nan, sp.zoo):
+            continue
+        value = exact if exact.is_Rational else sp.Float(exact.evalf(50), 6)
+        derivative_at = sp.Symbol(f"f'({point})")
+        parts += [", " if parts else "", sp.Eq(derivative_at, value, evaluate=False)]
+    if not parts:
+        return None
+    return Paragraph(
+        ("Values (at the default parameters; evaluated at 50 digits, shown to 6): ", *parts, ".")
+    )
+
+
 def _elementwise_link(name: str) -> bool:
     from symact.catalogue import UnknownFunctionError, get
 
@@ -308,6 +338,9 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
             )
         )
     )
+    spot = _spot_values(ctx, record, w.last, named)
+    if spot is not None:
+        blocks.append(spot)
     if derive_error:
         blocks.append(Paragraph((f"symact.derive could not analyse this function ({derive_error}).",)))
     link = getattr(record, "link", None)
@@ -334,8 +367,8 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
                     (
                         Paragraph(
                             (
-                                "At the default parameters this point is at infinity, so f has no kink there; its one-sided "
-                                "derivatives are declared as ",
+                                "At the default parameters this point is at infinity, so f has no kink "
+                                "there; its one-sided derivatives are declared as ",
                                 kink.left,
                                 " and ",
                                 kink.right,

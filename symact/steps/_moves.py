@@ -159,6 +159,16 @@ def _definition(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
     return out
 
 
+def _distribute(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
+    """(t_1 + t_2 + ...) g = t_1 g + t_2 g + ..., each product with its common factors cancelled."""
+    held = [f for f in sp.Mul.make_args(expr) if isinstance(f, H)]
+    sums = [f for f in held if isinstance(f.args[0], sp.Add)]
+    if not sums:
+        raise MoveError(f"distribute: no held sum in {sp.sstr(expr)}")
+    rest = unhold(sp.Mul(*[f for f in sp.Mul.make_args(expr) if f is not sums[0]]))
+    return sp.Add(*[sp.factor(sp.cancel(t * rest)) for t in sp.Add.make_args(sums[0].args[0])])
+
+
 def _normal(name: str, fn: Callable[[sp.Expr], sp.Expr]) -> Move:
     return Move(name, lambda e, arg: fn(unhold(e)))
 
@@ -173,6 +183,7 @@ MOVES: dict[str, Move] = {
         Move("power of a quotient", _power_of_quotient),
         Move("recognise", _recognise),
         Move("definition", _definition),
+        Move("distribute", _distribute),
         _normal("expand", sp.expand),
         _normal("factor", sp.factor),
         _normal("cancel common factors", lambda e: sp.cancel(sp.together(e))),

@@ -25,7 +25,8 @@ d = placeholder
 class Rule(Protocol):
     """A differentiation rule: `expand` gives the derivative of `expr` with respect to `var`."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def expand(self, expr: sp.Expr, var: sp.Symbol, names: NameSupply) -> Expansion: ...
 

@@ -90,7 +90,7 @@ def prove_zero(expr: sp.Expr) -> str | None:
     """The name of the first normal form that reduces `expr` to 0 (None if none does)."""
     expr = sp.sympify(expr).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
     if expr == 0:
-        return "identical"
+        return "identical after evaluation"
     if expr.has(sp.Piecewise, *_NONSMOOTH):
         folded = to_piecewise(expr)
         if isinstance(folded, sp.Piecewise):
