@@ -33,6 +33,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import math
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -122,12 +123,13 @@ def find_kinks(expr: sp.Expr, params: Sequence[Param] = (), *, x: sp.Symbol = X)
     """The points where `expr` or its derivative is not continuous, with one-sided derivatives.
 
     Candidates are the points where a condition switches (after writing max, min, abs, sign and
-    heaviside as Piecewise); they are ordered at the parameters' defaults.  A candidate where f and
-    f' join continuously is not a kink.
+    heaviside as Piecewise); they are ordered at the parameters' defaults, and one that is infinite
+    there is left out.  A candidate where f and f' join continuously is not a kink.
     """
     defaults = {p.symbol: p.default for p in params}
     pw = _piecewise(expr)
-    points = sorted(_candidates(pw, x), key=lambda c: float(c.subs(defaults)))
+    finite = [c for c in _candidates(pw, x) if math.isfinite(float(c.subs(defaults)))]
+    points = sorted(finite, key=lambda c: float(c.subs(defaults)))
     values = [float(c.subs(defaults)) for c in points]
     derivative = sp.diff(expr, x)
     kinks = []

@@ -1,0 +1,166 @@
+"""User activations: registered from text, SymPy or a decorated function; listed, derived, built."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import symact.build as build
+import symact.catalogue as catalogue
+import symact.user as su
+from symact.catalogue import Activation, Param, X, get
+from symact.cli import main
+from symact.commands._target import resolve
+from symact.derive import derive
+from symact.errors import UserError
+from symact.parse import parse_expression
+
+s = sp.Symbol("s", real=True)
+
+
+@pytest.fixture(autouse=True)
+def own_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Functions registered by a test leave the catalogue with it."""
+    monkeypatch.setattr(catalogue, "_RECORDS", dict(catalogue._RECORDS))
+    monkeypatch.setattr(catalogue, "_ALIASES", dict(catalogue._ALIASES))
+
+
+def test_registered_function_is_listed_and_derived(capsys: pytest.CaptureFixture[str]) -> None:
+    record = su.activation("bent_linear", "where(x < 0, s*x, x)", params={"s": "0.25"}, description="bent")
+    assert get("bent_linear") is record
+    assert main(["list", "--no-derive"]) == 0
+    assert any(line.split()[:1] == ["bent_linear"] for line in capsys.readouterr().out.splitlines())
+    assert main(["list", "--json", "--no-derive"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out) if r["name"] == "bent_linear")
+    assert row["parameters"]["s"]["default"] == "1/4" and row["kinks"] == ["0"]
+
+    d = derive(record)
+    assert d.derivative_simplified.subs(X, -2) == s and d.derivative_simplified.subs(X, 3) == 1
+    assert d.kinks[0].left == s and d.kinks[0].right == 1
+    assert d.derivative.subs(X, 0) == 1  # torch.where / jnp.where pick the x branch at 0
+
+
+def test_derive_command_on_a_registered_function(capsys: pytest.CaptureFixture[str]) -> None:
+    su.activation("my_softsign", "x/(1 + abs(x))")
+    assert main(["derive", "my_softsign", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["name"] == "my_softsign"
+    got = parse_expression(report["derivative_simplified"].replace("Abs(", "abs("))
+    assert sp.simplify(got - 1 / (1 + sp.Abs(X)) ** 2) == 0
+
+
+def test_decorator_and_sympy_input() -> None:
+    @su.define(params={"k": 2})
+    def soft_clip(x: sp.Symbol, k: sp.Symbol) -> sp.Expr:
+        """tanh(k x) / k: a smooth clip."""
+        return sp.tanh(k * x) / k
+
+    assert isinstance(soft_clip, Activation)
+    assert get("soft_clip").description == "tanh(k x) / k: a smooth clip."
+    k = sp.Symbol("k", real=True)
+    assert soft_clip.expr == sp.tanh(k * X) / k and soft_clip.params[0].default == 2 and soft_clip.kinks == ()
+    plain = sp.Symbol("x")  # without real=True: still the catalogue's x
+    record = su.activation("cube_plus", plain**3 + plain)
+    assert record.expr == X**3 + X
+
+
+def test_parameters() -> None:
+    record = su.make_activation("p", "a*x + b*x + c*x", params={"a": 0.1, "b": "1/3", "c": sp.Rational(2, 7)})
+    assert [p.default for p in record.params] == [sp.Rational(1, 10), sp.Rational(1, 3), sp.Rational(2, 7)]
+    full = Param(name="a", default=sp.S.Half, valid=sp.Interval(0, 1), description="slope")
+    assert su.make_activation("q", "a*x", params={"a": full}).params == (full,)
+    assert su.make_activation("r", "a*x", params=["a"]).params[0].default == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"name": "bad name", "expr": "x"}, "activation name"),
+        ({"name": "ok", "expr": "x + y"}, "unknown name 'y'"),
+        ({"name": "ok", "expr": sp.Symbol("y") * X}, "unknown symbols y"),
+        ({"name": "ok", "expr": "a*x", "params": {"a": "x"}}, "must be a number"),
+        ({"name": "ok", "expr": "a*x", "params": {"a": 0.5 + 0j}}, "must be a number"),
+        ({"name": "ok", "expr": "a*x", "params": {"exp": 1}}, "taken"),
+        ({"name": "ok", "expr": 42}, "text or a SymPy expression"),
+        ({"name": "relu", "expr": "x"}, "already in the catalogue"),
+    ],
+)
+def test_bad_definitions_are_user_errors(kwargs: dict, words: str) -> None:
+    with pytest.raises(UserError, match=words):
+        su.activation(**kwargs)
+
+
+def test_replace_allows_redefinition() -> None:
+    su.activation("again", "x")
+    su.activation("again", "2*x", replace=True)
+    assert get("again").expr == 2 * X
+
+
+def _significant(kinks: tuple) -> list[tuple]:
+    return sorted(((k.at, k.left, k.right, k.jump) for k in kinks), key=str)
+
+
+KINKED = [r for r in catalogue.records() if r.kind == "elementwise" and r.kinks]
+
+
+@pytest.mark.parametrize("record", KINKED, ids=[r.name for r in KINKED])
+def test_found_kinks_agree_with_the_catalogue(record: Activation) -> None:
+    """Every declared point where f or f' is discontinuous (at a finite default) is found, with the
+    same one-sided derivatives; C¹ joins (only f'' jumps) need not be kinks."""
+    defaults = {p.symbol: p.default for p in record.params}
+    declared = [
+        k
+        for k in record.kinks
+        if (k.jump or sp.simplify(k.left - k.right) != 0) and sp.sympify(k.at).subs(defaults).is_finite
+    ]
+    found = su.find_kinks(record.expr, record.params, x=record.variable)
+    assert len(found) == len(declared)
+    for k in declared:
+        match = [f for f in found if sp.simplify(f.at - k.at) == 0]
+        assert match, f"kink at {k.at} not found"
+        f = match[0]
+        assert sp.simplify(f.left - k.left) == 0 and sp.simplify(f.right - k.right) == 0
+        assert f.jump == k.jump
+
+
+def test_kink_values_follow_the_expression_as_written() -> None:
+    (relu,) = su.find_kinks(sp.Max(X, 0))
+    assert relu.conventions["pytorch"] == sp.S.Half  # torch.maximum splits ties
+    (ab,) = su.find_kinks(sp.Abs(X))
+    assert (ab.left, ab.right, ab.conventions["jax"]) == (-1, 1, 0)
+    assert su.find_kinks(sp.Piecewise((X**2, X < 0), (0, True))) == ()  # C¹: not a kink
+    (step,) = su.find_kinks(resolve("heaviside(x - 1)").expr)
+    assert step.at == 1 and step.jump
+
+
+def test_domain_is_found() -> None:
+    assert resolve("log(x)").domain == sp.Interval.open(0, sp.oo)
+    assert resolve("x*tanh(softplus(x))").domain == sp.S.Reals
+
+
+def test_user_module_gets_every_build_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A user function goes through every registered stage (derivation, and proofs, kernels and
+    verification once those stages are in STAGES) without a failure."""
+    name = f"bent_{uuid.uuid4().hex[:6]}"
+    module = tmp_path / "my_acts.py"
+    module.write_text(
+        textwrap.dedent(
+            f"""
+            import symact.user as su
+            su.activation("{name}", "where(x < 0, x/4, x)", description="a bent line")
+            """
+        )
+    )
+    status = main(["build", "--root", str(tmp_path), "--module", str(module), name])
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith(name))
+    assert status == 0, out
+    assert "FAILED" not in row and "CRASHED" not in row
+    assert len(row.split()) > len(build.STAGES)
+    if "symact.latex.stage:run" in build.STAGES:
+        assert any(name in p.name for p in (tmp_path / "proofs").rglob("*.tex"))
