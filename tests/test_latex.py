@@ -43,7 +43,8 @@ def test_rendered_documents_label_every_step() -> None:
     assert r"\sigma(x)" in tex and r"\ifdefined\symactindex" in tex
     md = render_markdown(d)
     assert md.count("$$") == 2 * len(d.chains) and r"\begin{aligned}" in md
-    assert d._repr_latex_().startswith(r"\section{")
+    math = d._repr_latex_()
+    assert math.startswith(r"$$\begin{aligned}") and math.count("$$") == 2 * len(d.chains)
 
 
 def _pdflatex() -> str:

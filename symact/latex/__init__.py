@@ -6,6 +6,7 @@ from symact.latex._render import (
     render_index,
     render_index_markdown,
     render_markdown,
+    render_math,
     render_tex,
 )
 
@@ -16,5 +17,6 @@ __all__ = [
     "render_index",
     "render_index_markdown",
     "render_markdown",
+    "render_math",
     "render_tex",
 ]

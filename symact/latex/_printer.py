@@ -1,9 +1,11 @@
 """The LaTeX printer of derivations: SymPy's LatexPrinter with the few differences symact needs.
 
 Overrides only what differs: named functions of a derivation print as in the textbooks
-(sigma(x) as $\\sigma(x)$, f(x) as $f(x)$, L(a, y) as $L(a, y)$); a sum holding a held part keeps that
-part first, as written by the move that made it (``(1 + e^{-x} - 1)``); a product of held fractions
-is written with a centred dot between the factors (a held sum in parentheses).
+(sigma(x) as $\\sigma(x)$, f(x) as $f(x)$, L(a, y) as $L(a, y)$); parameter names of several
+letters joined by underscores print as one italic word (``negative_slope``), not as a subscript; a
+sum holding a held part keeps that part first, as written by the move that made it
+(``(1 + e^{-x} - 1)``); a product of held factors is written with a centred dot between them (a
+held sum in parentheses).
 """
 
 from __future__ import annotations
@@ -30,6 +32,12 @@ class SymactLatexPrinter(LatexPrinter):
             head = f"{name}({args})"
             return f"{head}^{{{exp}}}" if exp is not None else head
         return str(super()._print_Function(expr, exp=exp))
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        head, sep, _ = expr.name.partition("_")
+        if sep and len(head) > 1 and "\\" not in expr.name and "{" not in expr.name:
+            return r"\mathit{" + expr.name.replace("_", r"\_") + "}"
+        return str(super()._print_Symbol(expr, style=style))
 
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
         held = [t for t in expr.args if isinstance(t, sp.UnevaluatedExpr)]

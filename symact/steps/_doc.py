@@ -79,6 +79,7 @@ class Derivation:
         return sum(len(c.lines) for c in self.chains)
 
     def _repr_latex_(self) -> str:
-        from symact.latex import render_body
+        """The chains as display maths, for notebooks (the whole document: ``symact.latex``)."""
+        from symact.latex import render_math
 
-        return render_body(self, standalone=False)
+        return render_math(self)
