@@ -22,6 +22,8 @@ COMMANDS: tuple[str, ...] = (
     "plot",
     "proofs",
     "kernels",
+    "check",
+    "verify",
 )
 
 

@@ -24,8 +24,8 @@ def reference(
     Each point is evaluated with mpmath, doubling the working precision until two successive values
     are so close that every number between them (with a safety margin of $2^8$) rounds to the same
     float: the result is then correctly rounded to `dtype` (ties to even, subnormals, overflow to
-    infinity).  $\pm\infty$ give the limits of `expr` there (evaluated at $\pm 2^{4096}$ and
-    $\pm 2^{8192}$; ``sympy.limit`` when those disagree); nan, poles and values outside the real
+    infinity).  $\pm\infty$ give the limits of `expr` there (evaluated at $\pm 2^{1100}$ and
+    $\pm 2^{2200}$; ``sympy.limit`` when those disagree); nan, poles and values outside the real
     domain give nan.
 
     **Arguments:**

@@ -138,6 +138,7 @@ def check(
             bound_expr=tree,
             dtype=dtype,
             allowed=allowed if layer == "gradient" else None,
+            nan_propagates=layer == "forward",
         )
         report.checked[layer] = report.checked.get(layer, 0) + res.checked
         return res.findings
