@@ -97,9 +97,12 @@ def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) ->
     options = [shortest(current)]
     if candidate is not None and not candidate.has(sp.Piecewise):
         options.append(candidate)
-    simpler = min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
-    if simpler != writer.last and sp.count_ops(simpler) < sp.count_ops(writer.last):
-        writer.add(simpler, ("simplify",))
+    options.sort(key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
+    for simpler in options:
+        if simpler == writer.last or sp.count_ops(simpler) >= sp.count_ops(writer.last):
+            return
+        if writer.try_add(simpler, ("simplify",)):
+            return
 
 
 def derived_or_none(record: Any) -> tuple[Any, str]:

@@ -140,6 +140,18 @@ class ChainWriter:
         self.lines.append(Line(expr=expr, label=label, check=check))
         return expr
 
+    def try_add(self, expr: sp.Expr, label: Text) -> bool:
+        """Add the line if its check passes; otherwise leave the chain unchanged and return False.
+
+        For optional lines only (a shorter form proposed elsewhere); required steps use :meth:`add`.
+        """
+        try:
+            self.add(expr, label)
+        except VerificationError:
+            self.context.count -= 1
+            return False
+        return True
+
     def add_checked(self, expr: sp.Expr, label: Text, check: Check) -> sp.Expr:
         """Add a line whose check was made by the caller (a one-sided case)."""
         self.lines.append(Line(expr=expr, label=label, check=check))

@@ -115,10 +115,8 @@ def _output_form_line(writer: Any, derived: Any, named: sp.Expr) -> Paragraph | 
             ": ",
             sp.Eq(sp.Symbol("f'"), of.expression, evaluate=False),
         )
-        try:
-            writer.add(of.expression.subs(A, named), ("output form, with ", sp.Eq(A, named, evaluate=False)))
-        except VerificationError:
-            writer.context.count -= 1
+        label = ("output form, with ", sp.Eq(A, named, evaluate=False))
+        if not writer.try_add(of.expression.subs(A, named), label):
             return Paragraph(
                 (
                     *statement,
