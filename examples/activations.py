@@ -1,10 +1,11 @@
 """Hand-written activation kernels to try ``symact check`` on: correct ones and subtly wrong ones.
 
-    symact check examples/activations.py:sigmoid --grad examples/activations.py:sigmoid_grad --against sigmoid
-    symact check examples/activations.py:sigmoid --grad examples/activations.py:sigmoid_grad_off --against sigmoid
-    symact check examples/activations.py:gelu --grad examples/activations.py:gelu_grad --against gelu
-    symact check examples/activations.py:gelu --grad examples/activations.py:gelu_tanh_grad --against gelu
-    symact check examples/activations.py:relu --grad examples/activations.py:relu_grad_half --against relu
+    cd examples
+    symact check activations:sigmoid --grad activations:sigmoid_grad --against sigmoid
+    symact check activations:sigmoid --grad activations:sigmoid_grad_off --against sigmoid
+    symact check activations:gelu --grad activations:gelu_grad --against gelu
+    symact check activations:gelu --grad activations:gelu_tanh_grad --against gelu
+    symact check activations:relu --grad activations:relu_grad_half --against relu
 
 The wrong ones: ``sigmoid_grad_off`` is off by one part in 10^9; ``gelu_tanh_grad`` is the derivative of
 the tanh approximation, paired with the exact (erf) GELU; ``relu_grad_half`` returns 1/2 at x = 0,

@@ -103,8 +103,8 @@ def run(args: argparse.Namespace) -> int:
     if report.ok:
         if report.warnings:
             print(
-                f"note: {len(report.warnings)} points where the reference's own float evaluation is unreliable "
-                "(WARN, not failures)"
+                f"note: {len(report.warnings)} points with large errors where evaluating the formula as "
+                "written is unreliable anyway (WARN, not failures)"
             )
         return 0
     first = report.counterexample()

@@ -82,7 +82,7 @@ def _elementwise(record: Record, report: Report, examples: int, seed: int, kerne
         if pair is None:
             notes.append("no kernel")
             continue
-        target = make_target(record, params=params, convention="pytorch", source="derive")
+        target = make_target(record, params=params, convention="pytorch", source="derive", float_params=True)
         fwd, grad = (_bind(k, target, record) for k in pair)
         xs = sample_points(target, examples, seed=seed)
         for layer, call, expr in (("forward", fwd, target.f), ("gradient", grad, target.df)):

@@ -25,17 +25,20 @@ __all__ = ["assert_matches", "check", "target_for"]
 def target_for(
     against: str, *, params: Mapping[str, Any] | None = None, convention: str = "pytorch"
 ) -> Target:
-    """The catalogue function `against` as a :class:`Target` (its derivative from ``symact.derive``)."""
+    """The catalogue function `against` as a :class:`Target` (its derivative from ``symact.derive``).
+
+    Parameters are taken at their float64 values, as code holds them.
+    """
     try:
         record = get(against)
     except UnknownFunctionError as exc:
         raise UserError(str(exc)) from None
     try:
-        return make_target(record, params=params, convention=convention, source="derive")
+        return make_target(record, params=params, convention=convention, source="derive", float_params=True)
     except UserError:
         raise
     except Exception:
-        return make_target(record, params=params, convention=convention, source="sympy")
+        return make_target(record, params=params, convention=convention, source="sympy", float_params=True)
 
 
 def _subgradient(target: Target, dtype: object) -> dict[float, tuple[float, float]]:

@@ -29,6 +29,7 @@ from symact.verify._target import Target
 __all__ = ["MIN_SHARPNESS", "check_consistency", "choose_steps"]
 
 MIN_SHARPNESS = 1e-6
+_MIN_STEP = 2.0**-900  # keeps f(x +- h) normal near zeros of f, where relative rounding holds
 
 
 def _tol(expr: sp.Expr, var: sp.Symbol, x: float, r: float, dtype: object) -> float:
@@ -72,7 +73,7 @@ def choose_steps(
             m3 = 2 * max(_mag(target.d3fn, v) for v in (x - h, x, x + h))
             h = min((3 * t / m3) ** (1 / 3) if m3 > 0 else h, h)
         u = float(ulp(np.array([x]), dtype=dtype)[0])
-        h = max(h, 4 * u)
+        h = max(h, 4 * u, _MIN_STEP)
         if h >= room * 2 or not math.isfinite(h) or h <= 0:
             continue
         hs[i] = 2.0 ** math.floor(math.log2(h))
@@ -122,9 +123,15 @@ def check_consistency(
         m3 = max(_mag(target.d3fn, v) for v in (float(xm64[j]), x, float(xp64[j])))
         m2 = _mag(target.d2fn, x) if mid_off else 0.0
         trunc = 2 * m3 * (w / 2) * (w / 2) / 6 + float(mid_off) * m2 if w < 1e150 else math.inf
-        # the forward's tolerance at x +- h: twice that at x (h is far below the scale on which the
-        # bound varies; the factor 2 covers a change of binade)
-        rounding = 2 * 2 * _tol(ftree, target.var, x, float(f_ref[i]), dtype) / w
+        # the forward's tolerance at x +- h, with a whole ulp of the value there (a change of binade)
+        rounding = (
+            sum(
+                _tol(ftree, target.var, float(v), float(fv), dtype)
+                + _tol(sp.S.Zero, target.var, 0.0, float(fv), dtype)
+                for v, fv in ((xp64[j], fp[j]), (xm64[j], fm[j]))
+            )
+            / w
+        )
         tol = trunc + rounding + _tol(gtree, target.var, x, d, dtype)
         err = abs(float(q) - g) if math.isfinite(g) else math.inf
         u = float(ulp(np.array([d]), dtype=dtype)[0])
@@ -157,7 +164,7 @@ def check_consistency(
                     float(q),
                     err / u,
                     tol / u,
-                    f"central difference of the forward with h = {hs[i]!r}",
+                    f"central difference of the forward with h = {float(hs[i])!r}",
                 )
             )
     return findings, checked, sharp

@@ -23,8 +23,10 @@ def near(c: float, n: int, rng: np.random.Generator) -> np.ndarray:
     scale = abs(c) if c else 1.0
     exps = rng.uniform(-300 if c == 0 else -16, 0, k)
     signs = np.where(rng.random(k) < 0.5, -1.0, 1.0)
-    out += list(c + signs * scale * 10.0**exps)
-    return np.asarray(out[:n] if n >= 7 else out, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out += list(c + signs * scale * 10.0**exps)
+    pts = np.asarray(out[:n] if n >= 7 else out, dtype=np.float64)
+    return pts[np.isfinite(pts)]
 
 
 def _inside(target: Target, xs: np.ndarray) -> np.ndarray:
@@ -46,7 +48,7 @@ def sample_points(target: Target, n: int, *, seed: int = 0) -> np.ndarray:
     points spread over bounded domains.
     """
     rng = np.random.default_rng(seed)
-    special = [*target.breaks, *target.derivative_roots]
+    special = [c for c in (*target.breaks, *target.derivative_roots) if math.isfinite(c)]
     per = max((n // 3) // max(len(special), 1), 8) if special else 0
     parts = [full_range_sample(n - per * len(special), seed=seed)]
     parts += [near(c, per, rng) for c in special]

@@ -144,7 +144,12 @@ def _breakpoints(expr: sp.Expr, var: sp.Symbol) -> set[float]:
     return points
 
 
-def _bound_params(record: Record, params: Mapping[str, Any] | None) -> dict[str, sp.Expr]:
+def _as_float(v: sp.Expr) -> sp.Expr:
+    """The exact value of the float64 nearest to v (what code can hold); infinities stay."""
+    return v if not v.is_finite else sp.Rational(float(v))
+
+
+def _bound_params(record: Record, params: Mapping[str, Any] | None, as_float: bool) -> dict[str, sp.Expr]:
     given = {k: exact_value(v, name=k) for k, v in (params or {}).items()}
     target_names = {getattr(record, "target", sp.Symbol("_")).name}
     own = {k: v for k, v in given.items() if k not in target_names}
@@ -154,7 +159,7 @@ def _bound_params(record: Record, params: Mapping[str, Any] | None) -> dict[str,
         raise UserError(str(exc)) from None
     out = {s.name: v for s, v in chosen.items()}
     out.update({k: v for k, v in given.items() if k in target_names})
-    return out
+    return {k: _as_float(v) for k, v in out.items()} if as_float else out
 
 
 def _claimed_derivative(
@@ -186,6 +191,7 @@ def make_target(
     convention: str = "pytorch",
     source: str = "derive",
     derivative: sp.Expr | None = None,
+    float_params: bool = False,
 ) -> Target:
     """The :class:`Target` of an element-wise `record` (activation, or loss with its target in `params`).
 
@@ -197,6 +203,8 @@ def make_target(
     - `source`: where the claimed derivative comes from: "derive" (``symact.derive``) or "sympy"
       (``sympy.diff`` of the Piecewise form with the convention's kink values).
     - `derivative`: a claimed derivative given directly (overrides `source`).
+    - `float_params`: take every parameter at its float64 value (as code holds it: 0.1 is not 1/10),
+      for comparing float kernels.
 
     **Raises:** UserError for an unknown convention, a record that is not element-wise, or bad params.
     """
@@ -204,7 +212,7 @@ def make_target(
         raise UserError(f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
     if record.kind not in SCALAR_KINDS:
         raise UserError(f"{record.name} is a {record.kind} function; only element-wise functions are checked")
-    bound = _bound_params(record, params)
+    bound = _bound_params(record, params, float_params)
     subs = {s: bound[s.name] for s in record.expr.free_symbols if s.name in bound}  # type: ignore[union-attr]
     x = record.variable  # type: ignore[union-attr]
     f = record.expr.xreplace(subs)  # type: ignore[union-attr]
