@@ -96,12 +96,13 @@ class Context:
         """Check that `case` is the derivative `full` on one side of `at`, at points approaching it.
 
         The case was chosen by its condition at the parameters' defaults; both are evaluated at
-        x = at - 10^-k (side -1) or at + 10^-k (side +1), k = 3..8, at 50 digits.
+        x = at - 10^-k (side -1) or at + 10^-k (side +1), k = 3..8, at 50 digits, with the other
+        symbols at the middle of their sampling ranges.
         """
         self.count += 1
         left, right = self.unfold(full), self.unfold(case)
-        numeric = {s: (lo + hi) / 2 for s, (lo, hi) in self.ranges.items() if lo == hi}
-        numeric.update({p: v for p, v in self.defaults.items()})
+        numeric = {s: (lo + hi) / 2 for s, (lo, hi) in self.ranges.items() if s != var}
+        numeric.update(self.defaults)
         for k in range(3, 9):
             point = {**numeric, var: at.subs(numeric) + side * sp.Rational(1, 10**k)}
             lv = left.xreplace(point).evalf(DIGITS)
