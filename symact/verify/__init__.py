@@ -17,7 +17,7 @@ AssertionError with the simplest counterexample (for pytest); ``symact check`` i
 
 from symact.verify._bound import COSTS, ErrorBound, error_bound
 from symact.verify._catalogue import verify_record
-from symact.verify._check import assert_matches, check, target_for
+from symact.verify._check import assert_matches, assert_point, check, target_for
 from symact.verify._consistency import check_consistency
 from symact.verify._fidelity import FidelityResult, check_fidelity
 from symact.verify._points import sample_points
@@ -38,6 +38,7 @@ __all__ = [
     "Report",
     "Target",
     "assert_matches",
+    "assert_point",
     "check",
     "check_consistency",
     "check_fidelity",

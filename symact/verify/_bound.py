@@ -148,18 +148,21 @@ def _add_rule(ev: _Evaluator, expr: sp.Expr, x: mpmath.mpf, memo: dict) -> Error
 
 def _mul_rule(ev: _Evaluator, expr: sp.Expr, x: mpmath.mpf, memo: dict) -> ErrorBound:
     prod, err = mpmath.mpf(1), mpmath.mpf(0)
-    for a in expr.args:
+    scale_only = True  # the product so far is an exact constant +-2^k (multiplying by it is exact)
+    for i, a in enumerate(expr.args):
         p = ev.walk(a, x, memo)
         new = prod * p.value
         err = err * abs(p.value) + abs(prod) * p.error
-        exact_scale = a.is_number and a.is_Rational and (a == -1 or _pow2_rational(a))
-        if not exact_scale and prod != 1:
+        exact_scale = bool(a.is_number and a.is_Rational and _pow2_rational(a))
+        if i > 0 and not (exact_scale or scale_only):
             err = err + ev.half_ulp(new)
+        scale_only = scale_only and exact_scale
         prod = new
     return ErrorBound(prod, err)
 
 
 def _pow2_rational(c: sp.Expr) -> bool:
+    """+-2^k (k of either sign): multiplying by it is exact (barring underflow)."""
     return bool(_is_power_of_two(abs(int(c.p))) and _is_power_of_two(int(c.q)))
 
 

@@ -19,7 +19,7 @@ from symact.verify._points import sample_points
 from symact.verify._report import FAIL, Finding, Report
 from symact.verify._target import Target, make_target
 
-__all__ = ["assert_matches", "check", "target_for"]
+__all__ = ["assert_matches", "assert_point", "check", "target_for"]
 
 
 def target_for(
@@ -215,3 +215,44 @@ def assert_matches(
         lines += [f"  {f}" for f in report.failures[:5] if f is not first]
         raise AssertionError("\n".join(lines))
     return report
+
+
+def assert_point(
+    fn: Callable,
+    x: float,
+    *,
+    against: str,
+    which: str = "forward",
+    params: Mapping[str, Any] | None = None,
+    dtype: object = np.float64,
+    convention: str = "pytorch",
+) -> None:
+    """Fail (AssertionError) if `fn(x)` is wrong at one point, with the reference value and the ULP error.
+
+    `which` is "forward" (against f) or "gradient" (against f' under `convention`).  Meant for
+    Hypothesis tests with :mod:`symact.strategies`, which shrink a failure to a minimal input.
+    """
+    if which not in ("forward", "gradient"):
+        raise UserError(f"which must be 'forward' or 'gradient', got {which!r}")
+    target = target_for(against, params=params, convention=convention)
+    if not (math.isnan(x) or target.in_domain(x)):
+        return
+    call, _ = _adapt(fn, dtype)
+    pts = np.array([x], dtype=np.float64)
+    with np.errstate(all="ignore"):
+        got = np.asarray(call(pts.astype(dtype)), dtype=np.float64)  # type: ignore[call-overload]
+    expr = target.f if which == "forward" else target.df
+    res = check_fidelity(
+        target.name,
+        which,
+        pts,
+        got,
+        expr,
+        target.var,
+        dtype=dtype,
+        allowed=_subgradient(target, dtype) if which == "gradient" else None,
+        nan_propagates=which == "forward",
+    )
+    fails = [f for f in res.findings if f.verdict == FAIL]
+    if fails:
+        raise AssertionError(str(fails[0]))

@@ -1,0 +1,172 @@
+"""Hypothesis strategies for testing code against the symact catalogue.
+
+- :func:`inputs`: full-range floats for a function: log-uniform magnitudes with both signs, a dense
+  part on [-50, 50], the special values (+-0, +-inf, nan) and Hypothesis' own floats, all within the
+  record's domain (bounded domains are also sampled near their ends).
+- :func:`near_kinks`, :func:`near_roots`: floats at and around the kinks of f and the roots of f'.
+- :func:`parameters`: valid parameter values (each parameter's range, the defaults, the record's
+  constraints).
+
+Pair them with :func:`symact.verify.assert_point`, which fails with the reference value and the error
+in ULPs; Hypothesis then shrinks the failure to a minimal counterexample::
+
+    from hypothesis import given
+    from symact import strategies as sst
+    from symact.verify import assert_point
+
+    @given(sst.inputs("gelu"))
+    def test_my_gelu_grad(x):
+        assert_point(my_gelu_grad, x, against="gelu", which="gradient")
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from hypothesis import strategies as st
+
+from symact.catalogue import Record, check_params, get
+from symact.numeric import float_format
+from symact.verify import Target, make_target
+
+__all__ = ["inputs", "near", "near_kinks", "near_roots", "parameters"]
+
+_SPECIALS = (0.0, -0.0, math.inf, -math.inf, math.nan)
+
+
+def _record(name: str | Record) -> Record:
+    return get(name) if isinstance(name, str) else name
+
+
+def _target(name: str | Record, params: Mapping[str, Any] | None) -> Target:
+    return make_target(_record(name), params=params, source="sympy", float_params=True)
+
+
+def _cast(dtype: object) -> Any:
+    ftype = np.dtype(dtype).type  # type: ignore[call-overload]
+    return lambda v: float(ftype(v))
+
+
+def _width(dtype: object) -> int:
+    return {53: 64, 24: 32, 11: 16}[float_format(dtype).precision]
+
+
+def _log_uniform(lo_exp: float, hi_exp: float) -> st.SearchStrategy[float]:
+    return st.tuples(st.floats(lo_exp, hi_exp), st.booleans()).map(
+        lambda t: (-1.0 if t[1] else 1.0) * 10.0 ** t[0]
+    )
+
+
+def near(c: float, *, dtype: object = np.float64) -> st.SearchStrategy[float]:
+    """c itself, its float neighbours (up to 4 ulps away) and c + s |c| 10^U (10^U(-300, 0) at c = 0)."""
+    cast = _cast(dtype)
+    ftype = np.dtype(dtype).type  # type: ignore[call-overload]
+
+    def step(k: int) -> float:
+        v = ftype(c)
+        for _ in range(abs(k)):
+            v = np.nextafter(v, ftype(math.copysign(math.inf, k)))
+        return float(v)
+
+    scale = abs(c) if c else 1.0
+    lo = -300.0 if c == 0 else -16.0
+    offsets = _log_uniform(lo, 0.0).map(lambda d: cast(c + scale * d))
+    return st.one_of(st.just(cast(c)), st.integers(-4, 4).map(step), offsets).filter(math.isfinite)
+
+
+def _domain_strategies(target: Target, dtype: object) -> list[st.SearchStrategy[float]]:
+    cast = _cast(dtype)
+    out = []
+    for lo, hi in target.domain:
+        if math.isfinite(lo) and math.isfinite(hi):
+            out.append(st.floats(lo, hi, width=_width(dtype)))
+        for end, sign in ((lo, 1.0), (hi, -1.0)):
+            if math.isfinite(end):
+                out.append(_log_uniform(-300.0, 308.0).map(lambda d, e=end, s=sign: cast(e + s * abs(d))))
+    return out
+
+
+def inputs(
+    name: str | Record, *, params: Mapping[str, Any] | None = None, dtype: object = np.float64
+) -> st.SearchStrategy[float]:
+    """Full-range inputs of the function `name` (in its domain), as Python floats of `dtype`'s values."""
+    target = _target(name, params)
+    fmt = float_format(dtype)
+    finfo = np.finfo(fmt.dtype)
+    lo_exp = -300.0 if fmt.precision == 53 else float(np.log10(float(finfo.tiny)))
+    hi_exp = float(np.log10(float(finfo.max)))
+    cast = _cast(dtype)
+    parts = [
+        _log_uniform(lo_exp, hi_exp).map(cast),
+        st.floats(-50, 50, width=_width(dtype)),
+        st.sampled_from(_SPECIALS),
+        st.floats(width=_width(dtype)),  # type: ignore[arg-type]
+        *_domain_strategies(target, dtype),
+    ]
+    return st.one_of(*parts).filter(lambda v: math.isnan(v) or target.in_domain(v))
+
+
+def near_kinks(
+    name: str | Record, *, params: Mapping[str, Any] | None = None, dtype: object = np.float64
+) -> st.SearchStrategy[float]:
+    """Points at and around each kink (and other breakpoint) of `name`; empty if it is smooth."""
+    target = _target(name, params)
+    points = [c for c in target.breaks if math.isfinite(c)]
+    if not points:
+        return st.nothing()
+    return st.one_of(*[near(c, dtype=dtype) for c in points]).filter(target.in_domain)
+
+
+def near_roots(
+    name: str | Record, *, params: Mapping[str, Any] | None = None, dtype: object = np.float64
+) -> st.SearchStrategy[float]:
+    """Points at and around the roots of f' on [-60, 60] (where derivatives cancel); empty if none."""
+    target = _target(name, params)
+    roots = list(target.derivative_roots)
+    if not roots:
+        return st.nothing()
+    return st.one_of(*[near(c, dtype=dtype) for c in roots]).filter(target.in_domain)
+
+
+def _set_strategy(valid: sp.Set, default: float) -> st.SearchStrategy[float]:
+    parts: list[st.SearchStrategy[float]] = [st.just(default)]
+    for piece in valid.args if isinstance(valid, sp.Union) else (valid,):
+        if isinstance(piece, sp.FiniteSet):
+            parts.append(st.sampled_from([float(v) for v in piece]))
+        elif isinstance(piece, sp.Interval) or piece == sp.S.Reals:
+            lo = float(piece.start) if isinstance(piece, sp.Interval) else -math.inf
+            hi = float(piece.end) if isinstance(piece, sp.Interval) else math.inf
+            open_lo = bool(getattr(piece, "left_open", True)) or not math.isfinite(lo)
+            open_hi = bool(getattr(piece, "right_open", True)) or not math.isfinite(hi)
+            parts.append(
+                st.floats(
+                    max(lo, -1e6),
+                    min(hi, 1e6),
+                    exclude_min=open_lo and lo > -1e6,
+                    exclude_max=open_hi and hi < 1e6,
+                )
+            )
+    return st.one_of(*parts)
+
+
+def parameters(name: str | Record) -> st.SearchStrategy[dict[str, float]]:
+    """Valid parameter values of `name`: each drawn from its range (or its default), constraints kept."""
+    record = _record(name)
+    if not record.params:
+        return st.just({})
+    fields = {p.name: _set_strategy(p.valid, float(p.default)) for p in record.params}
+
+    def valid(values: dict[str, float]) -> bool:
+        try:
+            check_params(
+                record, {k: sp.Rational(v) if math.isfinite(v) else sp.oo * v for k, v in values.items()}
+            )
+        except ValueError:
+            return False
+        return True
+
+    return st.fixed_dictionaries(fields).filter(valid)
