@@ -41,6 +41,8 @@ CASES = [
     (sp.Piecewise((s * x, x < 0), (x, True)), "differentiate each case"),
     (2**x, "exponential rule"),
     (sp.atan(x), "arctangent rule"),
+    (sp.Min(sp.Max(x, -1), 1), "write as cases"),
+    (sp.Abs(sp.Max(x, 0) - 1), "write as cases"),
 ]
 
 

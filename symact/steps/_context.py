@@ -15,7 +15,7 @@ import sympy as sp
 
 from symact.errors import VerificationError
 from symact.steps._doc import Chain, Line, Text
-from symact.steps._verify import DIGITS, Check, box_sampler, check_equal, diff_by_cases
+from symact.steps._verify import DIGITS, Check, box_sampler, check_equal, diff_by_cases, nested_nonsmooth
 
 __all__ = ["ChainWriter", "Context", "interval_range"]
 
@@ -72,7 +72,7 @@ class Context:
             if out == before:
                 break
         out = out.replace(
-            lambda e: isinstance(e, sp.Derivative) and e.expr.has(sp.Piecewise),
+            lambda e: isinstance(e, sp.Derivative) and (e.expr.has(sp.Piecewise) or nested_nonsmooth(e.expr)),
             lambda e: diff_by_cases(e.expr.doit(), e.variables[0]),
         )
         if self.fixed:

@@ -16,6 +16,7 @@ from typing import Protocol
 import sympy as sp
 
 from symact.steps._step import Expansion, NameSupply, placeholder
+from symact.steps._verify import nested_nonsmooth, to_piecewise
 
 __all__ = ["PREDICATE_RULES", "RULES", "Rule", "strict_interior"]
 
@@ -206,6 +207,21 @@ class ExtremumRule:
         return Expansion(self.name, form, ((g, var), (h, var)), condition="where the arguments differ")
 
 
+@dataclass(frozen=True)
+class CasesRule:
+    """Nested non-smooth functions (max of a max, |max(x, 0) - 1|) are first written as cases."""
+
+    name: str = "write as cases"
+
+    def expand(self, expr: sp.Expr, var: sp.Symbol, names: NameSupply) -> Expansion:
+        cases = to_piecewise(expr)
+        return Expansion(self.name, d(cases, var), ((cases, var),))
+
+
+def _nested(expr: sp.Expr, var: sp.Symbol) -> bool:
+    return nested_nonsmooth(expr) and to_piecewise(expr) != expr
+
+
 def _sech2(g: sp.Expr) -> sp.Expr:
     return 1 - sp.tanh(g) ** 2
 
@@ -213,6 +229,7 @@ def _sech2(g: sp.Expr) -> sp.Expr:
 PREDICATE_RULES: tuple[tuple[Callable[[sp.Expr, sp.Symbol], bool], Rule], ...] = (
     (lambda e, v: not e.has(v), ConstantRule()),
     (lambda e, v: e == v, VariableRule()),
+    (_nested, CasesRule()),
 )
 """Rules chosen by a property of the expression, tried before the class table."""
 

@@ -20,7 +20,16 @@ import sympy as sp
 
 from symact.errors import VerificationError
 
-__all__ = ["Check", "Sampler", "box_sampler", "check_equal", "diff_by_cases", "prove_zero", "to_piecewise"]
+__all__ = [
+    "Check",
+    "Sampler",
+    "box_sampler",
+    "check_equal",
+    "diff_by_cases",
+    "nested_nonsmooth",
+    "prove_zero",
+    "to_piecewise",
+]
 
 DIGITS = 50
 """Working precision of the numeric check (decimal digits)."""
@@ -129,11 +138,23 @@ def _same_cases(lhs: sp.Expr, rhs: sp.Expr) -> str | None:
     return "case by case: " + ", ".join(dict.fromkeys(methods))
 
 
+def nested_nonsmooth(expr: sp.Expr) -> bool:
+    """True when a Max, Min, Abs, Heaviside or sign has a non-smooth argument (or sits in a Piecewise)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (*_NONSMOOTH, sp.Piecewise)) and any(
+            a.has(*_NONSMOOTH, sp.Piecewise) for a in node.args if isinstance(a, sp.Basic)
+        ):
+            return True
+    return False
+
+
 @functools.lru_cache(maxsize=256)
 def diff_by_cases(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     """``sympy.diff`` applied case by case on the open regions of a Piecewise (plain diff otherwise)."""
-    from symact.steps._rules import strict_interior
+    from symact.steps._rules import strict_interior  # the rules import this module
 
+    if nested_nonsmooth(expr):
+        expr = to_piecewise(expr)
     if not expr.has(sp.Piecewise):
         return sp.diff(expr, var)
     folded = sp.piecewise_fold(expr)
