@@ -22,6 +22,7 @@ in ULPs; Hypothesis then shrinks the failure to a minimal counterexample::
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,8 +48,17 @@ def _target(name: str | Record, params: Mapping[str, Any] | None) -> Target:
 
 
 def _cast(dtype: object) -> Any:
+    """Round to `dtype` (finite values stay finite: clamped to its largest float first)."""
     ftype = np.dtype(dtype).type  # type: ignore[call-overload]
-    return lambda v: float(ftype(v))
+    top = float(np.finfo(ftype).max)
+    return lambda v: float(ftype(max(-top, min(top, v)) if math.isfinite(v) else v))
+
+
+def _pow10(e: float) -> float:
+    try:
+        return 10.0**e
+    except OverflowError:
+        return sys.float_info.max
 
 
 def _width(dtype: object) -> int:
@@ -57,7 +67,7 @@ def _width(dtype: object) -> int:
 
 def _log_uniform(lo_exp: float, hi_exp: float) -> st.SearchStrategy[float]:
     return st.tuples(st.floats(lo_exp, hi_exp), st.booleans()).map(
-        lambda t: (-1.0 if t[1] else 1.0) * 10.0 ** t[0]
+        lambda t: (-1.0 if t[1] else 1.0) * _pow10(t[0])
     )
 
 
