@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ from symact.numeric import full_range_sample, reference, ulp_error
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "symact" / "kernels"
-INPUT_KERNELS = [n for n in K.__all__ if not n.endswith("_grad_from_output")]
+VECTOR_KERNELS = [n for n in K.__all__ if "axis" in inspect.signature(getattr(K, n)).parameters]
+INPUT_KERNELS = [n for n in K.__all__ if not n.endswith("_grad_from_output") and n not in VECTOR_KERNELS]
 SAMPLE = full_range_sample(400, seed=SEED + 7)
 SAMPLE32 = full_range_sample(400, seed=SEED + 8, dtype=np.float32)
 
@@ -43,15 +45,28 @@ def test_every_kernel_has_an_accuracy_row() -> None:
         assert f"`{name}`" in table
 
 
+def _run_raising(fn, xs: np.ndarray) -> np.ndarray:
+    """fn(xs) with divide/over/invalid raising; overflow and poles only where the result is infinite."""
+    relaxed = {**ERRSTATE, "over": "ignore", "divide": "ignore"}
+    with np.errstate(**relaxed):  # type: ignore[arg-type]
+        got = fn(xs)
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        fn(xs[~np.isinf(got)])
+    return got
+
+
 @pytest.mark.parametrize("name", INPUT_KERNELS)
 def test_full_range_no_exception_dtypes_and_out(name: str) -> None:
     fn = getattr(K, name)
-    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
-        got = fn(SAMPLE)
-        got32 = fn(SAMPLE32)
+    got, got32 = _run_raising(fn, SAMPLE), _run_raising(fn, SAMPLE32)
     assert got.dtype == np.float64 and got.shape == SAMPLE.shape
     assert got32.dtype == np.float32
     assert np.isnan(got[np.isnan(SAMPLE)]).all()
+    with np.errstate(over="ignore", divide="ignore"):  # infinite results were checked above
+        _dtypes_and_out(fn, got)
+
+
+def _dtypes_and_out(fn, got: np.ndarray) -> None:
     buf = np.empty((20, 20))
     assert fn(SAMPLE.reshape(20, 20), out=buf) is buf
     np.testing.assert_array_equal(buf.ravel(), got)
@@ -60,6 +75,35 @@ def test_full_range_no_exception_dtypes_and_out(name: str) -> None:
     assert isinstance(fn(np.float32(0.75)), np.float32)
     strided = fn(SAMPLE[::2])
     np.testing.assert_array_equal(strided, got[::2])
+
+
+@pytest.mark.parametrize("name", VECTOR_KERNELS)
+def test_vector_kernels_axis_dtype_out(name: str) -> None:
+    fn = getattr(K, name)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(5, 6)) * 30
+    args = (x,) if not name.endswith("_vjp") else (x, None)
+    if name.endswith("_vjp"):
+        fwd = getattr(K, name.removesuffix("_vjp"))
+        args = (x, rng.normal(size=np.shape(fwd(x))))
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        last = fn(*args)
+        first = fn(*[a.T.copy() for a in args], axis=0)
+        f32 = fn(*[a.astype(np.float32) for a in args])
+    np.testing.assert_array_equal(np.asarray(first).T, last)
+    assert f32.dtype == np.float32
+    buf = np.empty_like(last)
+    assert fn(*args, out=buf) is buf
+
+
+def test_softmax_rows_sum_to_one_and_bad_rows_are_nan() -> None:
+    x = np.array([[0.0, -800.0, 5.0, 1e3], [1.0, np.nan, 0.0, 0.0], [np.inf, 0.0, 1.0, 2.0]])
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        p = K.softmax(x)
+        lp = K.log_softmax(x)
+    assert p[0].sum() == pytest.approx(1.0, abs=1e-15) and p[0, 3] == 1.0
+    assert np.isnan(p[1:]).all() and np.isnan(lp[1:]).all()
+    assert lp[0, 1] == pytest.approx(-1800.0, rel=1e-15)
 
 
 def test_out_of_the_wrong_shape_or_dtype_is_refused() -> None:

@@ -33,8 +33,9 @@ from symact.numeric import full_range_sample, reference
 
 __all__ = ["TARGETS", "Generation", "KernelResult", "atomic_write", "generate", "module_path"]
 
-TARGETS: dict[str, float] = {"fwd": 4.0, "grad": 8.0, "grad_from_output": 8.0}
-CAREFUL_TARGETS: dict[str, float] = {"fwd": 8.0, "grad": 16.0, "grad_from_output": 16.0}
+TARGETS: dict[str, float] = {"fwd": 4.0, "grad": 8.0, "grad_from_output": 8.0, "vjp": 8.0}
+CAREFUL_TARGETS: dict[str, float] = {"fwd": 8.0, "grad": 16.0, "grad_from_output": 16.0, "vjp": 16.0}
+VECTOR_ROWS = 40
 SEED = 20261122
 DEFAULT_SIZE = 2000
 DEFAULT_SIZE32 = 500
@@ -242,6 +243,8 @@ def _record_results(
     record: Record, size: int, size32: int, seed: int
 ) -> tuple[list[KernelResult], list[tuple[str, str]]]:
     """Plan and verify the kernels of one record (a unit of work for a worker process)."""
+    if record.kind == "vector":
+        return _vector_results(record, seed)
     ctx = _Context(
         full_range_sample(size, seed=seed), full_range_sample(size32, seed=seed + 1, dtype=np.float32)
     )
@@ -252,6 +255,21 @@ def _record_results(
     except Exception as exc:
         return [], [(record.name, f"derivation failed: {type(exc).__name__}: {exc}")]
     return [_kernel(rp, kp, ctx) for kp in rp.kernels], []
+
+
+def _vector_results(record: Record, seed: int) -> tuple[list[KernelResult], list[tuple[str, str]]]:
+    from symact.codegen.vector_gen import vector_kernels
+
+    try:
+        found = vector_kernels(record, rows=VECTOR_ROWS, seed=seed)
+    except Exception as exc:
+        return [], [(record.name, f"no vector kernel: {type(exc).__name__}: {exc}")]
+    results = []
+    for public, role, emitted, measurement, problems, rule in found:
+        kp = KernelPlan(public, role, sp.Symbol("x", real=True), [], sp.S.Zero)
+        cand = Candidate(sp.Symbol(public), (rule,), "stable routine" if role == "fwd" else "Jacobian split")
+        results.append(KernelResult(record.name, kp, cand, measurement, problems, emitted))
+    return results, []
 
 
 def generate(

@@ -49,6 +49,21 @@ class KernelPrinter(NumPyPrinter):  # type: ignore[misc]
             return f"{literal(coeff)}*{self.parenthesize(rest, 50)}"
         return super()._print_Mul(expr)  # type: ignore[no-any-return]
 
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        """c1*x + c0 with c0/c1 a float: printed (x + c0/c1)/d or (x + c0/c1)*c1, so that the sum
+        cancels exactly (Sterbenz) instead of after rounding c1*x (hard_sigmoid near -3)."""
+        coeff, rest = expr.as_coeff_Add()
+        if coeff != 0 and coeff.is_Rational and not rest.is_Add:
+            c1, term = rest.as_coeff_Mul()
+            if c1.is_Rational and c1 not in (1, -1) and not term.is_number:
+                k = coeff / c1
+                if k.is_finite and sp.Rational(float(k)) == k:
+                    inner = f"{self.parenthesize(term, 40)} + {literal(k)}"
+                    if c1.p == 1:
+                        return f"({inner})/{c1.q}"
+                    return f"({inner})*{literal(c1)}"
+        return super()._print_Add(expr, order)  # type: ignore[no-any-return]
+
     def _nested(self, func: str, args: tuple[sp.Expr, ...]) -> str:
         first, *rest = args
         text = self._print(first)

@@ -102,7 +102,7 @@ def cells(gen: Generation) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, roles in by_record.items():
         parts = []
-        for role, label in (("fwd", "fwd"), ("grad", "grad")):
+        for role, label in (("fwd", "fwd"), ("grad", "grad"), ("vjp", "vjp")):
             r = roles.get(role)
             if r is None:
                 continue

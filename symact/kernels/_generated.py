@@ -28,11 +28,17 @@ __all__ = [
     "elu",
     "elu_grad",
     "elu_grad_from_output",
+    "exponential",
+    "exponential_grad",
     "exponential_grad_from_output",
     "gelu",
     "gelu_grad",
+    "glu",
+    "glu_vjp",
+    "hard_sigmoid",
     "hard_sigmoid_grad",
     "hard_sigmoid_grad_from_output",
+    "hard_sigmoid_keras2",
     "hard_sigmoid_keras2_grad",
     "hard_sigmoid_keras2_grad_from_output",
     "hardshrink",
@@ -54,6 +60,10 @@ __all__ = [
     "log_sigmoid",
     "log_sigmoid_grad",
     "log_sigmoid_grad_from_output",
+    "log_softmax",
+    "log_softmax_vjp",
+    "logsumexp",
+    "logsumexp_vjp",
     "mish",
     "mish_grad",
     "prelu",
@@ -76,6 +86,10 @@ __all__ = [
     "sigmoid_grad_from_output",
     "silu",
     "silu_grad",
+    "softmax",
+    "softmax_vjp",
+    "softmin",
+    "softmin_vjp",
     "softplus",
     "softplus_grad",
     "softplus_grad_from_output",
@@ -384,6 +398,26 @@ def softsign_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None)
     return _rt.elementwise(_k_softsign_grad_from_output, a, out, (), None)
 
 
+def _k_exponential(x):
+    return numpy.exp(x)
+
+
+def exponential(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """The exponential e^x, the inverse link of Poisson regression.
+    """
+    return _rt.elementwise(_k_exponential, x, out, (), None)
+
+
+def _k_exponential_grad(x):
+    return numpy.exp(x)
+
+
+def exponential_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of exponential with respect to its input.
+    """
+    return _rt.elementwise(_k_exponential_grad, x, out, (), None)
+
+
 def _k_exponential_grad_from_output(a):
     return a
 
@@ -565,6 +599,16 @@ def log1mexp_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None)
     return _rt.elementwise(_k_log1mexp_grad_from_output, a, out, (), None)
 
 
+def _k_hard_sigmoid(x):
+    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), 1, (x + 3.0)/6))
+
+
+def hard_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Piecewise-linear sigmoid: 0 up to -3, x/6 + 1/2 between, 1 from 3 on.
+    """
+    return _rt.elementwise(_k_hard_sigmoid, x, out, (), None)
+
+
 def _k_hard_sigmoid_grad(x):
     return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.less(x, 3), 0.16666666666666666, 0))
 
@@ -588,6 +632,16 @@ def hard_sigmoid_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = N
     input range where it is accurate).
     """
     return _rt.elementwise(_k_hard_sigmoid_grad_from_output, a, out, (), None)
+
+
+def _k_hard_sigmoid_keras2(x):
+    return numpy.where(numpy.less_equal(x, -2.5), 0, numpy.where(numpy.greater_equal(x, 2.5), 1, (x + 2.5)/5))
+
+
+def hard_sigmoid_keras2(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Keras 2 hard sigmoid clip(0.2 x + 0.5, 0, 1): slope 1/5, kinks at -5/2 and 5/2.
+    """
+    return _rt.elementwise(_k_hard_sigmoid_keras2, x, out, (), None)
 
 
 def _k_hard_sigmoid_keras2_grad(x):
@@ -616,7 +670,7 @@ def hard_sigmoid_keras2_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | N
 
 
 def _k_sparse_sigmoid(x):
-    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (0.5)*x + 0.5))
+    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (x + 1.0)/2))
 
 
 def sparse_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -661,7 +715,7 @@ def sparse_plus(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_sparse_plus_grad(x):
-    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (0.5)*x + 0.5, 1))
+    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (x + 1.0)/2, 1))
 
 
 def _lim_sparse_plus_grad():
@@ -766,7 +820,7 @@ def hardswish(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_hardswish_grad(x):
-    return numpy.where(numpy.less(x, -3), 0, numpy.where(numpy.less_equal(x, 3), (0.3333333333333333)*x + 0.5, 1))
+    return numpy.where(numpy.less(x, -3), 0, numpy.where(numpy.less_equal(x, 3), (x + 1.5)/3, 1))
 
 
 def _lim_hardswish_grad():
@@ -780,7 +834,7 @@ def hardswish_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_keras_relu_grad(x, negative_slope, max_value, threshold):
-    return numpy.where(numpy.equal(threshold, x), (0.5)*negative_slope + 0.5, numpy.where(numpy.greater(threshold, x), negative_slope, 1))
+    return numpy.where(numpy.equal(threshold, x), (negative_slope + 1.0)/2, numpy.where(numpy.greater(threshold, x), negative_slope, 1))
 
 
 def _lim_keras_relu_grad(negative_slope, max_value, threshold):
@@ -1103,3 +1157,117 @@ def softshrink_grad_from_output(a: ArrayLike, *, lambd: float = 0.5, out: numpy.
     range where it is accurate).
     """
     return _rt.elementwise(_k_softshrink_grad_from_output, a, out, (lambd, ), None)
+
+
+def _v_softmax(x, axis):
+    return _rt.softmax(x, axis)
+
+
+def softmax(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Normalised exponentials e^{x_i} / sum_j e^{x_j}: a probability vector. Along `axis`; stable routine `softmax` (softmax-shift)."""
+    return _rt.vector(_v_softmax, (x,), axis, out)
+
+
+def _v_softmax_vjp(x, g, axis):
+    a = _rt.softmax(x, axis)
+    return g*(a) + (a)*numpy.sum(g*(-a), axis=axis, keepdims=True)
+
+
+def softmax_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Vector-Jacobian product g^T J of softmax along `axis`."""
+    return _rt.vector(_v_softmax_vjp, (x, g), axis, out)
+
+
+def _v_softmin(x, axis):
+    return _rt.softmax(-x, axis)
+
+
+def softmin(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """softmax(-x): e^{-x_i} / sum_j e^{-x_j}. Along `axis`; stable routine `softmax` (softmax-shift)."""
+    return _rt.vector(_v_softmin, (x,), axis, out)
+
+
+def _v_softmin_vjp(x, g, axis):
+    a = _rt.softmax(-x, axis)
+    return g*(-a) + (a)*numpy.sum(g*(a), axis=axis, keepdims=True)
+
+
+def softmin_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Vector-Jacobian product g^T J of softmin along `axis`."""
+    return _rt.vector(_v_softmin_vjp, (x, g), axis, out)
+
+
+def _v_log_softmax(x, axis):
+    return _rt.log_softmax(x, axis)
+
+
+def log_softmax(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """x_i - log sum_j e^{x_j}: log-probabilities, values in (-oo, 0). Along `axis`; stable routine `log_softmax` (log-softmax-shift)."""
+    return _rt.vector(_v_log_softmax, (x,), axis, out)
+
+
+def _v_log_softmax_vjp(x, g, axis):
+    a = _rt.log_softmax(x, axis)
+    return g*(1) + (numpy.exp(a))*numpy.sum(g*(-1), axis=axis, keepdims=True)
+
+
+def log_softmax_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Vector-Jacobian product g^T J of log_softmax along `axis`."""
+    return _rt.vector(_v_log_softmax_vjp, (x, g), axis, out)
+
+
+def _k_glu(u, v):
+    _t0 = numpy.exp(-0.5*abs(v))
+    _t1 = _t0**2
+    _t2 = numpy.maximum(_t0, numpy.greater_equal(v, 0))
+    _t3 = _t2*u
+    return _t2*_t3/(_t1 + 1)
+
+
+def _v_glu(x, axis):
+    return _rt.paired(_k_glu, x, axis)
+
+
+def glu(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Gated linear unit: split x = [u, v] in halves, output u_i sigmoid(v_i). Along `axis` (size even)."""
+    return _rt.vector(_v_glu, (x,), axis, out)
+
+
+def _k_glu_du(u, v):
+    _t0 = numpy.exp(-abs(v))
+    _t1 = numpy.maximum(_t0, numpy.greater_equal(v, 0))
+    return _t1/(_t0 + 1)
+
+
+def _k_glu_dv(u, v):
+    _t0 = numpy.exp(-0.5*abs(v))
+    _t1 = _t0**2
+    _t2 = _t0*u
+    return _t0*_t2/(_t1 + 1)**2
+
+
+def _v_glu_vjp(x, g, axis):
+    return numpy.concatenate([g*_rt.paired(_k_glu_du, x, axis), g*_rt.paired(_k_glu_dv, x, axis)], axis=axis)
+
+
+def glu_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Vector-Jacobian product g^T J of glu along `axis`; g has half the size of x."""
+    return _rt.vector(_v_glu_vjp, (x, g), axis, out)
+
+
+def _v_logsumexp(x, axis):
+    return _rt.logsumexp(x, axis)
+
+
+def logsumexp(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """log sum_j e^{x_j}, a smooth maximum; a 1x1 output whose gradient is softmax(x). Along `axis`; stable routine `logsumexp` (logsumexp-shift)."""
+    return _rt.vector(_v_logsumexp, (x,), axis, out)
+
+
+def _v_logsumexp_vjp(x, g, axis):
+    return numpy.expand_dims(g, axis)*_rt.softmax(x, axis)
+
+
+def logsumexp_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Vector-Jacobian product g^T J of logsumexp along `axis`."""
+    return _rt.vector(_v_logsumexp_vjp, (x, g), axis, out)

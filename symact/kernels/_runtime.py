@@ -140,3 +140,90 @@ def npdf_scaled(u: np.ndarray, m: np.ndarray) -> np.ndarray:
     r"""$m\,\varphi(u)$ as $((m/\sqrt{2\pi})\, e^{-u^2/4})\, e^{-u^2/4}$."""
     g = _gauss(u, 4.0)
     return ((m * _INV_SQRT_2PI) * g) * g
+
+
+def _shift(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """m = max(z), d = z - m rounded, and lo = the rounding error of d (TwoSum), all finite-safe."""
+    m = np.max(z, axis=axis, keepdims=True)
+    d = z - m
+    bb = d - z
+    lo = (z - (d - bb)) + (-m - bb)
+    return m, d, lo
+
+
+def _finite_rows(z: np.ndarray, axis: int) -> np.ndarray:
+    return np.all(np.isfinite(z), axis=axis, keepdims=True)
+
+
+def _exp_shifted(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""m, d, lo and $e^{z - m}$ with the TwoSum error applied, $e^{d}(1 + lo)$."""
+    m, d, lo = _shift(z, axis)
+    return m, d, lo, np.exp(d) * (1.0 + lo)
+
+
+def _others(e: np.ndarray, z: np.ndarray, axis: int) -> np.ndarray:
+    r"""$\sum_{j \ne \arg\max} e_j$: the sum without the term that is exactly 1."""
+    idx = np.expand_dims(np.argmax(z, axis=axis), axis)
+    rest = e.copy()
+    np.put_along_axis(rest, idx, 0.0, axis=axis)
+    return np.sum(rest, axis=axis, keepdims=True)
+
+
+def _rowwise(fn: Callable[[np.ndarray, int], np.ndarray], z: np.ndarray, axis: int) -> np.ndarray:
+    """fn on rows of finite values; rows holding inf or nan give nan (as PyTorch and JAX do for +inf)."""
+    ok = _finite_rows(z, axis)
+    if ok.all():
+        return fn(z, axis)
+    with np.errstate(invalid="ignore", over="ignore"):
+        safe = fn(np.where(ok, z, 0.0), axis)
+    return np.where(ok, safe, np.nan)
+
+
+def softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    r"""$e^{z_i}/\sum_j e^{z_j}$ shifted by the maximum, with the error of $z - m$ kept (TwoSum)."""
+
+    def core(v: np.ndarray, ax: int) -> np.ndarray:
+        _, _, _, e = _exp_shifted(v, ax)
+        return e / np.sum(e, axis=ax, keepdims=True)
+
+    return _rowwise(core, z, axis)
+
+
+def log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    r"""$(z_i - m) - \log(1 + \sum_{j \ne \arg\max} e^{z_j - m})$ with the TwoSum error of $z - m$."""
+
+    def core(v: np.ndarray, ax: int) -> np.ndarray:
+        _, d, lo, e = _exp_shifted(v, ax)
+        return d - (np.log1p(_others(e, v, ax)) - lo)
+
+    return _rowwise(core, z, axis)
+
+
+def logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
+    r"""$m + \log(1 + \sum_{j \ne \arg\max} e^{z_j - m})$, the reduced axis removed."""
+
+    def core(v: np.ndarray, ax: int) -> np.ndarray:
+        m, _, _, e = _exp_shifted(v, ax)
+        return m + np.log1p(_others(e, v, ax))
+
+    return np.squeeze(_rowwise(core, z, axis), axis=axis)
+
+
+def vector(fn: Callable[..., np.ndarray], arrays: tuple[Any, ...], axis: int, out: np.ndarray | None) -> Any:
+    """Apply `fn(*float64 arrays, axis)`; float32 inputs give float32 results; `out` is filled."""
+    arrs = [np.asarray(a) for a in arrays]
+    dtype = np.result_type(*[_result_dtype(a) for a in arrs])
+    if any(a.ndim == 0 for a in arrs):
+        raise ValueError("vector functions need arrays with at least one axis")
+    res = fn(*[a.astype(np.float64, copy=False) for a in arrs], axis)
+    target = _target(res.shape, dtype, out)
+    target[...] = res
+    return target
+
+
+def paired(kernel: Kernel, x: np.ndarray, axis: int, params: tuple[Any, ...] = ()) -> np.ndarray:
+    """`kernel(u, v, *params)` on the two halves u, v of `x` along `axis` (GLU's shape)."""
+    if x.shape[axis] % 2:
+        raise ValueError(f"the size along axis {axis} must be even, got {x.shape[axis]}")
+    u, v = np.split(x, 2, axis=axis)
+    return np.asarray(elementwise2(kernel, u, v, None, params))
