@@ -15,8 +15,13 @@ caches are shared), longest first.  Any other stage runs once over all records.
 and kinks) and of symact's own source keys a cache in ``.symact-cache/`` under the root.  A stage
 is skipped for a function whose key is unchanged (an all-records stage: when no key changed) and
 its cells are replayed into the summary.  The files a stage writes are recorded with their hashes;
-if one is later missing or edited, that stage runs again.  Failures are never cached.  Files a stage
-writes inside the package do not count as a change of symact's source.
+if one is later missing or edited, that stage runs again.  A failure a stage reports is cached like
+a success (same inputs, same result) and replayed, so the build still fails; a crash or a time-out
+is not cached; ``--no-cache`` reruns everything.  Files a stage writes inside the package do not
+count as a change of symact's source.
+
+**Concurrent.**  Per-record stages listed in :data:`CHECK_ONLY` write no file, so the stages after
+them start at once while they run in the worker processes.
 
 **Bounded.**  A stage that runs longer than :func:`stage_limit` (``STAGE_LIMIT_FACTOR`` times the
 time budget of :mod:`symact.budget` per function, at least a minute) is stopped and reported as a
@@ -33,6 +38,7 @@ import inspect
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -56,15 +62,23 @@ __all__ = [
     "stage_limit",
 ]
 
-STAGES: tuple[str, ...] = ("symact.derive.stage:run", "symact.latex.stage:run", "symact.codegen.stage:run")
+STAGES: tuple[str, ...] = (
+    "symact.derive.stage:run",
+    "symact.latex.stage:run",
+    "symact.codegen.stage:run",
+    "symact.verify.stage:run",
+)
 
 PER_RECORD: frozenset[str] = frozenset({"symact.derive.stage:run"})
 """Stages whose result and files for a function depend on that function alone (see above)."""
 
+CHECK_ONLY: frozenset[str] = frozenset({"symact.derive.stage:run"})
+"""Per-record stages that write no file: later stages may run while they do."""
+
 CACHE_DIR = ".symact-cache"
 STAGE_LIMIT_FACTOR = 12
 _CACHE_FILE = "build.json"
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _SKIP_DIRS = {"__pycache__", "node_modules"}
 
 Progress = Callable[[str], None]
@@ -79,6 +93,7 @@ class StageResult:
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cached: int = 0
+    cacheable: bool = True
 
 
 @dataclass
@@ -200,7 +215,7 @@ class _Cache:
         self.source = source_fingerprint(self.generated())
         if data.get("format") != _CACHE_FORMAT or data.get("source") != self.source:
             data = {"entries": {}, "outputs": {}, "durations": data.get("durations", {})}
-        self.entries: dict[str, dict[str, str]] = data.get("entries", {})
+        self.entries: dict[str, dict[str, Any]] = data.get("entries", {})
         self.outputs = data.get("outputs", {})
         self.durations: dict[str, float] = data.get("durations", {})
         self._drop_stale_outputs(root)
@@ -218,11 +233,11 @@ class _Cache:
                     del self.outputs[spec]
                     break
 
-    def get(self, key: str) -> dict[str, str] | None:
+    def get(self, key: str) -> dict[str, Any] | None:
         return self.entries.get(key) if self.read else None
 
-    def put(self, key: str, cells: dict[str, str]) -> None:
-        self.entries[key] = cells
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        self.entries[key] = entry
 
     def wrote(self, specs: Iterable[str], files: Mapping[str, str]) -> None:
         for spec in specs:
@@ -290,11 +305,13 @@ def _call(spec: str, records: Sequence[Record], root: Path, progress: Progress) 
         if expired:
             result.failures.append(f"stage {spec} gave up on {names} after {limit:.0f} s")
             result.cells.update({r.name: "TIMED OUT" for r in records})
+            result.cacheable = False
         return result
     except Exception as exc:  # a stage's bug is reported, the build goes on
         result = StageResult(column=spec.rsplit(".", 1)[-1])
         result.failures.append(f"stage {spec} crashed on {names}: {type(exc).__name__}: {exc}")
         result.cells.update({r.name: "CRASHED" for r in records})
+        result.cacheable = False
         return result
 
 
@@ -302,16 +319,23 @@ _WORK: dict[str, Record] = {}
 """Records for worker processes (inherited through fork, never pickled)."""
 
 
-def _record_task(
-    name: str, specs: Sequence[str], root: str
-) -> list[tuple[str, str, dict[str, str], list[str], float]]:
-    """Worker: run `specs` for one record in order; (spec, column, cells, failures, seconds) each."""
+@dataclass
+class _Part:
+    """One stage's result for one record, from a worker."""
+
+    spec: str
+    result: StageResult
+
+
+def _record_task(name: str, specs: Sequence[str], root: str) -> list[_Part]:
+    """Worker: run `specs` for one record, in order."""
     record = _WORK[name]
     out = []
     for spec in specs:
         start = time.perf_counter()
         result = _call(spec, [record], Path(root), lambda message: None)
-        out.append((spec, result.column, result.cells, result.failures, time.perf_counter() - start))
+        result.seconds = time.perf_counter() - start
+        out.append(_Part(spec, result))
     return out
 
 
@@ -351,12 +375,21 @@ class _Run:
     ) -> None:
         self.records = list(records)
         self.root = root
-        self.progress = progress
-        self.milestone = milestone
+        self._lock = threading.Lock()
+        self._progress, self._milestone = progress, milestone
         self.cache = cache
         self.jobs = jobs
         self.keys = {r.name: record_fingerprint(r) for r in records}
         self.results: dict[str, StageResult] = {}
+        self.pending: list[Callable[[], None]] = []
+
+    def progress(self, message: str) -> None:
+        with self._lock:
+            self._progress(message)
+
+    def milestone(self, message: str) -> None:
+        with self._lock:
+            self._milestone(message)
 
     def result(self, spec: str, column: str | None = None) -> StageResult:
         if spec not in self.results:
@@ -365,7 +398,22 @@ class _Run:
             self.results[spec].column = column
         return self.results[spec]
 
-    def per_record(self, specs: list[str]) -> None:
+    def replay(self, spec: str, hit: Mapping[str, Any], count: int) -> None:
+        res = self.result(spec, hit.get("column"))
+        res.cells.update(hit.get("cells", {}))
+        res.failures.extend(hit.get("failures", []))
+        res.cached += count
+
+    def store(self, key: str, result: StageResult) -> None:
+        if result.cacheable:
+            self.cache.put(key, {"column": result.column, "cells": result.cells, "failures": result.failures})
+
+    def per_record(self, specs: list[str], *, background: bool = False) -> None:
+        """Run `specs` function by function (cache misses only), in worker processes if jobs > 1.
+
+        In the `background`, the main process goes on with the next stages meanwhile (for stages
+        that write nothing a later stage reads); :meth:`finish` collects the results.
+        """
         todo: dict[str, list[str]] = {}
         for record in self.records:
             for spec in specs:
@@ -373,9 +421,7 @@ class _Run:
                 if hit is None:
                     todo.setdefault(record.name, []).append(spec)
                 else:
-                    res = self.result(spec, hit.get("__column__"))
-                    res.cells[record.name] = hit.get("cell", "-")
-                    res.cached += 1
+                    self.replay(spec, hit, 1)
         for spec in specs:
             self.result(spec)
         label = " + ".join(_label(s) for s in specs)
@@ -384,53 +430,70 @@ class _Run:
             return
         start = time.perf_counter()
         order = sorted(todo, key=lambda n: -self.cache.durations.get(n, 0.0))
-        before = _snapshot(self.root)
+        before = None if background else _snapshot(self.root)
         _WORK.update({r.name: r for r in self.records})
-        pool = _pool(min(self.jobs, len(order)))
-        done = failed = 0
-        try:
-            if pool is None:
-                outcomes: Iterable[tuple[str, Any]] = (
-                    (n, _record_task(n, todo[n], str(self.root))) for n in order
-                )
-            else:
-                futures = {pool.submit(_record_task, n, todo[n], str(self.root)): n for n in order}
-                outcomes = ((futures[f], f.result()) for f in cf.as_completed(futures))
-            for name, parts in outcomes:
-                done += 1
-                total = sum(p[4] for p in parts)
-                self.cache.durations[name] = round(total, 3)
-                state = "FAILED" if any(p[3] for p in parts) else "ok"
-                failed += state == "FAILED"
-                self.progress(f"{label} [{done}/{len(order)}] {name}: {state} ({total:.1f} s)")
-                for spec, column, cells, failures, seconds in parts:
-                    res = self.result(spec, column)
-                    res.cells.update(cells)
-                    res.failures.extend(failures)
-                    res.seconds += seconds
-                    if not failures:
-                        self.cache.put(
-                            f"{spec}|{self.keys[name]}", {"cell": cells.get(name, "-"), "__column__": column}
-                        )
-        finally:
+        workers = min(self.jobs, len(order))
+        pool = _pool(workers)
+        outcomes: list[tuple[str, list[_Part]]] = []
+        done = [0]
+
+        def report(name: str, parts: list[_Part]) -> None:
+            done[0] += 1
+            state = "FAILED" if any(p.result.failures for p in parts) else "ok"
+            total = sum(p.result.seconds for p in parts)
+            self.progress(f"{label} [{done[0]}/{len(order)}] {name}: {state} ({total:.1f} s)")
+
+        def on_done(future: cf.Future[list[_Part]]) -> None:
+            if not future.cancelled() and future.exception() is None:
+                report(futures[future], future.result())
+
+        def finish() -> None:
             if pool is not None:
-                pool.shutdown(cancel_futures=True)
-        self.cache.wrote(specs, _written(before, self.root))
-        cached = len(self.records) - len(order)
-        self.milestone(
-            f"{label}: {len(order)} built, {cached} cached, {failed} failed "
-            f"({time.perf_counter() - start:.1f} s on {min(self.jobs, len(order))} process(es))"
-        )
+                cf.wait(futures)
+                outcomes.extend((futures[f], f.result()) for f in futures)
+                pool.shutdown()
+            failed = 0
+            for name, parts in outcomes:
+                self.cache.durations[name] = round(sum(p.result.seconds for p in parts), 3)
+                failed += any(p.result.failures for p in parts)
+                for part in parts:
+                    res = self.result(part.spec, part.result.column)
+                    res.cells.update(part.result.cells)
+                    res.failures.extend(part.result.failures)
+                    res.seconds += part.result.seconds
+                    self.store(f"{part.spec}|{self.keys[name]}", part.result)
+            if before is not None:
+                self.cache.wrote(specs, _written(before, self.root))
+            self.milestone(
+                f"{label}: {len(order)} built, {len(self.records) - len(order)} cached, {failed} failed "
+                f"({time.perf_counter() - start:.1f} s on {workers} process(es))"
+            )
+
+        futures: dict[cf.Future[list[_Part]], str] = {}
+        if pool is None:
+            for name in order:
+                outcomes.append((name, _record_task(name, todo[name], str(self.root))))
+                report(name, outcomes[-1][1])
+            finish()
+            return
+        for name in order:
+            future = pool.submit(_record_task, name, todo[name], str(self.root))
+            futures[future] = name
+            future.add_done_callback(on_done)
+        if background:
+            self.milestone(
+                f"{label}: {len(order)} functions running in the background on {workers} process(es)"
+            )
+            self.pending.append(finish)
+        else:
+            finish()
 
     def whole(self, spec: str) -> None:
-        key = (
-            f"{spec}|" + hashlib.sha256("".join(self.keys[r.name] for r in self.records).encode()).hexdigest()
-        )
+        digest = hashlib.sha256("".join(self.keys[r.name] for r in self.records).encode()).hexdigest()
+        key = f"{spec}|{digest}"
         hit = self.cache.get(key)
         if hit is not None:
-            res = self.result(spec, hit.get("__column__"))
-            res.cells.update({k: v for k, v in hit.items() if k != "__column__"})
-            res.cached = len(self.records)
+            self.replay(spec, hit, len(self.records))
             self.milestone(f"{_label(spec)}: unchanged (cached)")
             return
         before = _snapshot(self.root)
@@ -440,8 +503,12 @@ class _Run:
         self.results[spec] = got
         self.milestone(f"{_label(spec)}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)")
         self.cache.wrote([spec], _written(before, self.root))
-        if not got.failures:
-            self.cache.put(key, {**got.cells, "__column__": got.column})
+        self.store(key, got)
+
+    def finish(self) -> None:
+        for pending in self.pending:
+            pending()
+        self.pending.clear()
 
 
 def run_build(
@@ -470,9 +537,10 @@ def run_build(
     run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs))
     for per_record, specs in _segments(stages):
         if per_record:
-            run.per_record(specs)
+            run.per_record(specs, background=all(s in CHECK_ONLY for s in specs))
         else:
             run.whole(specs[0])
+    run.finish()
     run.cache.refresh(root)
     run.cache.save()
     return BuildReport(names=[r.name for r in records], stages=[run.results[s] for s in stages])

@@ -34,8 +34,8 @@ def each(records, *, root, progress):
     """Per-record: one cell per function (with the worker's pid); slow enough to spread."""
     result = StageResult(column="each")
     for r in records:
-        _log(root, f"each {r.name}")
         time.sleep(float(os.environ.get("STAGE_SLEEP", "0")))
+        _log(root, f"each {r.name}")
         progress(f"each {r.name}")
         result.cells[r.name] = f"ok {os.getpid()}"
         if r.name in os.environ.get("STAGE_FAIL", "").split(","):
@@ -135,17 +135,27 @@ def test_tampered_or_missing_outputs_run_their_stage_again(stages: str, root: Pa
     assert "whole" in _calls(root)
 
 
-def test_failures_are_reported_and_never_cached(
+def test_failures_are_replayed_from_the_cache_and_rerun_without_it(
     stages: str, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STAGE_FAIL", "tanh")
     specs = [f"{stages}:each"]
-    for _ in range(2):
-        report = build.run_build(_records(), root=root, progress=lambda m: None, stages=specs)
+    for cache, ran in ((True, 4), (True, 0), (False, 4)):
+        report = build.run_build(_records(), root=root, progress=lambda m: None, stages=specs, cache=cache)
         assert not report.ok
         assert report.stages[0].failures == ["tanh: told to fail"]
-        assert report.stages[0].cached in (0, 3)
-    assert _calls(root).count("each tanh") == 2
+        assert report.stages[0].cells["tanh"] == "FAILED"
+        assert len(_calls(root)) == ran
+
+
+def test_crashes_and_time_outs_are_not_cached(
+    stages: str, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(2):
+        report = build.run_build(
+            _records()[:2], root=root, progress=lambda m: None, stages=[f"{stages}:crash"]
+        )
+        assert report.stages[0].cached == 0 and not report.ok
 
 
 def test_a_crashing_stage_is_a_failure_not_a_traceback(stages: str, root: Path) -> None:
@@ -174,6 +184,19 @@ def test_per_record_stages_run_in_parallel_processes(
     pids = {cell.split()[1] for cell in report.stages[0].cells.values()}
     assert len(pids) == 2 and str(os.getpid()) not in pids
     assert report.ok
+
+
+def test_check_only_stages_run_alongside_the_next_ones(
+    stages: str, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    each, whole = f"{stages}:each", f"{stages}:whole"
+    monkeypatch.setattr(build, "CHECK_ONLY", frozenset({each}))
+    monkeypatch.setenv("STAGE_SLEEP", "0.4")
+    report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[each, whole], jobs=2)
+    calls = _calls(root)
+    assert calls[0] == "whole" and sorted(calls[1:]) == sorted(f"each {r.name}" for r in _records())
+    assert report.ok and all(c.startswith("ok") for c in report.stages[0].cells.values())
+    assert report.table().splitlines()[0].split() == ["function", "each", "whole"]
 
 
 def test_fingerprints() -> None:
