@@ -200,23 +200,22 @@ def _kink_section(
         lo, hi = (left, right) if (left - right).subs(numeric).evalf() <= 0 else (right, left)
         if analysis is not None:
             lo, hi = analysis.subgradient
-        blocks.append(
-            Paragraph(
-                (
-                    "One-sided derivatives ",
-                    left,
-                    " (left) and ",
-                    right,
-                    " (right). Every value between them is a (Clarke) subgradient: ",
-                    sp.Interval(lo, hi),
-                    "."
-                    if same(left, right) is False
-                    else "; where they agree, f is differentiable there."
-                    if same(left, right)
-                    else ".",
-                )
+        sides: Text = ("One-sided derivatives ", left, " (left) and ", right, " (right)")
+        if same(left, right):
+            text: Text = (
+                *sides,
+                ": they agree, so f is differentiable there with ",
+                sp.Eq(sp.Symbol("f'"), left),
+                ".",
             )
-        )
+        else:
+            text = (
+                *sides,
+                ". The Clarke generalized gradient there is the interval between them, ",
+                sp.Interval(lo, hi),
+                ": every value in it is a valid subgradient choice.",
+            )
+        blocks.append(Paragraph(summary))
     items: list[Text] = []
     for name in sorted(kink.conventions):
         value = kink.value(name)
