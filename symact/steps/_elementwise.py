@@ -202,14 +202,14 @@ def _kink_section(
             lo, hi = analysis.subgradient
         sides: Text = ("One-sided derivatives ", left, " (left) and ", right, " (right)")
         if same(left, right):
-            text: Text = (
+            summary: Text = (
                 *sides,
                 ": they agree, so f is differentiable there with ",
                 sp.Eq(sp.Symbol("f'"), left),
                 ".",
             )
         else:
-            text = (
+            summary = (
                 *sides,
                 ". The Clarke generalized gradient there is the interval between them, ",
                 sp.Interval(lo, hi),
