@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from symact.catalogue import Record, records
+from symact.codegen.c import c_sources
 from symact.codegen.generate import (
     DEFAULT_SIZE,
     DEFAULT_SIZE32,
@@ -18,7 +19,7 @@ from symact.codegen.generate import (
 )
 from symact.codegen.report import accuracy_markdown, init_source
 
-__all__ = ["Outcome", "kernel_files", "update"]
+__all__ = ["Outcome", "c_files", "kernel_files", "update"]
 
 
 @dataclass
@@ -33,6 +34,11 @@ def kernel_files(root: Path) -> tuple[Path, Path, Path]:
     """The generated module, the package ``__init__`` and ACCURACY.md under `root`."""
     module = module_path(root)
     return module, module.parent / "__init__.py", module.parent / "ACCURACY.md"
+
+
+def c_files(root: Path) -> tuple[Path, Path]:
+    """The C99 backend's header and source under `root`."""
+    return root / "csrc" / "symact_kernels.h", root / "csrc" / "symact_kernels.c"
 
 
 def update(
@@ -54,7 +60,9 @@ def update(
     chosen = list(selection) if selection is not None else list(records())
     gen = generate(chosen, size=size, size32=size32, seed=SEED, jobs=jobs, progress=progress)
     module, init, accuracy = kernel_files(root)
-    texts = {module: gen.source, init: init_source(gen)}
+    header, source = c_sources(gen)
+    c_header, c_source = c_files(root)
+    texts = {module: gen.source, init: init_source(gen), c_header: header, c_source: source}
     if size == DEFAULT_SIZE and size32 == DEFAULT_SIZE32:
         texts[accuracy] = accuracy_markdown(gen, size=size, size32=size32, seed=SEED)
     outcome = Outcome(gen, texts)
