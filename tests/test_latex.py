@@ -26,6 +26,13 @@ def test_printer_names_sigma_and_keeps_sympy_elsewhere() -> None:
     assert latex(sp.exp(-x) / (1 + x)) == sp.latex(sp.exp(-x) / (1 + x))
 
 
+def test_exact_decimal_constants_print_as_decimals() -> None:
+    assert latex(sp.Rational(8943, 200000) * x**3) == "0.044715 x^{3}"
+    assert latex(sp.Rational(-3, 1024)) == "-0.0029296875"
+    assert latex(sp.Rational(1, 3000)) == r"\frac{1}{3000}"
+    assert latex(sp.Rational(1, 4)) == r"\frac{1}{4}"
+
+
 def test_printer_keeps_the_shape_of_held_moves() -> None:
     split = MOVES["split the fraction"](sp.exp(-x) / (1 + sp.exp(-x)) ** 2)
     assert latex(split) == r"\frac{e^{- x}}{1 + e^{- x}} \cdot \frac{1}{1 + e^{- x}}"

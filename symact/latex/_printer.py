@@ -5,7 +5,8 @@ Overrides only what differs: named functions of a derivation print as in the tex
 letters joined by underscores print as one italic word (``negative_slope``), not as a subscript; a
 sum holding a held part keeps that part first, as written by the move that made it
 (``(1 + e^{-x} - 1)``); a product of held factors is written with a centred dot between them (a
-held sum in parentheses).
+held sum in parentheses); a rational whose large denominator has only the factors 2 and 5 prints as
+its exact (terminating) decimal expansion, as the catalogue's SELU constants are written.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class SymactLatexPrinter(LatexPrinter):
             return r"\mathit{" + expr.name.replace("_", r"\_") + "}"
         return str(super()._print_Symbol(expr, style=style))
 
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        decimal = _terminating_decimal(expr)
+        return decimal if decimal is not None else str(super()._print_Rational(expr))
+
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
         held = [t for t in expr.args if isinstance(t, sp.UnevaluatedExpr)]
         if not held:
@@ -53,12 +58,35 @@ class SymactLatexPrinter(LatexPrinter):
         return out
 
     def _print_Mul(self, expr: sp.Mul) -> str:
+        coeff, rest = expr.as_coeff_Mul()
+        decimal = _terminating_decimal(coeff) if isinstance(coeff, sp.Rational) and rest != 1 else None
+        if decimal is not None:
+            return f"{decimal} {self.parenthesize(rest, 40)}"
         held = [f for f in expr.args if isinstance(f, sp.UnevaluatedExpr)]
         if len(held) < 2:
             return str(super()._print_Mul(expr))
         others = [f for f in expr.args if not isinstance(f, sp.UnevaluatedExpr)]
         parts = [self.parenthesize(f, 50) for f in others] + [self.parenthesize(f.args[0], 40) for f in held]
         return r" \cdot ".join(parts)
+
+
+def _terminating_decimal(q: sp.Rational) -> str | None:
+    """The exact decimal expansion of `q` when its denominator is a large product of 2s and 5s."""
+    p, d = int(q.p), int(q.q)
+    if d <= 1000:
+        return None
+    twos = fives = 0
+    rest = d
+    while rest % 2 == 0:
+        rest, twos = rest // 2, twos + 1
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:
+        return None
+    places = max(twos, fives)
+    digits = str(abs(p) * 10**places // d).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
+    return f"-{text}" if p < 0 else text
 
 
 _PRINTER = SymactLatexPrinter()
