@@ -8,7 +8,8 @@ from typing import Any
 import sympy as sp
 
 from symact.catalogue import Param
-from symact.steps._context import ChainWriter, Context, interval_range
+from symact.derive import derive
+from symact.steps._context import ChainWriter, interval_range
 from symact.steps._doc import Paragraph, Text
 from symact.steps._engine import ChainLine, differentiate, rule_chain
 from symact.steps._moves import unhold
@@ -16,9 +17,11 @@ from symact.steps._step import Step
 from symact.steps._verify import prove_zero
 
 __all__ = [
+    "add_simplification",
     "chain_label",
     "derived_or_none",
     "param_ranges",
+    "same",
     "shortest",
     "substitution_paragraph",
     "write_rule_chain",
@@ -108,15 +111,11 @@ def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) ->
 def derived_or_none(record: Any) -> tuple[Any, str]:
     """``symact.derive.derive(record)``, or None and the reason it failed."""
     try:
-        from symact.derive import derive
-
         return derive(record), ""
     except Exception as exc:  # a failure of derive is reported, never hidden
         return None, f"{type(exc).__name__}: {exc}"
 
 
 def same(a: sp.Expr, b: sp.Expr) -> bool:
+    """True when ``a - b`` is proved 0 symbolically."""
     return prove_zero(a - b) is not None
-
-
-__all__ += ["Context", "add_simplification", "same"]
