@@ -23,6 +23,7 @@ import sympy as sp
 
 from symact.numeric import reference, ulp
 from symact.verify._bound import bound_float
+from symact.verify._fidelity import UNKNOWN_TREE_FLOOR
 from symact.verify._report import FAIL, UNVERIFIABLE, Finding
 from symact.verify._target import Target
 
@@ -32,9 +33,11 @@ MIN_SHARPNESS = 1e-6
 _MIN_STEP = 2.0**-900  # keeps f(x +- h) normal near zeros of f, where relative rounding holds
 
 
-def _tol(expr: sp.Expr, var: sp.Symbol, x: float, r: float, dtype: object) -> float:
+def _tol(expr: sp.Expr, var: sp.Symbol, x: float, r: float, dtype: object, floor: float = 0.0) -> float:
+    """The fidelity tolerance 2B + ulp/2 (at least `floor` ulps) of a value r computed at x."""
     b = bound_float(expr, var, x, dtype=dtype)
-    return 2 * b + float(ulp(np.array([r]), dtype=dtype)[0]) / 2
+    u = float(ulp(np.array([r]), dtype=dtype)[0])
+    return max(2 * b + u / 2, floor * u)
 
 
 def _mag(fn: object, x: float) -> float:
@@ -66,7 +69,9 @@ def choose_steps(
             continue
         if not math.isfinite(f_ref[i]):
             continue
-        t = 4 * _tol(tree, target.var, x, float(f_ref[i]), dtype)
+        t = 4 * _tol(
+            tree, target.var, x, float(f_ref[i]), dtype, 0.0 if bound_expr is not None else UNKNOWN_TREE_FLOOR
+        )
         room = target.distance_to_break(x) / 2
         h = min(room, max(abs(x), 1.0) * 2.0**-4)
         for _ in range(3):  # the third derivative over [x - h, x + h], then the step balancing both errors
@@ -89,8 +94,13 @@ def check_consistency(
     dtype: object = np.float64,
     forward_expr: sp.Expr | None = None,
     grad_expr: sp.Expr | None = None,
+    detail: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[Finding], int, np.ndarray]:
-    """Layer 3 at `xs`: (findings, points checked, per-point tolerance relative to |f'(x)|)."""
+    """Layer 3 at `xs`: (findings, points checked, per-point tolerance relative to |f'(x)|).
+
+    `detail`, if given, receives per-point arrays "secant" (Q), "tolerance" (absolute) and "checked"
+    (a verifiable point), so that other gradients can be judged against the same forward cheaply.
+    """
     xs = np.asarray(xs, dtype=np.float64)
     ftype = np.dtype(dtype).type  # type: ignore[call-overload]
     f_ref = reference(target.f, target.var, xs, dtype=dtype).astype(np.float64)
@@ -108,8 +118,13 @@ def check_consistency(
     d_ref = reference(target.df, target.var, x0.astype(np.float64), dtype=dtype).astype(np.float64)
     ftree = forward_expr if forward_expr is not None else target.f
     gtree = grad_expr if grad_expr is not None else target.df
+    ffloor = 0.0 if forward_expr is not None else UNKNOWN_TREE_FLOOR
+    gfloor = 0.0 if grad_expr is not None else UNKNOWN_TREE_FLOOR
     findings: list[Finding] = []
     checked = 0
+    secants = np.full(xs.shape, np.nan)
+    tols = np.full(xs.shape, np.nan)
+    verifiable = np.zeros(xs.shape, dtype=bool)
     idx = np.flatnonzero(ok)
     for j, i in enumerate(idx):
         x, g, d = float(xs[i]), float(gx[j]), float(d_ref[j])
@@ -126,17 +141,18 @@ def check_consistency(
         # the forward's tolerance at x +- h, with a whole ulp of the value there (a change of binade)
         rounding = (
             sum(
-                _tol(ftree, target.var, float(v), float(fv), dtype)
+                _tol(ftree, target.var, float(v), float(fv), dtype, ffloor)
                 + _tol(sp.S.Zero, target.var, 0.0, float(fv), dtype)
                 for v, fv in ((xp64[j], fp[j]), (xm64[j], fm[j]))
             )
             / w
         )
-        tol = trunc + rounding + _tol(gtree, target.var, x, d, dtype)
+        tol = trunc + rounding + _tol(gtree, target.var, x, d, dtype, gfloor)
         err = abs(float(q) - g) if math.isfinite(g) else math.inf
         u = float(ulp(np.array([d]), dtype=dtype)[0])
         scale = abs(d) if d else u
         sharp[i] = tol / scale
+        secants[i], tols[i] = float(q), tol
         if not math.isfinite(tol) or tol > MIN_SHARPNESS * scale:
             findings.append(
                 Finding(
@@ -153,6 +169,7 @@ def check_consistency(
             )
             continue
         checked += 1
+        verifiable[i] = True
         if not err <= tol:
             findings.append(
                 Finding(
@@ -167,4 +184,6 @@ def check_consistency(
                     f"central difference of the forward with h = {float(hs[i])!r}",
                 )
             )
+    if detail is not None:
+        detail.update(secant=secants, tolerance=tols, checked=verifiable)
     return findings, checked, sharp

@@ -54,9 +54,20 @@ def numeric_derivative(
 ) -> NumericDerivative:
     """f'(x) by central differences at adaptive precision.
 
-    `scale` (<= 1) shrinks the step so that x +- h stays clear of kinks and domain ends; `hint` (an
+    `scale` (<= 1, the distance to the nearest kink or domain end) shrinks the step so that x +- h
+    stays clear of them; `hint` (an
     estimate of |f'|, such as the claimed value) only sets the starting precision.
     """
+    memo: dict = fn.__dict__.setdefault("_numeric_derivatives", {})
+    key = (x, scale, bits)
+    if key not in memo:
+        memo[key] = _numeric_derivative(fn, x, scale=scale, bits=bits, hint=hint)
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _numeric_derivative(
+    fn: MpFunction, x: float, *, scale: float, bits: int, hint: mpmath.mpf | None
+) -> NumericDerivative:
     xm = mpmath.mpf(x)
     fx = fn.value(x, bits=64)
     if fx is None:
@@ -72,7 +83,7 @@ def numeric_derivative(
         if work > _MAX_WORK:
             break
         with mpmath.workprec(work):
-            h = mpmath.ldexp(mpmath.mpf(min(scale, 1.0)), -p)
+            h = mpmath.ldexp(mpmath.mpf(min(scale, 1.0)), -p - 2)
             hi, lo = fn.raw(xm + h), fn.raw(xm - h)
             if hi is None or lo is None:
                 return NumericDerivative(None)
@@ -88,7 +99,7 @@ def numeric_derivative(
     if prev is not None:
         return NumericDerivative(None)
     with mpmath.workprec(64):
-        h = mpmath.ldexp(mpmath.mpf(min(scale, 1.0)), -p)
+        h = mpmath.ldexp(mpmath.mpf(min(scale, 1.0)), -p - 2)
         return NumericDerivative(None, below=abs(fx) * mpmath.ldexp(1, 8 - work) / h + mpmath.ldexp(1, -work))
 
 
@@ -237,10 +248,10 @@ def check_symbolic(target: Target, xs: list[float]) -> tuple[list[Finding], int]
             findings += _kink(target, k)
             continue
         dist = target.distance_to_break(x)
-        if dist / 4 == 0:
-            continue  # on (or a subnormal step from) a breakpoint that is not an exact kink
+        if dist == 0:
+            continue  # on a breakpoint that is not an exact kink
         claimed = target.dfn.value(x, bits=BITS)
-        nd = numeric_derivative(target.fn, x, scale=min(1.0, dist / 4), hint=claimed)
+        nd = numeric_derivative(target.fn, x, scale=min(1.0, dist), hint=claimed)
         num = nd.value
         if num is None and nd.below is not None and claimed is not None:
             if abs(claimed) > max(nd.below, mpmath.ldexp(1, -NEGLIGIBLE_BITS)):

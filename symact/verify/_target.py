@@ -128,6 +128,12 @@ def _intervals(domain: sp.Set) -> tuple[tuple[float, float], ...]:
     return tuple(out) or ((-math.inf, math.inf),)
 
 
+def _boundary(domain: sp.Set) -> set[sp.Expr]:
+    """The finite ends of the domain's intervals (the true ends, not the nearest floats inside)."""
+    parts = domain.args if isinstance(domain, sp.Union) else (domain,)
+    return {e for p in parts if isinstance(p, sp.Interval) for e in (p.start, p.end) if e.is_finite}
+
+
 def _breakpoints(expr: sp.Expr, var: sp.Symbol) -> set[float]:
     """Where a Piecewise condition (or Max/Min/Abs) switches: the roots of its relations."""
     points: set[float] = set()
@@ -234,7 +240,7 @@ def make_target(
     )
     domain_set = getattr(record, "domain", None) or getattr(record, "input_domain", sp.S.Reals)
     domain = _intervals(domain_set)
-    ends = {e for lo, hi in domain for e in (lo, hi) if math.isfinite(e)}
+    ends = {float(e) for e in _boundary(domain_set)}
     breaks = tuple(sorted(_breakpoints(f, x) | {k.x for k in kinks} | ends))
     return Target(record.name, x, f, df, convention, kinks, breaks, domain, bound)
 
