@@ -189,7 +189,7 @@ void symact_relu_grad_from_output_array(const double *a, double *out, size_t n) 
 double symact_leaky_relu(double x, double negative_slope) {
     (void)x;
     (void)negative_slope;
-    return ((x < 0.0) ? (negative_slope*x) : (x));
+    return ((x < 0.0) ? (negative_slope*symact_min(0.0, x)) : (x));
 }
 
 void symact_leaky_relu_array(const double *x, double *out, size_t n, double negative_slope) {
@@ -446,6 +446,27 @@ void symact_tanhshrink_grad_array(const double *x, double *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = symact_tanhshrink_grad(x[i]);
 }
 
+double symact_log1mexp(double x) {
+    (void)x;
+    const double _t0 = -x;
+    const double _t1 = symact_min(0.0, _t0);
+    const double _t2 = ((_t0 > -0.6931471805599453) ? (log(-expm1(symact_max(-0.6931471805599453, _t1)))) : (log1p(-exp(symact_min(-0.6931471805599453, _t1)))));
+    return _t2;
+}
+
+void symact_log1mexp_array(const double *x, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_log1mexp(x[i]);
+}
+
+double symact_log1mexp_grad(double x) {
+    (void)x;
+    return -exp(-x)/expm1(-x);
+}
+
+void symact_log1mexp_grad_array(const double *x, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_log1mexp_grad(x[i]);
+}
+
 double symact_log1mexp_grad_from_output(double a) {
     (void)a;
     return expm1(-a);
@@ -457,7 +478,7 @@ void symact_log1mexp_grad_from_output_array(const double *a, double *out, size_t
 
 double symact_hard_sigmoid(double x) {
     (void)x;
-    return ((x <= -3.0) ? (0.0) : (((x >= 3.0) ? (1.0) : (((x + 3.0)/6.0)))));
+    return ((x <= -3.0) ? (0.0) : (((x >= 3.0) ? (1.0) : (((symact_max(-3.0, symact_min(3.0, x)) + 3.0)/6.0)))));
 }
 
 void symact_hard_sigmoid_array(const double *x, double *out, size_t n) {
@@ -486,7 +507,7 @@ void symact_hard_sigmoid_grad_from_output_array(const double *a, double *out, si
 
 double symact_hard_sigmoid_keras2(double x) {
     (void)x;
-    return ((x <= -2.5) ? (0.0) : (((x >= 2.5) ? (1.0) : (((x + 2.5)/5.0)))));
+    return ((x <= -2.5) ? (0.0) : (((x >= 2.5) ? (1.0) : (((symact_max(-2.5, symact_min(2.5, x)) + 2.5)/5.0)))));
 }
 
 void symact_hard_sigmoid_keras2_array(const double *x, double *out, size_t n) {
@@ -515,7 +536,7 @@ void symact_hard_sigmoid_keras2_grad_from_output_array(const double *a, double *
 
 double symact_sparse_sigmoid(double x) {
     (void)x;
-    return ((x <= -1.0) ? (0.0) : (((x >= 1.0) ? (1.0) : (((x + 1.0)/2.0)))));
+    return ((x <= -1.0) ? (0.0) : (((x >= 1.0) ? (1.0) : (((symact_max(-1.0, symact_min(1.0, x)) + 1.0)/2.0)))));
 }
 
 void symact_sparse_sigmoid_array(const double *x, double *out, size_t n) {
@@ -555,7 +576,7 @@ double symact_sparse_plus_grad(double x) {
     (void)x;
     if (isnan(x)) return x;
     if (isinf(x)) return x > 0 ? 1.0 : 0.0;
-    return ((x < -1.0) ? (0.0) : (((x < 1.0) ? (((x + 1.0)/2.0)) : (1.0))));
+    return ((x < -1.0) ? (0.0) : (((x < 1.0) ? (((symact_max(-1.0, symact_min(1.0, x)) + 1.0)/2.0)) : (1.0))));
 }
 
 void symact_sparse_plus_grad_array(const double *x, double *out, size_t n) {
@@ -648,7 +669,7 @@ double symact_hardswish_grad(double x) {
     (void)x;
     if (isnan(x)) return x;
     if (isinf(x)) return x > 0 ? 1.0 : 0.0;
-    return ((x < -3.0) ? (0.0) : (((x <= 3.0) ? (((x + 1.5)/3.0)) : (1.0))));
+    return ((x < -3.0) ? (0.0) : (((x <= 3.0) ? (((symact_max(-3.0, symact_min(3.0, x)) + 1.5)/3.0)) : (1.0))));
 }
 
 void symact_hardswish_grad_array(const double *x, double *out, size_t n) {
@@ -672,7 +693,7 @@ void symact_keras_relu_grad_array(const double *x, double *out, size_t n, double
 double symact_prelu(double x, double alpha) {
     (void)x;
     (void)alpha;
-    return ((x < 0.0) ? (alpha*x) : (x));
+    return ((x < 0.0) ? (alpha*symact_min(0.0, x)) : (x));
 }
 
 void symact_prelu_array(const double *x, double *out, size_t n, double alpha) {
@@ -705,7 +726,7 @@ double symact_rrelu(double x, double lower, double upper) {
     (void)x;
     (void)lower;
     (void)upper;
-    return ((x < 0.0) ? (x*(0.5*lower + 0.5*upper)) : (x));
+    return ((x < 0.0) ? ((0.5*lower + 0.5*upper)*symact_min(0.0, x)) : (x));
 }
 
 void symact_rrelu_array(const double *x, double *out, size_t n, double lower, double upper) {
@@ -796,7 +817,7 @@ void symact_elu_grad_from_output_array(const double *a, double *out, size_t n, d
 
 double symact_selu(double x) {
     (void)x;
-    return ((x > 0.0) ? (1.0507009873554805*x) : (1.7580993408473768*expm1(symact_min(0.0, x))));
+    return ((x > 0.0) ? (1.0507009873554805*symact_max(0.0, x)) : (1.7580993408473768*expm1(symact_min(0.0, x))));
 }
 
 void symact_selu_array(const double *x, double *out, size_t n) {
@@ -925,7 +946,7 @@ double symact_softshrink(double x, double lambd) {
     (void)lambd;
     if (isnan(x)) return x;
     if (isinf(x)) return x > 0 ? INFINITY : (-INFINITY);
-    return ((lambd < x) ? (-lambd + x) : (((lambd < -x) ? (lambd + x) : (0.0))));
+    return ((lambd < x) ? (-lambd + symact_max(lambd, x)) : (((lambd < -x) ? (lambd + x) : (0.0))));
 }
 
 void symact_softshrink_array(const double *x, double *out, size_t n, double lambd) {

@@ -69,8 +69,8 @@ def _evaluate_lowered(cls, t: sp.Rational, multiplier: sp.Rational | None) -> sp
     result = TEMPLATES[cls](b, u, m_sym if multiplier is not None else None)
     values = {u: t, m_sym: multiplier if multiplier is not None else 1}
     for sym, expr in b.steps:
-        values[sym] = sp.N(expr.subs(values), 60)
-    return sp.N(result.subs(values), 50)
+        values[sym] = sp.N(expr.subs(values), 400)
+    return sp.N(result.subs(values), 400)
 
 
 @pytest.mark.parametrize(
@@ -81,6 +81,8 @@ def test_lowering_template_equals_definition(cls, multiplier) -> None:
     for p in (-700, -40, -3, -1, -0.25, 0, 0.5, 2, 30, 400):
         t = sp.Rational(p)
         want = sp.N(cls.reference_form(t) * (multiplier if multiplier is not None else 1), 50)
+        if not want.is_real:
+            continue  # outside the function's real domain (log1mexp for u >= 0)
         got = _evaluate_lowered(cls, t, multiplier)
         assert abs(got - want) <= sp.Float("1e-40") * abs(want) + sp.Float("1e-300"), (cls, p)
 

@@ -22,7 +22,10 @@ from symact.numeric import full_range_sample, reference, ulp_error
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "symact" / "kernels"
 VECTOR_KERNELS = [n for n in K.__all__ if "axis" in inspect.signature(getattr(K, n)).parameters]
-INPUT_KERNELS = [n for n in K.__all__ if not n.endswith("_grad_from_output") and n not in VECTOR_KERNELS]
+LOSS_KERNELS = [n for n in K.__all__ if "y" in inspect.signature(getattr(K, n)).parameters]
+INPUT_KERNELS = [
+    n for n in K.__all__ if not n.endswith("_grad_from_output") and n not in VECTOR_KERNELS + LOSS_KERNELS
+]
 SAMPLE = full_range_sample(400, seed=SEED + 7)
 SAMPLE32 = full_range_sample(400, seed=SEED + 8, dtype=np.float32)
 
@@ -45,6 +48,16 @@ def test_every_kernel_has_an_accuracy_row() -> None:
         assert f"`{name}`" in table
 
 
+def _in_domain(name: str, xs: np.ndarray) -> np.ndarray:
+    """The points of `xs` in the record's domain (all of them for functions on the real line)."""
+    record = catalogue.get(name.removesuffix("_grad"))
+    domain = getattr(record, "domain", sp.S.Reals)
+    if domain == sp.S.Reals:
+        return xs
+    lo, hi = float(domain.inf), float(domain.sup)
+    return xs[np.isnan(xs) | ((xs > lo) & (xs < hi))]
+
+
 def _run_raising(fn, xs: np.ndarray) -> np.ndarray:
     """fn(xs) with divide/over/invalid raising; overflow and poles only where the result is infinite."""
     relaxed = {**ERRSTATE, "over": "ignore", "divide": "ignore"}
@@ -58,23 +71,24 @@ def _run_raising(fn, xs: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("name", INPUT_KERNELS)
 def test_full_range_no_exception_dtypes_and_out(name: str) -> None:
     fn = getattr(K, name)
-    got, got32 = _run_raising(fn, SAMPLE), _run_raising(fn, SAMPLE32)
-    assert got.dtype == np.float64 and got.shape == SAMPLE.shape
+    got, got32 = _run_raising(fn, _in_domain(name, SAMPLE)), _run_raising(fn, _in_domain(name, SAMPLE32))
+    assert got.dtype == np.float64
     assert got32.dtype == np.float32
-    assert np.isnan(got[np.isnan(SAMPLE)]).all()
+    assert np.isnan(got[np.isnan(_in_domain(name, SAMPLE))]).all()
     with np.errstate(over="ignore", divide="ignore"):  # infinite results were checked above
-        _dtypes_and_out(fn, got)
+        _dtypes_and_out(fn, _in_domain(name, SAMPLE), got)
 
 
-def _dtypes_and_out(fn, got: np.ndarray) -> None:
-    buf = np.empty((20, 20))
-    assert fn(SAMPLE.reshape(20, 20), out=buf) is buf
-    np.testing.assert_array_equal(buf.ravel(), got)
+def _dtypes_and_out(fn, xs: np.ndarray, got: np.ndarray) -> None:
+    buf = np.empty_like(xs)
+    assert fn(xs, out=buf) is buf
+    np.testing.assert_array_equal(buf, got)
+    grid = xs[: (xs.size // 4) * 4].reshape(-1, 4)
+    np.testing.assert_array_equal(fn(grid), got[: grid.size].reshape(-1, 4))
     scalar = fn(0.75)
-    assert isinstance(scalar, np.float64) and scalar == got[0] * 0 + fn(np.array([0.75]))[0]
+    assert isinstance(scalar, np.float64) and scalar == fn(np.array([0.75]))[0]
     assert isinstance(fn(np.float32(0.75)), np.float32)
-    strided = fn(SAMPLE[::2])
-    np.testing.assert_array_equal(strided, got[::2])
+    np.testing.assert_array_equal(fn(xs[::2]), got[::2])
 
 
 @pytest.mark.parametrize("name", VECTOR_KERNELS)
@@ -104,6 +118,21 @@ def test_softmax_rows_sum_to_one_and_bad_rows_are_nan() -> None:
     assert p[0].sum() == pytest.approx(1.0, abs=1e-15) and p[0, 3] == 1.0
     assert np.isnan(p[1:]).all() and np.isnan(lp[1:]).all()
     assert lp[0, 1] == pytest.approx(-1800.0, rel=1e-15)
+
+
+@pytest.mark.parametrize("name", LOSS_KERNELS)
+def test_loss_kernels_broadcast_dtypes_and_nan(name: str) -> None:
+    fn = getattr(K, name)
+    a = np.array([[0.25], [0.5], [0.75]])
+    y = np.array([0.0, 1.0])
+    with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
+        got = fn(a, y)
+        got32 = fn(a.astype(np.float32), 1.0)
+        with_nan = fn(np.array([np.nan, 0.5]), 0.5)
+    assert got.shape == (3, 2) and got.dtype == np.float64
+    assert got32.dtype == np.float32
+    assert np.isnan(with_nan[0])
+    np.testing.assert_array_equal(got[:, 1], fn(a[:, 0], 1.0))
 
 
 def test_out_of_the_wrong_shape_or_dtype_is_refused() -> None:

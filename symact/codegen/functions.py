@@ -20,6 +20,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 __all__ = [
     "STABLE_FUNCTIONS",
+    "Log1mExp",
     "MishGate",
     "NormCdf",
     "NormPdf",
@@ -168,6 +169,25 @@ class NormPdf(StableFunction):
         return -u * NormPdf(u)
 
 
+class Log1mExp(StableFunction):
+    r"""$\log(1 - e^{u})$ for $u < 0$.
+
+    Evaluated as $\log(-\operatorname{expm1} u)$ near 0 and $\operatorname{log1p}(-e^u)$ beyond $-\log 2$.
+    """
+
+    @classmethod
+    def definition(cls, u: sp.Expr) -> sp.Expr:
+        return sp.log(1 - sp.exp(u))
+
+    @classmethod
+    def reference_form(cls, u: sp.Expr) -> sp.Expr:
+        return log1p(-sp.exp(u))
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        u = self.args[0]
+        return -1 / (-expm1(-u))
+
+
 STABLE_FUNCTIONS: tuple[type[StableFunction], ...] = (
     Sigmoid,
     SigmoidPrime,
@@ -177,6 +197,7 @@ STABLE_FUNCTIONS: tuple[type[StableFunction], ...] = (
     MishGate,
     NormCdf,
     NormPdf,
+    Log1mExp,
 )
 
 

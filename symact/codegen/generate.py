@@ -127,55 +127,99 @@ class _Context:
     scale: dict[str, Callable[[np.ndarray], Any] | None] = field(default_factory=dict)
 
 
+def _domain_sample(domain: sp.Set, xs: np.ndarray) -> np.ndarray:
+    """The points of `xs` inside `domain`; for a bounded interval, points crowding both ends."""
+    if domain == sp.S.Reals or not isinstance(domain, sp.Interval):
+        return xs
+    lo, hi = float(domain.start), float(domain.end)
+    if np.isfinite(lo) and np.isfinite(hi):
+        t = np.abs(xs[np.isfinite(xs)]) % 1.0
+        near = 10.0 ** -np.linspace(1, 16, 40)
+        pts = np.concatenate([lo + (hi - lo) * t, lo + (hi - lo) * near, hi - (hi - lo) * near])
+    else:
+        pts = xs
+    inside = (pts > lo) & (pts < hi)
+    inside |= ((pts == lo) & (not domain.left_open)) | ((pts == hi) & (not domain.right_open))
+    keep = pts[inside | np.isnan(pts)]
+    return np.concatenate([keep, [lo, hi]]) if not domain.left_open or not domain.right_open else keep
+
+
 def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Context) -> KernelResult:
     record = rp.record
     pnames = [s.name for s, _ in rp.params]
     defaults = {s: v for s, v in rp.params}
     args = tuple(_num(v, {}) for _, v in rp.params)
+    inputs = [kp.var.name, *[e.name for e in kp.extra]]
     kname = f"_k_{kp.name}"
-    ksrc = kernel_source(kname, [kp.var.name, *pnames], cand.expr)
+    ksrc = kernel_source(kname, [*inputs, *pnames], cand.expr)
     ns = _compile(ksrc)
     kernel = ns[kname]
-    want = (_num(kp.limits[0], defaults), _num(kp.limits[1], defaults))
-    if kp.role != "grad_from_output" and any(v is None for v in kp.limits):
-        ref = reference(to_reference(cand.expr), kp.var, [-np.inf, np.inf], params=rp.defaults)
-        want = tuple(w if kp.limits[i] is not None else float(ref[i]) for i, w in enumerate(want))  # type: ignore[assignment]
-    guarded = kp.role != "grad_from_output" and _needs_guard(kernel, args, want)
+    guarded = False
     lsrc = None
     lim_name = "None"
+    if not kp.extra and kp.role != "grad_from_output" and kp.domain == sp.S.Reals:
+        want = (_num(kp.limits[0], defaults), _num(kp.limits[1], defaults))
+        if any(v is None for v in kp.limits):
+            ref = reference(to_reference(cand.expr), kp.var, [-np.inf, np.inf], params=rp.defaults)
+            want = tuple(w if kp.limits[i] is not None else float(ref[i]) for i, w in enumerate(want))  # type: ignore[assignment]
+        guarded = _needs_guard(kernel, args, want)
     if guarded:
         lim_name = f"_lim_{kp.name}"
         lsrc = limits_source(lim_name, pnames, kp.limits)
         ns.update(_compile(lsrc))
     limits_fn = ns.get(lim_name) if guarded else None
-
-    def run(x: np.ndarray) -> Any:
-        return _runtime.elementwise(kernel, x, None, args, limits_fn)
-
     title = record.description
-    call = f"_rt.elementwise({kname}, {kp.var.name}, out, ({''.join(n + ', ' for n in pnames)}), {lim_name})"
-    doc = role_doc(kp.role, title, record.name)
-    wrapper = wrapper_source(kp.name, [kp.var.name], [(s.name, v) for s, v in rp.params], call, doc)
+    plist = "".join(n + ", " for n in pnames)
+    if kp.extra:
+        call = f"_rt.elementwise2({kname}, {', '.join(inputs)}, out, ({plist}))"
+    else:
+        call = f"_rt.elementwise({kname}, {kp.var.name}, out, ({plist}), {lim_name})"
+    doc = role_doc("loss_grad" if kp.extra and kp.role == "grad" else kp.role, title, record.name)
+    wrapper = wrapper_source(kp.name, inputs, [(s.name, v) for s, v in rp.params], call, doc)
     emitted = Emitted(kp.name, ksrc, lsrc, wrapper)
     target = (CAREFUL_TARGETS if kp.careful else TARGETS)[kp.role]
     truth = to_reference(cand.expr)
+
+    def runner(y: float | None) -> Callable[[np.ndarray], Any]:
+        if y is None:
+            return lambda x: _runtime.elementwise(kernel, x, None, args, limits_fn)
+        return lambda x: _runtime.elementwise2(kernel, x, y, None, args)
+
     if kp.role == "grad_from_output":
-        return _measure_output_form(rp, kp, cand, run, emitted, ctx, target)
-    scale = None
-    if kp.role == "grad":
-        mag = _magnitude(cand.expr)
-        if mag is not None:
-            sname = f"_s_{kp.name}"
-            sns = _compile(kernel_source(sname, [kp.var.name, *pnames], mag))
+        return _measure_output_form(rp, kp, cand, runner(None), emitted, ctx, target)
+    mag = _magnitude(cand.expr) if kp.role == "grad" else None
+    sns = _compile(kernel_source("_s", [*inputs, *pnames], mag)) if mag is not None else {}
+    xs = _domain_sample(kp.domain, ctx.xs)
+    xs32 = (
+        _domain_sample(kp.domain, ctx.xs32.astype(np.float64)).astype(np.float32)
+        if ctx.xs32 is not None
+        else None
+    )
+    if kp.extra and xs32 is not None:  # losses: +-inf predictions are outside what they promise
+        xs, xs32 = xs[~np.isinf(xs)], xs32[~np.isinf(xs32)]
+    measured: list[Measurement] = []
+    for i, y in enumerate(kp.targets or (None,)):
+        scale = None
+        if "_s" in sns:
 
-            def scale(x: np.ndarray, _k: Callable[..., Any] = sns[sname]) -> Any:
-                return _runtime.elementwise(_k, x, None, args, None)
+            def scale(x: np.ndarray, _k: Callable[..., Any] = sns["_s"], _y: float | None = y) -> Any:
+                if _y is None:
+                    return _runtime.elementwise(_k, x, None, args, None)
+                return _runtime.elementwise2(_k, x, _y, None, args)
 
-        ctx.scale[record.name] = scale
-    m = measure(run, truth, kp.var, ctx.xs, params=rp.defaults, scale=scale, xs32=ctx.xs32)
+        params = dict(rp.defaults)
+        if y is not None:
+            params[kp.extra[0].name] = y
+        measured.append(
+            measure(runner(y), truth, kp.var, xs, params=params, scale=scale, xs32=xs32 if i == 0 else None)
+        )
+        if kp.role == "grad" and y is None:
+            ctx.scale[record.name] = scale
+    failing = [m for m in measured if m.problems(target)]
+    worst = failing[0] if failing else max(measured, key=lambda m: m.max_ulp)
     if kp.role == "fwd":
-        ctx.fwd[record.name] = run
-    return KernelResult(record.name, kp, cand, m, m.problems(target), emitted, guarded=guarded)
+        ctx.fwd[record.name] = runner(None)
+    return KernelResult(record.name, kp, cand, worst, worst.problems(target), emitted, guarded=guarded)
 
 
 def _measure_output_form(
@@ -191,7 +235,7 @@ def _measure_output_form(
     if fwd is None:
         return KernelResult(rp.record.name, kp, cand, None, ["no forward kernel to measure it with"])
     x = rp.record.variable  # type: ignore[union-attr]
-    xs = ctx.xs[np.isfinite(ctx.xs)]
+    xs = _domain_sample(kp.domain, ctx.xs[np.isfinite(ctx.xs)])
     with np.errstate(all="ignore"):
         a = np.asarray(fwd(xs), dtype=np.float64)
     try:
@@ -289,6 +333,8 @@ def generate(
     results: list[KernelResult] = []
     skipped: list[tuple[str, str]] = []
     work = functools.partial(_record_results, size=size, size32=size32, seed=seed)
+    if multiprocessing.current_process().daemon:
+        jobs = 1  # a worker of a process pool cannot start its own workers
     if jobs > 1 and len(records) > 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             outcomes = pool.imap(work, records)

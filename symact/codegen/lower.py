@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symact.codegen.functions import (
+    Log1mExp,
     MishGate,
     NormCdf,
     NormPdf,
@@ -27,6 +28,7 @@ from symact.codegen.functions import (
     Softplus,
     StableFunction,
     TanhSoftplus,
+    expm1,
     log1p,
 )
 
@@ -136,6 +138,17 @@ def _mish_gate(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
     return 4 * me * k * s / (s**2 + k**2) ** 2
 
 
+def _log1mexp(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    w = b.let(sp.Min(u, 0))
+    near = sp.log(-expm1(sp.Max(w, -_LN2)))
+    far = log1p(-sp.exp(sp.Min(w, -_LN2)))
+    core = b.let(sp.Piecewise((near, u > -_LN2), (far, True)))
+    return core if m is None else m * core
+
+
+_LN2 = sp.Float("0.6931471805599453", 17)
+
+
 def _runtime_call(name: str) -> Callable[[Builder, sp.Expr, sp.Expr | None], sp.Expr]:
     plain, scaled = runtime(name), runtime(f"{name}_scaled")
 
@@ -154,6 +167,7 @@ TEMPLATES: dict[type[StableFunction], Callable[[Builder, sp.Expr, sp.Expr | None
     MishGate: _mish_gate,
     NormCdf: _runtime_call("ndtr"),
     NormPdf: _runtime_call("npdf"),
+    Log1mExp: _log1mexp,
 }
 """How each stable function is evaluated: ``template(builder, u, multiplier or None) -> expr``."""
 
@@ -178,10 +192,10 @@ def _simple(cond: sp.Basic, var: sp.Symbol | None) -> tuple[sp.Symbol, str, sp.E
 
 
 def _needs_clamp(value: sp.Expr, var: sp.Symbol | None) -> bool:
-    """Whether a dead lane of this branch could overflow: anything beyond a linear polynomial."""
+    """Whether a dead lane of this branch could overflow: anything but the variable itself."""
     if var is None or not value.has(var):
         return False
-    return not (value.is_polynomial(var) and sp.degree(value, var) <= 1)
+    return value != var
 
 
 def clamp_branches(pw: sp.Piecewise, var: sp.Symbol | None) -> sp.Piecewise:

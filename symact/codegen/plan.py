@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sympy as sp
 
-from symact.catalogue import A, Record
+from symact.catalogue import A, Activation, Loss, Record
 from symact.codegen.conditions import tidy_piecewise
 from symact.codegen.functions import NormCdf, NormPdf, StableFunction, to_textbook
 from symact.codegen.rules import rewrite
+from symact.derive import Derivation
 
 __all__ = ["PLANNERS", "Candidate", "KernelPlan", "RecordPlan", "UnsupportedRecord", "plan"]
 
@@ -47,7 +48,9 @@ class KernelPlan:
     candidates: list[Candidate]
     truth: sp.Expr  # the derivation's expression (for the report and the proof)
     limits: tuple[sp.Expr | None, sp.Expr | None] = (None, None)
-    doc: str = ""
+    extra: tuple[sp.Symbol, ...] = ()  # further inputs (a loss's target y)
+    domain: sp.Set = sp.S.Reals
+    targets: tuple[float, ...] = ()  # values of the extra input the kernel is verified at
 
     @property
     def careful(self) -> bool:
@@ -110,60 +113,75 @@ def _distinct(cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+_TARGET_VALUES: tuple[sp.Expr, ...] = (
+    sp.S.Zero,
+    sp.S.One,
+    sp.Rational(1, 4),
+    sp.Rational(7, 10),
+    sp.Rational(-13, 4),
+    sp.Integer(1000),
+    sp.Rational(-1, 1000),
+)
+
+
+def _target_values(domain: sp.Set) -> tuple[float, ...]:
+    """A few target values inside `domain` at which a loss kernel is verified."""
+    return tuple(float(v) for v in _TARGET_VALUES if domain.contains(v) == sp.true)[:4]
+
+
 def _elementwise(record: Record) -> RecordPlan:
+    """Activations f(x) and element-wise losses l(a, y): value, derivative, output form."""
     from symact.derive import derive
 
-    x = record.variable  # type: ignore[union-attr]
-    params = tuple((p.symbol, p.default) for p in record.params)
+    rec = cast(Activation | Loss, record)
+    x = rec.variable
+    extra = (rec.target,) if isinstance(rec, Loss) else ()
+    domain = rec.input_domain if isinstance(rec, Loss) else rec.domain
+    params = tuple((p.symbol, p.default) for p in rec.params)
     numeric = dict(params)
-    d = derive(record)
-    names = (x, A, *numeric)
+    d = cast(Derivation, derive(rec))
+    names = (x, A, *extra, *numeric)
 
-    def canon(e: sp.Expr | None) -> sp.Expr | None:
-        return _canon(e, names)
+    def canon(e: sp.Expr | None) -> sp.Expr:
+        return cast(sp.Expr, _canon(e, names))
 
-    rp = RecordPlan(record, params, derivation=d)
-    fwd = _prepare(record.expr, x, numeric, "record")  # type: ignore[union-attr]
-    rp.kernels.append(
-        KernelPlan(
-            record.name,
-            "fwd",
-            x,
-            [fwd],
-            record.expr,  # type: ignore[union-attr]
-            (_limit(record.expr, x, -sp.oo), _limit(record.expr, x, sp.oo)),
-        )  # type: ignore[union-attr]
-    )
-    derivative = canon(d.derivative)  # type: ignore[union-attr]
+    rp = RecordPlan(rec, params, derivation=d)
+    ys = _target_values(rec.target_domain) if isinstance(rec, Loss) else ()
+
+    def kernel(
+        name: str,
+        role: str,
+        var: sp.Symbol,
+        cands: list[Candidate],
+        truth: sp.Expr,
+        limits: tuple[sp.Expr | None, sp.Expr | None] = (None, None),
+    ) -> KernelPlan:
+        return KernelPlan(name, role, var, cands, truth, limits, extra=extra, domain=domain, targets=ys)
+
+    fwd = _prepare(rec.expr, x, numeric, "record")
+    no_limits = (None, None)
+    fwd_limits = no_limits if extra else (_limit(rec.expr, x, -sp.oo), _limit(rec.expr, x, sp.oo))
+    rp.kernels.append(kernel(rec.name, "fwd", x, [fwd], rec.expr, fwd_limits))
+    derivative = canon(d.derivative)
     grads = [
-        _prepare(derivative, x, numeric, "derivation"),  # type: ignore[arg-type]
+        _prepare(derivative, x, numeric, "derivation"),
         _prepare(canon(d.derivative_simplified), x, numeric, "derivation, simplified"),
-    ]  # type: ignore[arg-type, union-attr]
-    if not fwd.expr.has(sp.Piecewise, sp.Max, sp.Min, sp.Abs) and not derivative.has(sp.Piecewise):  # type: ignore[union-attr]
+    ]
+    if not fwd.expr.has(sp.Piecewise, sp.Max, sp.Min, sp.Abs) and not derivative.has(sp.Piecewise):
         grads.append(_prepare(sp.diff(fwd.expr, x), x, numeric, "derivative of the rewritten function"))
-    limits = d.limits  # type: ignore[union-attr]
-    rp.kernels.append(
-        KernelPlan(
-            f"{record.name}_grad",
-            "grad",
-            x,
-            _distinct(grads),
-            derivative,  # type: ignore[arg-type]
-            (canon(limits.get("-oo")), canon(limits.get("oo"))),
-        )
-    )
-    of = d.output_form  # type: ignore[union-attr]
-    if of.status == "found" and of.expression is not None:
+    grad_limits = no_limits if extra else (canon(d.limits.get("-oo")), canon(d.limits.get("oo")))
+    rp.kernels.append(kernel(f"{rec.name}_grad", "grad", x, _distinct(grads), derivative, grad_limits))
+    of = d.output_form
+    if of is not None and of.status == "found" and of.expression is not None and not extra:
         of_expr = canon(of.expression)
-        cand = _prepare(of_expr, A, numeric, "output form")  # type: ignore[arg-type]
-        rp.kernels.append(
-            KernelPlan(f"{record.name}_grad_from_output", "grad_from_output", A, [cand], of_expr)
-        )  # type: ignore[arg-type]
+        cand = _prepare(of_expr, A, numeric, "output form")
+        rp.kernels.append(kernel(f"{rec.name}_grad_from_output", "grad_from_output", A, [cand], of_expr))
     return rp
 
 
 PLANNERS: dict[str, Callable[[Record], RecordPlan]] = {
     "elementwise": _elementwise,
+    "loss": _elementwise,
 }
 """Planner per record kind."""
 

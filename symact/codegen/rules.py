@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symact.codegen.functions import (
+    Log1mExp,
     MishGate,
     NormCdf,
     NormPdf,
@@ -106,7 +107,7 @@ RULES: tuple[Rule, ...] = (
     Rule("mish-gate", Sigmoid(_w) * Sech2(Softplus(_w)), MishGate(_w), "σ(u) sech²(softplus u)"),
     Rule("expm1", sp.exp(_w) - 1, expm1(_w), "e^u - 1 = expm1(u)"),
     Rule("expm1-scaled", _c * sp.exp(_w) - _c, _c * expm1(_w), "c e^u - c = c expm1(u)"),
-    Rule("log1p-exp-neg", sp.log(1 - sp.exp(_w)), sp.log(-expm1(_w)), "log(1 - e^u) = log(-expm1(u))"),
+    Rule("log1mexp", sp.log(1 - sp.exp(_w)), Log1mExp(_w), "log(1 - e^u), two stable forms split at -log 2"),
     Rule("log1p", sp.log(1 + _w), log1p(_w), "log(1 + u) = log1p(u)", condition=_no_minus_one),
     Rule("norm-cdf", 1 + sp.erf(_w), 2 * NormCdf(_sqrt2 * _w), "1 + erf(u) = erfc(-u) = 2Φ(√2 u)"),
     Rule("norm-cdf-half", sp.S.Half + sp.erf(_w) / 2, NormCdf(_sqrt2 * _w), "(1 + erf u)/2 = Φ(√2 u)"),

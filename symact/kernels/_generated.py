@@ -19,6 +19,10 @@ from numpy.typing import ArrayLike
 from symact.kernels import _runtime as _rt
 
 __all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_grad",
     "binary_step",
     "binary_step_grad",
     "binary_step_grad_from_output",
@@ -49,13 +53,20 @@ __all__ = [
     "hardtanh",
     "hardtanh_grad",
     "hardtanh_grad_from_output",
+    "huber",
+    "huber_grad",
     "identity",
     "identity_grad",
     "identity_grad_from_output",
     "keras_relu_grad",
+    "kl_div_grad",
+    "l1",
+    "l1_grad",
     "leaky_relu",
     "leaky_relu_grad",
     "leaky_relu_grad_from_output",
+    "log1mexp",
+    "log1mexp_grad",
     "log1mexp_grad_from_output",
     "log_sigmoid",
     "log_sigmoid_grad",
@@ -66,6 +77,14 @@ __all__ = [
     "logsumexp_vjp",
     "mish",
     "mish_grad",
+    "mse",
+    "mse_grad",
+    "mse_half",
+    "mse_half_grad",
+    "poisson_nll",
+    "poisson_nll_grad",
+    "poisson_nll_rate",
+    "poisson_nll_rate_grad",
     "prelu",
     "prelu_grad",
     "prelu_grad_from_output",
@@ -86,6 +105,8 @@ __all__ = [
     "sigmoid_grad_from_output",
     "silu",
     "silu_grad",
+    "smooth_l1",
+    "smooth_l1_grad",
     "softmax",
     "softmax_vjp",
     "softmin",
@@ -292,7 +313,7 @@ def relu_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None) -> 
 
 
 def _k_leaky_relu(x, negative_slope):
-    return numpy.where(numpy.less(x, 0), negative_slope*x, x)
+    return numpy.where(numpy.less(x, 0), negative_slope*numpy.minimum(0, x), x)
 
 
 def leaky_relu(x: ArrayLike, *, negative_slope: float = 0.01, out: numpy.ndarray | None = None) -> Any:
@@ -588,6 +609,29 @@ def tanhshrink_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     return _rt.elementwise(_k_tanhshrink_grad, x, out, (), None)
 
 
+def _k_log1mexp(x):
+    _t0 = -x
+    _t1 = numpy.minimum(0, _t0)
+    _t2 = numpy.where(numpy.greater(_t0, -0.6931471805599453), numpy.log(-numpy.expm1(numpy.maximum(-0.6931471805599453, _t1))), numpy.log1p(-numpy.exp(numpy.minimum(-0.6931471805599453, _t1))))
+    return _t2
+
+
+def log1mexp(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """log(1 - e^-x) for x > 0; derivative 1/expm1(x).
+    """
+    return _rt.elementwise(_k_log1mexp, x, out, (), None)
+
+
+def _k_log1mexp_grad(x):
+    return -numpy.exp(-x)/numpy.expm1(-x)
+
+
+def log1mexp_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of log1mexp with respect to its input.
+    """
+    return _rt.elementwise(_k_log1mexp_grad, x, out, (), None)
+
+
 def _k_log1mexp_grad_from_output(a):
     return numpy.expm1(-a)
 
@@ -600,7 +644,7 @@ def log1mexp_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None)
 
 
 def _k_hard_sigmoid(x):
-    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), 1, (x + 3.0)/6))
+    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), 1, (numpy.maximum(-3, numpy.minimum(3, x)) + 3.0)/6))
 
 
 def hard_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -635,7 +679,7 @@ def hard_sigmoid_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = N
 
 
 def _k_hard_sigmoid_keras2(x):
-    return numpy.where(numpy.less_equal(x, -2.5), 0, numpy.where(numpy.greater_equal(x, 2.5), 1, (x + 2.5)/5))
+    return numpy.where(numpy.less_equal(x, -2.5), 0, numpy.where(numpy.greater_equal(x, 2.5), 1, (numpy.maximum(-2.5, numpy.minimum(2.5, x)) + 2.5)/5))
 
 
 def hard_sigmoid_keras2(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -670,7 +714,7 @@ def hard_sigmoid_keras2_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | N
 
 
 def _k_sparse_sigmoid(x):
-    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (x + 1.0)/2))
+    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (numpy.maximum(-1, numpy.minimum(1, x)) + 1.0)/2))
 
 
 def sparse_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -715,7 +759,7 @@ def sparse_plus(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_sparse_plus_grad(x):
-    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (x + 1.0)/2, 1))
+    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (numpy.maximum(-1, numpy.minimum(1, x)) + 1.0)/2, 1))
 
 
 def _lim_sparse_plus_grad():
@@ -820,7 +864,7 @@ def hardswish(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_hardswish_grad(x):
-    return numpy.where(numpy.less(x, -3), 0, numpy.where(numpy.less_equal(x, 3), (x + 1.5)/3, 1))
+    return numpy.where(numpy.less(x, -3), 0, numpy.where(numpy.less_equal(x, 3), (numpy.maximum(-3, numpy.minimum(3, x)) + 1.5)/3, 1))
 
 
 def _lim_hardswish_grad():
@@ -848,7 +892,7 @@ def keras_relu_grad(x: ArrayLike, *, negative_slope: float = 0.0, max_value: flo
 
 
 def _k_prelu(x, alpha):
-    return numpy.where(numpy.less(x, 0), alpha*x, x)
+    return numpy.where(numpy.less(x, 0), alpha*numpy.minimum(0, x), x)
 
 
 def prelu(x: ArrayLike, *, alpha: float = 0.25, out: numpy.ndarray | None = None) -> Any:
@@ -883,7 +927,7 @@ def prelu_grad_from_output(a: ArrayLike, *, alpha: float = 0.25, out: numpy.ndar
 
 
 def _k_rrelu(x, lower, upper):
-    return numpy.where(numpy.less(x, 0), x*((0.5)*lower + (0.5)*upper), x)
+    return numpy.where(numpy.less(x, 0), ((0.5)*lower + (0.5)*upper)*numpy.minimum(0, x), x)
 
 
 def rrelu(x: ArrayLike, *, lower: float = 0.125, upper: float = 0.3333333333333333, out: numpy.ndarray | None = None) -> Any:
@@ -981,7 +1025,7 @@ def elu_grad_from_output(a: ArrayLike, *, alpha: float = 1.0, out: numpy.ndarray
 
 
 def _k_selu(x):
-    return numpy.where(numpy.greater(x, 0), (1.0507009873554805)*x, (1.7580993408473768)*numpy.expm1(numpy.minimum(0, x)))
+    return numpy.where(numpy.greater(x, 0), (1.0507009873554805)*numpy.maximum(0, x), (1.7580993408473768)*numpy.expm1(numpy.minimum(0, x)))
 
 
 def selu(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -1121,7 +1165,7 @@ def hardshrink_grad_from_output(a: ArrayLike, *, lambd: float = 0.5, out: numpy.
 
 
 def _k_softshrink(x, lambd):
-    return numpy.where(numpy.less(lambd, x), -lambd + x, numpy.where(numpy.less(lambd, -x), lambd + x, 0))
+    return numpy.where(numpy.less(lambd, x), -lambd + numpy.maximum(lambd, x), numpy.where(numpy.less(lambd, -x), lambd + x, 0))
 
 
 def _lim_softshrink(lambd):
@@ -1271,3 +1315,211 @@ def _v_logsumexp_vjp(x, g, axis):
 def logsumexp_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
     """Vector-Jacobian product g^T J of logsumexp along `axis`."""
     return _rt.vector(_v_logsumexp_vjp, (x, g), axis, out)
+
+
+def _k_binary_cross_entropy(a, y):
+    return -y*numpy.log(a) - (1 - y)*numpy.log1p(-a)
+
+
+def binary_cross_entropy(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Binary cross-entropy of a probability a in (0, 1) against a target y in [0, 1].
+    """
+    return _rt.elementwise2(_k_binary_cross_entropy, a, y, out, ())
+
+
+def _k_binary_cross_entropy_grad(a, y):
+    return (1 - y)/(1 - a) - y/a
+
+
+def binary_cross_entropy_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of binary_cross_entropy with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_binary_cross_entropy_grad, a, y, out, ())
+
+
+def _k_binary_cross_entropy_with_logits(a, y, pos_weight):
+    _t0 = 1 - y
+    _t1 = numpy.exp(-abs(a))
+    _t2 = numpy.log1p(_t1) + numpy.maximum(0, a)
+    _t3 = pos_weight*y
+    _t4 = -a
+    _t5 = numpy.exp(-abs(_t4))
+    _t6 = numpy.log1p(_t5) + numpy.maximum(0, _t4)
+    return _t0*_t2 + _t3*_t6
+
+
+def binary_cross_entropy_with_logits(a: ArrayLike, y: ArrayLike, *, pos_weight: float = 1.0, out: numpy.ndarray | None = None) -> Any:
+    """Binary cross-entropy of a logit a: -[p y log sigmoid(a) + (1 - y) log(1 - sigmoid(a))].
+    """
+    return _rt.elementwise2(_k_binary_cross_entropy_with_logits, a, y, out, (pos_weight, ))
+
+
+def _k_binary_cross_entropy_with_logits_grad(a, y, pos_weight):
+    _t0 = 1 - y
+    _t1 = numpy.exp(-0.5*abs(a))
+    _t2 = _t1**2
+    _t3 = numpy.maximum(_t1, numpy.greater_equal(a, 0))
+    _t4 = _t0*_t3
+    _t5 = -pos_weight*y
+    _t6 = -a
+    _t7 = numpy.exp(-0.5*abs(_t6))
+    _t8 = _t7**2
+    _t9 = numpy.maximum(_t7, numpy.greater_equal(_t6, 0))
+    _t10 = _t5*_t9
+    return _t10*_t9/(_t8 + 1) + _t3*_t4/(_t2 + 1)
+
+
+def binary_cross_entropy_with_logits_grad(a: ArrayLike, y: ArrayLike, *, pos_weight: float = 1.0, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of binary_cross_entropy_with_logits with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_binary_cross_entropy_with_logits_grad, a, y, out, (pos_weight, ))
+
+
+def _k_mse(a, y):
+    return (a - y)**2
+
+
+def mse(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Squared error (a - y)^2, PyTorch's convention without a factor 1/2.
+    """
+    return _rt.elementwise2(_k_mse, a, y, out, ())
+
+
+def _k_mse_grad(a, y):
+    return 2*a - 2*y
+
+
+def mse_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of mse with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_mse_grad, a, y, out, ())
+
+
+def _k_mse_half(a, y):
+    return (0.5)*(a - y)**2
+
+
+def mse_half(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Half squared error (a - y)^2 / 2: the Gaussian NLL up to a constant.
+    """
+    return _rt.elementwise2(_k_mse_half, a, y, out, ())
+
+
+def _k_mse_half_grad(a, y):
+    return a - y
+
+
+def mse_half_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of mse_half with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_mse_half_grad, a, y, out, ())
+
+
+def _k_l1(a, y):
+    return abs(a - y)
+
+
+def l1(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Absolute error |a - y|.
+    """
+    return _rt.elementwise2(_k_l1, a, y, out, ())
+
+
+def _k_l1_grad(a, y):
+    return numpy.where(numpy.equal(a, y), 0, numpy.where(numpy.less(a, y), -1, 1))
+
+
+def l1_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of l1 with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_l1_grad, a, y, out, ())
+
+
+def _k_huber(a, y, delta):
+    return numpy.where(numpy.less_equal(a, -delta + y), -0.5*delta**2 + delta*(y - numpy.minimum(a, -delta + y)), numpy.where(numpy.greater_equal(a, delta + y), -0.5*delta**2 + delta*(-y + numpy.maximum(a, delta + y)), (0.5)*(-y + numpy.maximum(-delta + y, numpy.minimum(a, delta + y)))**2))
+
+
+def huber(a: ArrayLike, y: ArrayLike, *, delta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
+    """Huber loss: (a - y)^2 / 2 for |a - y| < delta, delta (|a - y| - delta/2) beyond.
+    """
+    return _rt.elementwise2(_k_huber, a, y, out, (delta, ))
+
+
+def _k_huber_grad(a, y, delta):
+    return numpy.where(numpy.less(a, -delta + y), -delta, numpy.where(numpy.less(a, delta + y), -y + numpy.maximum(-delta + y, numpy.minimum(a, delta + y)), delta))
+
+
+def huber_grad(a: ArrayLike, y: ArrayLike, *, delta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of huber with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_huber_grad, a, y, out, (delta, ))
+
+
+def _k_smooth_l1(a, y, beta):
+    return numpy.where(numpy.less_equal(a, -beta + y), -0.5*beta + y - numpy.minimum(a, -beta + y), numpy.where(numpy.greater_equal(a, beta + y), -0.5*beta - y + numpy.maximum(a, beta + y), (0.5)*(-y + numpy.maximum(-beta + y, numpy.minimum(a, beta + y)))**2/beta))
+
+
+def smooth_l1(a: ArrayLike, y: ArrayLike, *, beta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
+    """Smooth L1: (a - y)^2 / (2 beta) for |a - y| < beta, |a - y| - beta/2 beyond.
+    """
+    return _rt.elementwise2(_k_smooth_l1, a, y, out, (beta, ))
+
+
+def _k_smooth_l1_grad(a, y, beta):
+    return numpy.where(numpy.less(a, -beta + y), -1, numpy.where(numpy.less(a, beta + y), (0.5)*(-2*y + 2*numpy.maximum(-beta + y, numpy.minimum(a, beta + y)))/beta, 1))
+
+
+def smooth_l1_grad(a: ArrayLike, y: ArrayLike, *, beta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of smooth_l1 with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_smooth_l1_grad, a, y, out, (beta, ))
+
+
+def _k_poisson_nll(a, y):
+    return -a*y + numpy.exp(a)
+
+
+def poisson_nll(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Poisson negative log-likelihood of a log-rate a: e^a - y a (constant in y dropped).
+    """
+    return _rt.elementwise2(_k_poisson_nll, a, y, out, ())
+
+
+def _k_poisson_nll_grad(a, y):
+    return -y + numpy.exp(a)
+
+
+def poisson_nll_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of poisson_nll with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_poisson_nll_grad, a, y, out, ())
+
+
+def _k_poisson_nll_rate(a, y):
+    return a - y*numpy.log(a)
+
+
+def poisson_nll_rate(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Poisson negative log-likelihood of a rate a > 0: a - y log a.
+    """
+    return _rt.elementwise2(_k_poisson_nll_rate, a, y, out, ())
+
+
+def _k_poisson_nll_rate_grad(a, y):
+    return 1 - y/a
+
+
+def poisson_nll_rate_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of poisson_nll_rate with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_poisson_nll_rate_grad, a, y, out, ())
+
+
+def _k_kl_div_grad(a, y):
+    return -y
+
+
+def kl_div_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of kl_div with respect to the prediction.
+    """
+    return _rt.elementwise2(_k_kl_div_grad, a, y, out, ())

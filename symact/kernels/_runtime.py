@@ -83,9 +83,10 @@ def elementwise(
 
 
 def elementwise2(kernel: Kernel, a: Any, y: Any, out: np.ndarray | None, params: tuple[Any, ...] = ()) -> Any:
-    """Apply the float64 chunk kernel `kernel(a, y, *params)` to broadcast `a` and `y`."""
+    """Apply the float64 chunk kernel `kernel(a, y, *params)` to broadcast `a` and `y`; nan in, nan out."""
     arr_a, arr_y = np.asarray(a), np.asarray(y)
-    dtype = np.result_type(_result_dtype(arr_a), _result_dtype(arr_y))
+    weak_y = isinstance(y, float | int) and not isinstance(y, bool)  # a Python number keeps a's dtype
+    dtype = _result_dtype(arr_a) if weak_y else np.result_type(_result_dtype(arr_a), _result_dtype(arr_y))
     pa, py = np.broadcast_arrays(arr_a, arr_y)
     res = _target(pa.shape, dtype, out)
     src_a, src_y = pa.reshape(-1), py.reshape(-1)
@@ -93,7 +94,8 @@ def elementwise2(kernel: Kernel, a: Any, y: Any, out: np.ndarray | None, params:
     for start in range(0, pa.size, CHUNK):
         sa = src_a[start : start + CHUNK].astype(np.float64, copy=False)
         sy = src_y[start : start + CHUNK].astype(np.float64, copy=False)
-        dst[start : start + CHUNK] = kernel(sa, sy, *params)
+        r = kernel(sa, sy, *params)
+        dst[start : start + CHUNK] = np.where(np.isnan(sa) | np.isnan(sy), np.nan, r)
     if not res.flags.c_contiguous:
         res[...] = dst.reshape(pa.shape)
     if out is None and res.ndim == 0:
