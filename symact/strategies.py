@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import sympy as sp
@@ -61,8 +61,9 @@ def _pow10(e: float) -> float:
         return sys.float_info.max
 
 
-def _width(dtype: object) -> int:
-    return {53: 64, 24: 32, 11: 16}[float_format(dtype).precision]
+def _width(dtype: object) -> Literal[16, 32, 64]:
+    widths: dict[int, Literal[16, 32, 64]] = {53: 64, 24: 32, 11: 16}
+    return widths[float_format(dtype).precision]
 
 
 def _log_uniform(lo_exp: float, hi_exp: float) -> st.SearchStrategy[float]:
@@ -88,6 +89,10 @@ def near(c: float, *, dtype: object = np.float64) -> st.SearchStrategy[float]:
     return st.one_of(st.just(cast(c)), st.integers(-4, 4).map(step), offsets).filter(math.isfinite)
 
 
+def _shifted(cast: Any, end: float, sign: float) -> Any:
+    return lambda d: cast(end + sign * abs(d))
+
+
 def _domain_strategies(target: Target, dtype: object) -> list[st.SearchStrategy[float]]:
     cast = _cast(dtype)
     out = []
@@ -96,7 +101,7 @@ def _domain_strategies(target: Target, dtype: object) -> list[st.SearchStrategy[
             out.append(st.floats(lo, hi, width=_width(dtype)))
         for end, sign in ((lo, 1.0), (hi, -1.0)):
             if math.isfinite(end):
-                out.append(_log_uniform(-300.0, 308.0).map(lambda d, e=end, s=sign: cast(e + s * abs(d))))
+                out.append(_log_uniform(-300.0, 308.0).map(_shifted(cast, end, sign)))
     return out
 
 

@@ -215,7 +215,7 @@ def _function_parts(cls: type, fmt_key: int) -> tuple[Callable, Callable]:
 
 def _function_rule(ev: _Evaluator, expr: sp.Expr, x: mpmath.mpf, memo: dict) -> ErrorBound:
     a = ev.walk(expr.args[0], x, memo)
-    g, dg = _function_parts(type(expr), ev.fmt.precision)
+    g, dg = _function_parts(type(expr), ev.fmt.precision)  # type: ignore[arg-type]
     v, d = g(a.value), dg(a.value)
     if v is None or d is None:
         return ErrorBound(mpmath.nan, mpmath.inf)

@@ -64,7 +64,7 @@ def _bind(kernel: Callable[..., Any], target: Target, record: Record) -> Callabl
 
 
 def _elementwise(record: Record, report: Report, examples: int, seed: int, kernels: bool) -> list[str]:
-    notes = []
+    notes: list[str] = []
     conventions = ("pytorch", "jax", "symmetric") if record.kinks else ("pytorch",)
     for params in _target_values(record):
         for convention in conventions:

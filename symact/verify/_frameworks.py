@@ -101,7 +101,7 @@ def as_numpy(fn: Callable, *, dtype: object = np.float64) -> tuple[ArrayFn, str]
     adapter = _probe(fn, dtype)
 
     def call(xs: np.ndarray) -> np.ndarray:
-        return adapter.call(fn, np.asarray(xs, dtype=dtype))
+        return adapter.call(fn, np.asarray(xs, dtype=np.dtype(dtype)))  # type: ignore[call-overload]
 
     return call, adapter.name
 
@@ -114,6 +114,6 @@ def autodiff(fn: Callable, *, dtype: object = np.float64) -> tuple[ArrayFn, str]
     grad = adapter.grad
 
     def call(xs: np.ndarray) -> np.ndarray:
-        return grad(fn, np.asarray(xs, dtype=dtype))
+        return grad(fn, np.asarray(xs, dtype=np.dtype(dtype)))  # type: ignore[call-overload]
 
     return call, adapter.name

@@ -112,10 +112,11 @@ def one_sided(fn: MpFunction, c: float, side: int, *, bits: int = BITS // 2) -> 
         with mpmath.workprec(2 * p + mag + extra):
             h = mpmath.ldexp(side, -p)
             vals = [fn.raw(cm + k * h) for k in (1, 2, 3)]
-            if any(v is None for v in vals):
+            v1, v2, v3 = vals
+            if v1 is None or v2 is None or v3 is None:
                 return None
-            d1 = (vals[1] - vals[0]) / h  # f'(c + 1.5h) + O(h^2)
-            d2 = (vals[2] - vals[1]) / h  # f'(c + 2.5h) + O(h^2)
+            d1 = (v2 - v1) / h  # f'(c + 1.5h) + O(h^2)
+            d2 = (v3 - v2) / h  # f'(c + 2.5h) + O(h^2)
             est = (5 * d1 - 3 * d2) / 2  # linear extrapolation to c
         if prev is not None and _agree(prev, est, bits):
             return est

@@ -263,12 +263,12 @@ def _roots(fn: MpFunction, target: Target) -> tuple[float, ...]:
         lo, hi = mpmath.mpf(a), mpmath.mpf(b)
         with mpmath.workprec(80):
             flo = fn.raw(lo)
-            for _ in range(70):
+            for _ in range(70 if flo is not None else 0):
                 mid = (lo + hi) / 2
                 fm = fn.raw(mid)
                 if fm is None:
                     break
-                if (fm > 0) == (flo > 0):
+                if (fm > 0) == (flo > 0):  # type: ignore[operator]
                     lo, flo = mid, fm
                 else:
                     hi = mid
