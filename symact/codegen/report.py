@@ -103,9 +103,10 @@ def cells(gen: Generation) -> dict[str, str]:
     for name, roles in by_record.items():
         parts = []
         for role, label in (("fwd", "fwd"), ("grad", "grad"), ("vjp", "vjp")):
-            r = roles.get(role)
-            if r is None:
+            found = roles.get(role)
+            if found is None:
                 continue
+            r = found
             parts.append(
                 f"{label} {_g(r.measurement.max_ulp)}" if r.ok and r.measurement else f"{label} FAILED"
             )

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import sympy as sp
 
-from symact.catalogue import Record, vector_symbols
+from symact.catalogue import Record, VectorFunction, vector_symbols
 
 __all__ = ["VECTOR_RULES", "NormalisedForm", "PairedForm", "VectorRule", "prove_vector_rule", "recognise"]
 
@@ -156,7 +157,7 @@ def recognise(record: Record) -> NormalisedForm | PairedForm | None:
     from symact.derive import derive
 
     xs = vector_symbols("x", _N)
-    outputs = record.build(xs)  # type: ignore[union-attr]
+    outputs = cast(VectorFunction, record).build(xs)
     found = _normalised(outputs, xs)
     if found is not None:
         rule, c = found

@@ -206,7 +206,7 @@ def vector_kernels(
     g = np.random.default_rng(seed + 1).normal(size=(rows, len(d.outputs) if d.outputs else 1))  # type: ignore[union-attr]
     gsyms = tuple(sp.Symbol(f"g_{i}", real=True) for i in range(g.shape[1]))
     rule = shape.rule.name if isinstance(shape, NormalisedForm) else "paired element-wise kernel"
-    results = []
+    results: list[tuple[str, str, Emitted | None, Measurement | None, list[str], str]] = []
     for public, role, ksrc, wsrc in _sources(record, shape):
         ns: dict[str, Any] = {"numpy": np, "_rt": _runtime}
         exec(compile(ksrc, "<symact kernel>", "exec"), ns)

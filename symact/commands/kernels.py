@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     if jobs < 1:
         raise UserError(f"--jobs must be at least 1, got {jobs}")
     root = _root(args.root)
-    from symact.codegen.generate import FULL_SIZE, FULL_SIZE32
+    from symact.codegen.generate import DEFAULT_SIZE, DEFAULT_SIZE32, FULL_SIZE, FULL_SIZE32
     from symact.codegen.update import kernel_files, update
 
     if args.report:
@@ -59,13 +59,14 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(table.read_text(encoding="utf-8"))
         return 0
     start = time.perf_counter()
-    sizes = {"size": FULL_SIZE, "size32": FULL_SIZE32} if args.full else {}
+    size, size32 = (FULL_SIZE, FULL_SIZE32) if args.full else (DEFAULT_SIZE, DEFAULT_SIZE32)
     outcome = update(
         root,
         check=args.check or args.full,
         jobs=jobs,
+        size=size,
+        size32=size32,
         progress=lambda n: print(f"symact kernels: {n}", file=sys.stderr),
-        **sizes,
     )
     gen = outcome.generation
     failures = gen.failures()
