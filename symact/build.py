@@ -21,7 +21,8 @@ is not cached; ``--no-cache`` reruns everything.  Files a stage writes inside th
 count as a change of symact's source.
 
 **Concurrent.**  Per-record stages listed in :data:`CHECK_ONLY` write no file, so the stages after
-them start at once while they run in the worker processes.
+them start at once while they run in the worker processes; consecutive stages listed in
+:data:`SIBLINGS` (parallel branches, such as proofs and kernels) run side by side.
 
 **Bounded.**  A stage that runs longer than :func:`stage_limit` (``STAGE_LIMIT_FACTOR`` times the
 time budget of :mod:`symact.budget` per function, at least a minute) is stopped and reported as a
@@ -74,6 +75,10 @@ PER_RECORD: frozenset[str] = frozenset({"symact.derive.stage:run"})
 
 CHECK_ONLY: frozenset[str] = frozenset({"symact.derive.stage:run"})
 """Per-record stages that write no file: later stages may run while they do."""
+
+SIBLINGS: frozenset[str] = frozenset({"symact.latex.stage:run", "symact.codegen.stage:run"})
+"""All-records stages on parallel branches of the pipeline (proofs | kernels): they read nothing the
+other writes and write separate files, so consecutive ones run at the same time."""
 
 CACHE_DIR = ".symact-cache"
 STAGE_LIMIT_FACTOR = 12
@@ -349,16 +354,25 @@ def _pool(jobs: int) -> cf.Executor | None:
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
-def _segments(stages: Sequence[str]) -> list[tuple[bool, list[str]]]:
-    """Consecutive stages grouped: (per_record, specs)."""
-    groups: list[tuple[bool, list[str]]] = []
+def _segments(stages: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Consecutive stages grouped: ("record", specs) per-record, ("siblings", specs) concurrent
+    all-records stages, ("whole", [spec]) any other."""
+    groups: list[tuple[str, list[str]]] = []
     for spec in stages:
-        flag = _is_per_record(spec)
-        if groups and groups[-1][0] == flag and flag:
+        kind = "record" if _is_per_record(spec) else "siblings" if spec in SIBLINGS else "whole"
+        if groups and groups[-1][0] == kind and kind != "whole":
             groups[-1][1].append(spec)
         else:
-            groups.append((flag, [spec]))
+            groups.append((kind, [spec]))
     return groups
+
+
+def _whole_task(spec: str, names: Sequence[str], root: str) -> StageResult:
+    """Worker: one all-records stage."""
+    start = time.perf_counter()
+    result = _call(spec, [_WORK[n] for n in names], Path(root), lambda message: None)
+    result.seconds = time.perf_counter() - start
+    return result
 
 
 class _Run:
@@ -488,14 +502,43 @@ class _Run:
         else:
             finish()
 
-    def whole(self, spec: str) -> None:
+    def _whole_key(self, spec: str) -> str:
         digest = hashlib.sha256("".join(self.keys[r.name] for r in self.records).encode()).hexdigest()
-        key = f"{spec}|{digest}"
-        hit = self.cache.get(key)
+        return f"{spec}|{digest}"
+
+    def _cached_whole(self, spec: str) -> bool:
+        hit = self.cache.get(self._whole_key(spec))
         if hit is not None:
             self.replay(spec, hit, len(self.records))
             self.milestone(f"{_label(spec)}: unchanged (cached)")
+        return hit is not None
+
+    def siblings(self, specs: list[str]) -> None:
+        """All-records stages on parallel branches: each in its own worker process, at once."""
+        todo = [spec for spec in specs if not self._cached_whole(spec)]
+        pool = _pool(len(todo)) if len(todo) >= 2 and self.jobs >= 2 else None
+        if pool is None:
+            for spec in todo:
+                self.whole(spec)
             return
+        before = _snapshot(self.root)
+        _WORK.update({r.name: r for r in self.records})
+        names = [r.name for r in self.records]
+        self.milestone(f"{' | '.join(_label(s) for s in todo)}: running side by side")
+        with pool:
+            futures = {pool.submit(_whole_task, spec, names, str(self.root)): spec for spec in todo}
+            for future in cf.as_completed(futures):
+                spec = futures[future]
+                got = future.result()
+                self.results[spec] = got
+                self.milestone(f"{_label(spec)}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)")
+                self.store(self._whole_key(spec), got)
+        self.cache.wrote(todo, _written(before, self.root))
+
+    def whole(self, spec: str) -> None:
+        if self._cached_whole(spec):
+            return
+        key = self._whole_key(spec)
         before = _snapshot(self.root)
         start = time.perf_counter()
         got = _call(spec, self.records, self.root, self.progress)
@@ -535,9 +578,11 @@ def run_build(
     stages = STAGES if stages is None else tuple(stages)
     cached = _Cache(root, read=cache)
     run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs))
-    for per_record, specs in _segments(stages):
-        if per_record:
+    for kind, specs in _segments(stages):
+        if kind == "record":
             run.per_record(specs, background=all(s in CHECK_ONLY for s in specs))
+        elif kind == "siblings":
+            run.siblings(specs)
         else:
             run.whole(specs[0])
     run.finish()

@@ -53,6 +53,15 @@ def whole(records, *, root, progress):
     (out / "all.txt").write_text("\\n".join(r.name for r in records) + "\\n")
     return StageResult(column="whole", cells={r.name: "listed" for r in records})
 
+def side(records, *, root, progress):
+    """All records, slowly, writing its own file."""
+    _log(root, "side start")
+    time.sleep(0.6)
+    (Path(root) / "side").mkdir(exist_ok=True)
+    (Path(root) / "side" / "n.txt").write_text(str(len(records)))
+    _log(root, "side end")
+    return StageResult(column="side", cells={r.name: "side" for r in records})
+
 def crash(records, *, root, progress):
     raise RuntimeError("boom")
 
@@ -197,6 +206,20 @@ def test_check_only_stages_run_alongside_the_next_ones(
     assert calls[0] == "whole" and sorted(calls[1:]) == sorted(f"each {r.name}" for r in _records())
     assert report.ok and all(c.startswith("ok") for c in report.stages[0].cells.values())
     assert report.table().splitlines()[0].split() == ["function", "each", "whole"]
+
+
+def test_sibling_stages_run_side_by_side(stages: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    side, whole = f"{stages}:side", f"{stages}:whole"
+    monkeypatch.setattr(build, "SIBLINGS", frozenset({side, whole}))
+    report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2)
+    assert _calls(root) == ["side start", "whole", "side end"]
+    assert report.ok and [s.column for s in report.stages] == ["side", "whole"]
+    build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2)
+    assert _calls(root) == []
+    (root / "side" / "n.txt").unlink()  # a sibling's output gone: the group runs again
+    build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2)
+    assert sorted(_calls(root)) == ["side end", "side start", "whole"]
+    assert (root / "side" / "n.txt").read_text() == "4"
 
 
 def test_fingerprints() -> None:
