@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 
-from symact.catalogue import Record, UnknownFunctionError, get
+from symact.catalogue import Record
 from symact.errors import VerificationError
-from symact.steps._composite import link_derivation, link_name
+from symact.steps._composite import composable, link_derivation, link_name
 from symact.steps._doc import Derivation
 from symact.steps._elementwise import elementwise_derivation
 from symact.steps._vector import vector_derivation, vector_loss_derivation
@@ -36,17 +36,6 @@ def derivation(record: Record) -> Derivation:
     if builder is None:
         raise VerificationError(f"{record.name}: no derivation builder for records of kind {record.kind!r}")
     return builder(record)
-
-
-def composable(record: Record) -> bool:
-    """True for a loss whose link is an element-wise activation (its dL/dz and neuron are derived)."""
-    link = getattr(record, "link", None)
-    if record.kind != "loss" or not link:
-        return False
-    try:
-        return get(link).kind == "elementwise"
-    except UnknownFunctionError:
-        return False
 
 
 def _extras(record: Record) -> list[tuple[str, Callable[[], Derivation]]]:

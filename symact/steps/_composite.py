@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy as sp
 
-from symact.catalogue import A, Activation, Loss, X, Y, get
+from symact.catalogue import A, Activation, Loss, Record, UnknownFunctionError, X, Y, get
 from symact.errors import VerificationError
 from symact.steps._common import derived_or_none, param_ranges, shortest
 from symact.steps._context import Context, interval_range
@@ -20,7 +20,7 @@ from symact.steps._doc import Derivation, Paragraph, Section
 from symact.steps._engine import differentiate
 from symact.steps._moves import MOVES, H, unhold
 
-__all__ = ["link_derivation", "link_name"]
+__all__ = ["composable", "link_derivation", "link_name"]
 
 Z = sp.Symbol("z", real=True)
 B = sp.Symbol("b", real=True)
@@ -35,6 +35,17 @@ _AI = sp.IndexedBase("a", real=True)
 def _partial(top: str, bottom: str) -> sp.Symbol:
     """A notation symbol printed as the partial derivative of `top` by `bottom`."""
     return sp.Symbol(rf"\frac{{\partial {top}}}{{\partial {bottom}}}")
+
+
+def composable(record: Record) -> bool:
+    """True for a loss whose link is an element-wise activation (its dL/dz and neuron are derived)."""
+    link = getattr(record, "link", None)
+    if record.kind != "loss" or not link:
+        return False
+    try:
+        return get(link).kind == "elementwise"
+    except UnknownFunctionError:
+        return False
 
 
 def link_name(loss: Loss) -> str:

@@ -23,6 +23,7 @@ from symact.steps._common import (
     substitution_paragraph,
     write_rule_chain,
 )
+from symact.steps._composite import composable, link_name
 from symact.steps._context import Context, interval_range
 from symact.steps._doc import Derivation, Items, Paragraph, Section, Text
 from symact.steps._moves import MOVES, unhold
@@ -163,7 +164,8 @@ def _kink_section(
     ctx: Context, record: Activation | Loss, kink: Kink, cases: sp.Expr, named: sp.Expr, analysis: Any
 ) -> Section:
     var = record.variable
-    numeric = {p.symbol: p.default for p in record.params}
+    numeric = {s: (lo + hi) / 2 for s, (lo, hi) in ctx.ranges.items() if s != var}
+    numeric.update({p.symbol: p.default for p in record.params})
     deriv = sp.Derivative(named, var)
     blocks: list[Any] = []
     values = []
@@ -273,15 +275,6 @@ def _spot_values(
     )
 
 
-def _elementwise_link(name: str) -> bool:
-    from symact.catalogue import UnknownFunctionError, get
-
-    try:
-        return get(name).kind == "elementwise"
-    except UnknownFunctionError:
-        return False
-
-
 def elementwise_derivation(record: Activation | Loss) -> Derivation:
     """The checked step-by-step derivation of an activation (or of a loss in its prediction).
 
@@ -340,19 +333,9 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
         blocks.append(spot)
     if derive_error:
         blocks.append(Paragraph((f"symact.derive could not analyse this function ({derive_error}).",)))
-    link = getattr(record, "link", None)
-    if link:
-        blocks.append(
-            Paragraph(
-                (
-                    f"Composed with its link {link}: see the derivation {record.name}_with_{link}."
-                    if _elementwise_link(link)
-                    else f"Its link {link} is not element-wise; the "
-                    "composition is not derived step by step here (symact.derive proves the "
-                    "gradient identity).",
-                )
-            )
-        )
+    if isinstance(record, Loss) and record.link:
+        where = f"see the derivation {link_name(record)}" if composable(record) else "not element-wise"
+        blocks.append(Paragraph((f"Its link is {record.link} ({where}).",)))
     sections.append(Section("Derivative, rule by rule", tuple(blocks)))
     analyses = {k.at: k for k in getattr(derived, "kinks", ())}
     defaults = {p.symbol: p.default for p in record.params}
