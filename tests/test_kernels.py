@@ -198,6 +198,14 @@ def test_limits_at_infinity() -> None:
     np.testing.assert_array_equal(K.sigmoid_grad(inf), [0.0, 0.0])
 
 
+def test_command_report_and_bad_input() -> None:
+    from symact.cli import main
+
+    assert main(["kernels", "--report", "--root", str(ROOT)]) == 0
+    assert main(["kernels", "--jobs", "0"]) == 2
+    assert main(["kernels", "--root", "/nonexistent-folder"]) == 2
+
+
 @pytest.mark.slow
 def test_committed_module_is_fresh() -> None:
     out = subprocess.run(
