@@ -194,3 +194,28 @@ def test_no_false_alarms_on_thousands_of_points() -> None:
     assert res.checked > 9000 and not [f for f in res.findings if f.verdict == FAIL]
     found, n = check_symbolic(target, [float(v) for v in xs[:2000]])
     assert n > 1500 and not [f for f in found if f.verdict == FAIL]
+
+
+def _sigmoid32(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    e = np.exp(-np.abs(v))
+    return (np.exp(np.minimum(v, 0)) / (1 + e)).astype(np.float32)
+
+
+def _sigmoid32_grad(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    e = np.exp(-np.abs(v))
+    return (e / ((1 + e) * (1 + e))).astype(np.float32)
+
+
+def test_float32_code_is_checked_in_float32_ulps() -> None:
+    good = check(_sigmoid32, grad=_sigmoid32_grad, against="sigmoid", dtype=np.float32, examples=300)
+    assert good.ok and good.checked["consistency"] > 50
+    bad = check(
+        _sigmoid32,
+        grad=lambda v: _sigmoid32_grad(v) * np.float32(1 + 1e-5),
+        against="sigmoid",
+        dtype=np.float32,
+        examples=300,
+    )
+    assert not bad.ok

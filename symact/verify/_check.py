@@ -122,7 +122,8 @@ def check(
         grd, _ = _adapt(grad, dtype)
     elif grad is not None:
         raise UserError(f"grad must be a function or 'autodiff', got {grad!r}")
-    xs = sample_points(target, examples, seed=seed)
+    # the points must be values of `dtype` (the reference is taken at exactly what the code receives)
+    xs = sample_points(target, examples, seed=seed, dtype=dtype)
     report = Report(target.name)
     allowed = _subgradient(target, dtype)
 

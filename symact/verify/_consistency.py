@@ -30,6 +30,8 @@ from symact.verify._target import Target
 __all__ = ["MIN_SHARPNESS", "check_consistency", "choose_steps"]
 
 MIN_SHARPNESS = 1e-6
+"""float64: a point is verifiable when the tolerance is at most this relative to |f'(x)| (for other
+formats, eps^0.38 of the format, the same exponent)."""
 _MIN_STEP = 2.0**-900  # keeps f(x +- h) normal near zeros of f, where relative rounding holds
 
 
@@ -122,6 +124,8 @@ def check_consistency(
     gfloor = 0.0 if grad_expr is not None else UNKNOWN_TREE_FLOOR
     findings: list[Finding] = []
     checked = 0
+    eps = float(np.finfo(np.dtype(dtype)).eps)  # type: ignore[call-overload]
+    sharpness = MIN_SHARPNESS if eps == 2.0**-52 else eps**0.38
     secants = np.full(xs.shape, np.nan)
     tols = np.full(xs.shape, np.nan)
     verifiable = np.zeros(xs.shape, dtype=bool)
@@ -153,7 +157,7 @@ def check_consistency(
         scale = abs(d) if d else u
         sharp[i] = tol / scale
         secants[i], tols[i] = float(q), tol
-        if not math.isfinite(tol) or tol > MIN_SHARPNESS * scale:
+        if not math.isfinite(tol) or tol > sharpness * scale:
             findings.append(
                 Finding(
                     target.name,

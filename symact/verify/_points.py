@@ -40,20 +40,23 @@ def _inf_ok(target: Target, xs: np.ndarray) -> np.ndarray:
     return np.array([any(lo <= v <= hi for lo, hi in target.domain) for v in xs], dtype=bool)
 
 
-def sample_points(target: Target, n: int, *, seed: int = 0) -> np.ndarray:
+def sample_points(target: Target, n: int, *, seed: int = 0, dtype: object = np.float64) -> np.ndarray:
     """About `n` deterministic float64 points in the target's domain.
 
-    Two thirds come from :func:`symact.numeric.full_range_sample`, the rest cluster at kinks (each
-    kink itself included), other breakpoints, roots of the derivative and finite domain ends, plus
-    points spread over bounded domains.
+    All are values of `dtype`.  Two thirds come from :func:`symact.numeric.full_range_sample`, the
+    rest cluster at kinks (each kink itself included), other breakpoints, roots of the derivative and
+    finite domain ends, plus points spread over bounded domains.
     """
     rng = np.random.default_rng(seed)
     special = [c for c in (*target.breaks, *target.derivative_roots) if math.isfinite(c)]
     per = max((n // 3) // max(len(special), 1), 8) if special else 0
-    parts = [full_range_sample(n - per * len(special), seed=seed)]
+    parts = [full_range_sample(n - per * len(special), seed=seed, dtype=dtype).astype(np.float64)]
     parts += [near(c, per, rng) for c in special]
     for lo, hi in target.domain:
         if math.isfinite(lo) and math.isfinite(hi) and hi > lo:
             parts.append(rng.uniform(lo, hi, max(n // 4, 8)))
     xs = np.concatenate(parts)
+    if np.dtype(dtype) != np.float64:  # type: ignore[call-overload]
+        with np.errstate(over="ignore"):
+            xs = xs.astype(dtype).astype(np.float64)  # values of `dtype`, as the code receives them
     return xs[_inside(target, xs)]
