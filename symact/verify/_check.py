@@ -95,7 +95,9 @@ def check(
     framework's own derivative of `fn`.
 
     **Arguments:**
-    - `params`: parameter values of the catalogue function (and a loss's target, e.g. ``{"y": 1}``).
+    - `params`: parameter values of the catalogue function (and a loss's target, e.g. ``{"y": 1}``:
+      the functions then take the prediction alone, with the target bound).  Parameters are taken at
+      their float64 values, as code holds them.
     - `convention`: "pytorch", "jax", "symmetric" or "subgradient" (any value between the one-sided
       derivatives is accepted at a kink).
     - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known (sharper
