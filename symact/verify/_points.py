@@ -58,5 +58,5 @@ def sample_points(target: Target, n: int, *, seed: int = 0, dtype: object = np.f
     xs = np.concatenate(parts)
     if np.dtype(dtype) != np.float64:  # type: ignore[call-overload]
         with np.errstate(over="ignore"):
-            xs = xs.astype(dtype).astype(np.float64)  # values of `dtype`, as the code receives them
+            xs = xs.astype(np.dtype(dtype)).astype(np.float64)  # type: ignore[call-overload]  # values of `dtype`
     return xs[_inside(target, xs)]
