@@ -79,9 +79,10 @@ class Display:
 
 def _columns() -> int:
     try:
-        return os.get_terminal_size(sys.stderr.fileno()).columns
-    except OSError:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (OSError, ValueError):
         return 100
+    return columns if columns >= 40 else 100
 
 
 def _select(names: list[str]) -> list[Record]:
