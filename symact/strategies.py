@@ -108,7 +108,11 @@ def _domain_strategies(target: Target, dtype: object) -> list[st.SearchStrategy[
 def inputs(
     name: str | Record, *, params: Mapping[str, Any] | None = None, dtype: object = np.float64
 ) -> st.SearchStrategy[float]:
-    """Full-range inputs of the function `name` (in its domain), as Python floats of `dtype`'s values."""
+    """Full-range inputs of the function `name` (in its domain), as Python floats of `dtype`'s values.
+
+    `params` are the function's parameter values (defaults otherwise); a loss needs its target, for
+    example ``{"y": 1}``, since its kinks may move with it.
+    """
     target = _target(name, params)
     fmt = float_format(dtype)
     finfo = np.finfo(fmt.dtype)
