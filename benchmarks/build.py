@@ -72,9 +72,7 @@ def main() -> int:
             print(f"warm build {i + 1}: {warm:5.1f} s  (exit {wstatus}; target <= 5 s)")
         if status == 1:
             failed = [line for line in output.splitlines() if line.startswith("FAILED")]
-            print(
-                f"note: the cold build reported {len(failed)} failure(s); failures are not cached:"
-            )
+            print(f"note: the cold build reported {len(failed)} failure(s) (warm builds replay them):")
             print("\n".join(f"  {line[:160]}" for line in failed[:20]))
     finally:
         if args.keep:
