@@ -228,6 +228,14 @@ def vector_kernels(
             got = got.reshape(ref.shape)
             m = _stats(got, ref, None)
             target = 4.0
+            rows32 = data[:10].astype(np.float32)
+            with np.errstate(over="ignore", under="ignore"):
+                got32 = np.asarray(_runtime.vector(fn, (rows32,), -1, None))
+            ref32 = _truth(exprs, xs, rows32.astype(np.float64), dtype=np.float32)
+            if got32.dtype != np.float32:
+                problems.append(f"float32 input gave {got32.dtype}")
+            err32 = ulp_error(got32.reshape(ref32.shape).astype(np.float64), ref32, dtype=np.float32)
+            m.f32_max_ulp = float(np.max(err32[np.isfinite(ref32)]))
         else:
             jac = d.jacobian  # type: ignore[union-attr]
             exprs = [
@@ -237,7 +245,7 @@ def vector_kernels(
             scale = _vjp_scale(shape, data, g)
             m = _stats(got, ref, scale)
             target = 8.0
-        problems = m.problems(target)
+        problems += m.problems(target)
         emitted = None if problems else Emitted(public, ksrc, None, wsrc)
         results.append((public, role, emitted, m, problems, rule))
     return results
