@@ -165,3 +165,17 @@ def test_user_module_gets_every_build_stage(tmp_path: Path, capsys: pytest.Captu
     assert len(row.split()) > len(build.STAGES)
     if "symact.latex.stage:run" in build.STAGES:
         assert any(name in p.name for p in (tmp_path / "proofs").rglob("*.tex"))
+
+
+def test_resolve_tells_names_from_expressions() -> None:
+    assert resolve("leaky-relu") is get("leaky_relu")
+    assert resolve("x-1").expr == X - 1
+    assert resolve("x - 1", name="shifted").name == "shifted"
+    with pytest.raises(UserError, match="did you mean leaky_relu"):
+        resolve("leaky-reul")
+    with pytest.raises(UserError, match="did you mean relu"):
+        resolve("relx")
+    with pytest.raises(UserError, match="name that long"):
+        resolve("a" * 5000)
+    record = resolve("where(x < 0, s*x, x)", params=["s=0.2"])
+    assert record.params[0].default == sp.Rational(1, 5) and record.kinks[0].left == s

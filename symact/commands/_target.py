@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from symact.catalogue import Record, UnknownFunctionError, get
 from symact.errors import UserError
-from symact.parse import check_param_name, looks_like_expression
+from symact.parse import ExpressionError, check_param_name, looks_like_expression
 from symact.user import make_activation
 
 __all__ = ["add_param_option", "param_values", "resolve"]
@@ -37,14 +37,20 @@ def resolve(text: str, *, name: str | None = None, params: ParamsArg = ()) -> Re
     """
     if not isinstance(text, str):
         raise UserError(f"a function is given by name or expression text, not {type(text).__name__}")
+    declared = params if isinstance(params, Mapping) else param_values(params)
     if not looks_like_expression(text):
         if len(text) > _MAX_NAME:
             raise UserError(f"no function has a name that long ({len(text)} characters; see 'symact list')")
         try:
             return get(text)
         except UnknownFunctionError as exc:
-            raise UserError(f"{exc} (or write an expression in x, such as 'x*sigmoid(x)')") from None
-    declared = params if isinstance(params, Mapping) else param_values(params)
+            unknown = UserError(f"{exc} (or write an expression in x, such as 'x*sigmoid(x)')")
+        if "-" not in text:  # a plain identifier: a misspelt name, not an expression
+            raise unknown from None
+        try:  # "x-1" reads like a hyphenated name but is an expression
+            return make_activation(name or DEFAULT_NAME, text, params=declared)
+        except ExpressionError:
+            raise unknown from None
     return make_activation(name or DEFAULT_NAME, text, params=declared)
 
 
