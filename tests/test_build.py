@@ -296,3 +296,15 @@ def test_user_modules_from_pyproject(
     monkeypatch.setattr(build, "STAGES", (f"{stages}:each",))
     assert main(["build", "--root", str(root), name]) == 0
     assert name in capsys.readouterr().out
+
+
+def test_a_new_time_budget_invalidates_the_cache(
+    stages: str, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = [f"{stages}:each"]
+    build.run_build(_records()[:2], root=root, progress=lambda m: None, stages=specs)
+    build.run_build(_records()[:2], root=root, progress=lambda m: None, stages=specs)
+    assert len(_calls(root)) == 2
+    monkeypatch.setenv("SYMACT_TIME_BUDGET", "3")
+    build.run_build(_records()[:2], root=root, progress=lambda m: None, stages=specs)
+    assert len(_calls(root)) == 2
