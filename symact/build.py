@@ -12,7 +12,8 @@ worker processes (consecutive per-record stages run together in the same process
 caches are shared), longest first.  Any other stage runs once over all records.
 
 **Incremental.**  A content hash of each record (the ``srepr`` of its expressions, its parameters
-and kinks) and of symact's own source keys a cache in ``.symact-cache/`` under the root.  A stage
+and kinks), of symact's own source and of the time budget keys a cache in ``.symact-cache/`` under
+the root (a folder that ignores itself in git).  A stage
 is skipped for a function whose key is unchanged (an all-records stage: when no key changed) and
 its cells are replayed into the summary.  The files a stage writes are recorded with their hashes;
 if one is later missing or edited, that stage runs again.  A failure a stage reports is cached like
