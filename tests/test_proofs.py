@@ -57,9 +57,14 @@ def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "--out" in capsys.readouterr().err
 
 
-def test_generation_is_deterministic() -> None:
+def test_generation_is_deterministic_and_independent_of_jobs() -> None:
     chosen = [get(n) for n in ("tanh", "leaky_relu", "softmax")]
-    assert generate(chosen).files == generate(chosen).files
+    assert generate(chosen).files == generate(chosen, jobs=2).files
+
+
+def test_jobs_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["proofs", "--jobs", "0", "--check"]) == 2
+    assert "--jobs" in capsys.readouterr().err
 
 
 def test_stage_reports_steps_and_failures(tmp_path: Path) -> None:

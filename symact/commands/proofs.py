@@ -20,6 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--out", type=Path, default=None, help="output directory (default: ./proofs)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale or missing")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="worker processes (default 1); the output does not depend on it"
+    )
     p.set_defaults(func=run)
 
 
@@ -29,8 +32,10 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out if args.out is not None else Path.cwd() / "proofs"
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a directory")
+    if args.jobs < 1:
+        raise UserError(f"--jobs {args.jobs}: must be at least 1")
     start = time.perf_counter()
-    generated = generate(records())
+    generated = generate(records(), jobs=args.jobs)
     for name, lines in sorted(generated.failures.items()):
         for line in lines:
             print(f"FAILED {name}: {line}", file=sys.stderr)

@@ -7,6 +7,8 @@ not rendered); :func:`write` writes atomically (temporary file in the same direc
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable
@@ -15,39 +17,83 @@ from pathlib import Path
 
 from symact.catalogue import Record
 from symact.latex._render import render_index, render_index_markdown, render_markdown, render_tex
-from symact.steps import Derivation, derivations
+from symact.steps import derivations
 
-__all__ = ["Generated", "generate", "index_files", "prune", "stale", "write"]
+__all__ = ["Generated", "Made", "generate", "index_files", "prune", "stale", "write"]
 
 _SUFFIXES = (".tex", ".md")
 
 
+@dataclass(frozen=True)
+class Made:
+    """A derivation that passed its checks: its name (file stem) and number of checked steps."""
+
+    name: str
+    steps: int
+
+
 @dataclass
 class Generated:
-    """The files to write (name -> text), the derivations made, and the failures (one line each)."""
+    """The files to write (name -> text), the derivations made and the failures, per record."""
 
     files: dict[str, str] = field(default_factory=dict)
-    made: dict[str, list[Derivation]] = field(default_factory=dict)
+    made: dict[str, list[Made]] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
 
 
-def generate(records: Iterable[Record], *, progress: Callable[[str], None] | None = None) -> Generated:
-    """Derive, check and render every record's derivations."""
-    out = Generated()
-    done: list[Derivation] = []
-    for record_name, name, result in derivations(records):
-        if progress is not None:
-            progress(f"proofs: {name}")
-        out.made.setdefault(record_name, [])
+_Result = tuple[str, str, int, dict[str, str] | None, str]
+_PENDING: list[Record] = []
+"""The records of a parallel run, read by forked workers by index (user records need not pickle)."""
+
+
+def _render_one(index: int) -> list[_Result]:
+    """(record, name, steps, files or None, failure) for each derivation of one record."""
+    out: list[_Result] = []
+    for record_name, name, result in derivations([_PENDING[index]]):
         if isinstance(result, Exception):
-            out.failures.setdefault(record_name, []).append(str(result).splitlines()[0])
-            continue
-        out.made[record_name].append(result)
-        done.append(result)
-        out.files[f"{name}.tex"] = render_tex(result)
-        out.files[f"{name}.md"] = render_markdown(result)
-    out.files.update(index_files(d.name for d in done))
+            out.append((record_name, name, 0, None, str(result).splitlines()[0]))
+        else:
+            files = {f"{name}.tex": render_tex(result), f"{name}.md": render_markdown(result)}
+            out.append((record_name, name, result.steps, files, ""))
     return out
+
+
+def generate(
+    records: Iterable[Record], *, progress: Callable[[str], None] | None = None, jobs: int = 1
+) -> Generated:
+    """Derive, check and render every record's derivations (in `jobs` forked processes if > 1).
+
+    The output does not depend on `jobs`: every numeric check is seeded by its derivation's name.
+    """
+    _PENDING[:] = list(records)
+    indices = range(len(_PENDING))
+    try:
+        if jobs > 1 and len(_PENDING) > 1:
+            context = multiprocessing.get_context("fork")
+            with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                results = list(_collect(pool.map(_render_one, indices), progress))
+        else:
+            results = list(_collect(map(_render_one, indices), progress))
+    finally:
+        _PENDING.clear()
+    out = Generated()
+    for record_name, name, steps, files, failure in results:
+        out.made.setdefault(record_name, [])
+        if files is None:
+            out.failures.setdefault(record_name, []).append(failure)
+            continue
+        out.made[record_name].append(Made(name, steps))
+        out.files.update(files)
+    out.files.update(index_files(m.name for ms in out.made.values() for m in ms))
+    return out
+
+
+def _collect(batches: Iterable[list[_Result]], progress: Callable[[str], None] | None) -> Iterable[_Result]:
+    for batch in batches:
+        for result in batch:
+            if progress is not None:
+                progress(f"proofs: {result[1]}")
+            yield result
 
 
 def index_files(names: Iterable[str]) -> dict[str, str]:
