@@ -194,3 +194,18 @@ def test_every_step_states_its_checks() -> None:
     for chain in d.chains:
         for line in chain.lines:
             assert "50 digits" in line.check.describe()
+
+
+def test_softmax_jacobian_row_reaches_the_output_form() -> None:
+    d = derivation(get("softmax"))
+    a1, a2 = sp.symbols("a_1 a_2", real=True)
+    first, second = (chain.lines[-1].expr for chain in d.chains[:2])
+    assert sp.expand(first - a1 * (1 - a1)) == 0
+    assert sp.expand(second + a1 * a2) == 0
+
+
+def test_loss_kink_at_the_target() -> None:
+    d = derivation(get("l1"))
+    kink = next(s for s in d.sections if s.title.startswith("At a"))
+    values = [c.lines[-1].expr for c in kink.blocks if hasattr(c, "lines")]
+    assert values == [-1, 1]
