@@ -211,12 +211,12 @@ class _Cache:
         self.root = root
         self.dir = root / CACHE_DIR
         self.read = read
-        data: dict[str, Any] = {}
-        if read:
-            try:
-                data = json.loads((self.dir / _CACHE_FILE).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                data = {}
+        try:
+            data: dict[str, Any] = json.loads((self.dir / _CACHE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        if not read:  # results are not reused; durations still order the work
+            data = {"durations": data.get("durations", {})}
         self.outputs: dict[str, dict[str, str]] = data.get("outputs", {})
         self.source = self.identity()
         if data.get("format") != _CACHE_FORMAT or data.get("source") != self.source:
