@@ -105,13 +105,21 @@ def link_derivation(loss: Loss) -> Derivation:
             )
         ),
     ]
-    w = ctx.chain(dLdz)
-    w.add(dLda * dadz, ("chain rule",))
     rule_result = differentiate(loss_a, A).after
     out_deriv = _output_derivative(link)
+    w = ctx.chain(dLda)
+    w.add(rule_result, (f"rule by rule (derivation {loss.name})",))
+    blocks.append(w.done())
+    w = ctx.chain(dadz)
+    w.add(differentiate(g, Z).after, (f"rule by rule (derivation {link.name})",))
+    if out_deriv != w.last:
+        w.add(out_deriv, ("in terms of the output ", sp.Eq(A, g, evaluate=False)))
+    blocks.append(w.done())
+    w = ctx.chain(dLdz)
+    w.add(dLda * dadz, ("chain rule",))
     w.add(
         H(rule_result) * H(out_deriv),
-        (f"derivative of {loss.name} (its derivation); output form of {link.name}",),
+        ("the two derivatives above",),
     )
     if isinstance(rule_result, sp.Add) and out_deriv != 1:
         w.add(MOVES["distribute"](w.last), ("distribute and cancel common factors",))
@@ -164,17 +172,12 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
     """dL/dw_1, dL/db and the mean over m samples for z = w_1 x_1 + w_2 x_2 + b."""
     zdef = W1 * X1 + W2 * X2 + B
     ctx.substitutions.insert(0, (Z, zdef))
-    dLdw, dLdb, dzdw, dzdb, dLdz = (
-        _partial("L", "w_1"),
-        _partial("L", "b"),
-        _partial("z", "w_1"),
-        _partial("z", "b"),
-        _partial("L", "z"),
-    )
+    dLdz = _partial("L", "z")
     full = loss_a.subs(A, g).subs(Z, zdef)
-    ctx.quantities.update(
-        {dLdw: sp.diff(full, W1), dLdb: sp.diff(full, B), dzdw: sp.diff(zdef, W1), dzdb: sp.diff(zdef, B)}
-    )
+    weights = (W1, W2, B)
+    for wrt in weights:
+        ctx.quantities[_partial("L", wrt.name)] = sp.diff(full, wrt)
+        ctx.quantities[_partial("z", wrt.name)] = sp.diff(zdef, wrt)
     blocks: list[Any] = [
         Paragraph(
             (
@@ -186,7 +189,8 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
             )
         )
     ]
-    for lhs, dz, wrt in ((dLdw, dzdw, W1), (dLdb, dzdb, B)):
+    for wrt in weights:
+        lhs, dz = _partial("L", wrt.name), _partial("z", wrt.name)
         w = ctx.chain(lhs)
         w.add(dLdz * dz, ("chain rule",))
         w.add(
