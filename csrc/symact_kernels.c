@@ -344,6 +344,41 @@ void symact_softplus_grad_from_output_array(const double *a, double *out, size_t
     for (size_t i = 0; i < n; i++) out[i] = symact_softplus_grad_from_output(a[i], beta);
 }
 
+double symact_squareplus(double x, double b) {
+    (void)x;
+    (void)b;
+    if (isnan(x)) return x;
+    if (isinf(x)) return x > 0 ? INFINITY : 0.0;
+    const double _t0 = sqrt(b);
+    const double _t1 = symact_min(0.0, x);
+    const double _t2 = hypot(_t1, _t0);
+    const double _t3 = hypot(x, _t0);
+    const double _t4 = ((x < 0.0) ? (0.5*((_t0*_t0)/(-_t1 + _t2))) : (0.5*_t3 + 0.5*x));
+    return _t4;
+}
+
+void symact_squareplus_array(const double *x, double *out, size_t n, double b) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_squareplus(x[i], b);
+}
+
+double symact_squareplus_grad(double x, double b) {
+    (void)x;
+    (void)b;
+    if (isnan(x)) return x;
+    if (isinf(x)) return x > 0 ? 1.0 : 0.0;
+    const double _t0 = 0.5*(1.0/(hypot(x, sqrt(b))));
+    const double _t1 = sqrt(b);
+    const double _t2 = symact_min(0.0, x);
+    const double _t3 = hypot(_t2, _t1);
+    const double _t4 = hypot(x, _t1);
+    const double _t5 = ((x < 0.0) ? (_t0*(_t1*_t1)/(-_t2 + _t3)) : (_t0*_t4 + _t0*x));
+    return _t5;
+}
+
+void symact_squareplus_grad_array(const double *x, double *out, size_t n, double b) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_squareplus_grad(x[i], b);
+}
+
 double symact_gelu(double x) {
     (void)x;
     if (isnan(x)) return x;

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, log1p
+from sympy.codegen.cfunctions import expm1, hypot, log1p
 
 __all__ = [
     "STABLE_FUNCTIONS",
+    "HypotSum",
     "Log1mExp",
     "MishGate",
     "NormCdf",
@@ -31,6 +32,7 @@ __all__ = [
     "StableFunction",
     "TanhSoftplus",
     "expm1",
+    "hypot",
     "log1p",
     "to_reference",
     "to_textbook",
@@ -188,6 +190,26 @@ class Log1mExp(StableFunction):
         return -1 / (-expm1(-u))
 
 
+class HypotSum(sp.Function):
+    r"""$u + \operatorname{hypot}(u, s)$, evaluated as $s^2/(\operatorname{hypot}(u, s) - u)$ for $u < 0$."""
+
+    nargs = 2
+
+    @classmethod
+    def definition(cls, u: sp.Expr, s: sp.Expr) -> sp.Expr:
+        return u + sp.sqrt(u**2 + s**2)
+
+    @classmethod
+    def reference_form(cls, u: sp.Expr, s: sp.Expr) -> sp.Expr:
+        return u + sp.sqrt(u**2 + s**2)
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        u, s = self.args
+        if argindex == 1:
+            return HypotSum(u, s) / hypot(u, s)
+        return s / hypot(u, s)
+
+
 STABLE_FUNCTIONS: tuple[type[StableFunction], ...] = (
     Sigmoid,
     SigmoidPrime,
@@ -203,7 +225,10 @@ STABLE_FUNCTIONS: tuple[type[StableFunction], ...] = (
 
 def to_reference(expr: sp.Expr) -> sp.Expr:
     """`expr` with every stable function replaced by its :meth:`~StableFunction.reference_form`."""
-    return _replace(expr, {cls: cls.reference_form for cls in STABLE_FUNCTIONS})
+    table: dict[type, Callable[..., sp.Expr]] = {cls: cls.reference_form for cls in STABLE_FUNCTIONS}
+    table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
+    table[HypotSum] = HypotSum.definition
+    return _replace(expr, table)
 
 
 def to_textbook(expr: sp.Expr) -> sp.Expr:
@@ -211,6 +236,8 @@ def to_textbook(expr: sp.Expr) -> sp.Expr:
     table: dict[type, Callable[..., sp.Expr]] = {cls: cls.definition for cls in STABLE_FUNCTIONS}
     table[expm1] = lambda u: sp.exp(u) - 1
     table[log1p] = lambda u: sp.log(1 + u)
+    table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
+    table[HypotSum] = HypotSum.definition
     return _replace(expr, table)
 
 

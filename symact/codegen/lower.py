@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symact.codegen.functions import (
+    HypotSum,
     Log1mExp,
     MishGate,
     NormCdf,
@@ -29,6 +30,7 @@ from symact.codegen.functions import (
     StableFunction,
     TanhSoftplus,
     expm1,
+    hypot,
     log1p,
 )
 
@@ -248,12 +250,26 @@ def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.E
     def arg(e: sp.Expr) -> sp.Expr:
         return builder.let(go(e))
 
+    def hypot_sum(e: sp.Expr, m: sp.Expr) -> sp.Expr:
+        """m (u + hypot(u, s)): m s^2/(hypot - u) for u < 0, m u + m hypot otherwise (no overflow)."""
+        u, s = (arg(a) for a in e.args)
+        neg = builder.let(sp.Min(u, 0))  # the u < 0 branch on its own range: hypot - u >= s > 0
+        far = m * s**2 / (builder.let(hypot(neg, s)) - neg)
+        near = m * u + m * builder.let(hypot(u, s))
+        return builder.let(sp.Piecewise((far, u < 0), (near, True)))
+
     def go(e: sp.Expr) -> sp.Expr:
         if e.is_Atom:
             return e
         if e in memo:
             return memo[e]
         result: sp.Expr
+        if isinstance(e, sp.Mul) and any(isinstance(f, HypotSum) for f in e.args):
+            hs = next(f for f in e.args if isinstance(f, HypotSum))
+            rest = [f for f in e.args if f is not hs]
+            result = hypot_sum(hs, builder.let(go(sp.Mul(*rest))))
+            memo[e] = result
+            return result
         if isinstance(e, sp.Mul):
             stable = [f for f in e.args if _scalable(f)]
             others = [f for f in e.args if not _scalable(f)]
@@ -262,6 +278,8 @@ def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.E
                 result = TEMPLATES[type(stable[0])](builder, arg(stable[0].args[0]), multiplier)
             else:
                 result = e.func(*[go(a) for a in e.args])
+        elif isinstance(e, HypotSum):
+            result = hypot_sum(e, sp.S.One)
         elif isinstance(e, StableFunction):
             result = TEMPLATES[type(e)](builder, arg(e.args[0]), None)
         elif isinstance(e, sp.Piecewise):

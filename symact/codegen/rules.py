@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symact.codegen.functions import (
+    HypotSum,
     Log1mExp,
     MishGate,
     NormCdf,
@@ -29,6 +30,7 @@ from symact.codegen.functions import (
     Softplus,
     TanhSoftplus,
     expm1,
+    hypot,
     log1p,
     to_textbook,
 )
@@ -55,7 +57,7 @@ class Rule:
         m = node.match(self.before)
         if m is None or not all(w in m for w in self.before.atoms(sp.Wild)):
             return None
-        if any(_new_root(v) for v in m.values()) or not self.condition(m):
+        if any(_new_root(v, node) for v in m.values()) or not self.condition(m):
             return None
         return self.after.xreplace(m)
 
@@ -79,9 +81,13 @@ class Rule:
         return None
 
 
-def _new_root(value: sp.Expr) -> bool:
-    """A match that needs a root of a variable (exp(-x) read as exp(-(√(2x))²/2)) is refused."""
-    return any(not p.exp.is_integer and not p.base.is_number for p in value.atoms(sp.Pow))
+def _roots(e: sp.Expr) -> set[sp.Expr]:
+    return {p for p in e.atoms(sp.Pow) if not p.exp.is_integer and not p.base.is_number}
+
+
+def _new_root(value: sp.Expr, node: sp.Expr) -> bool:
+    """A match that needs a root the node does not hold (exp(-x) read as exp(-(√(2x))²/2)) is refused."""
+    return bool(_roots(value) - _roots(node))
 
 
 def _no_minus_one(m: dict[sp.Wild, sp.Expr]) -> bool:
@@ -90,6 +96,14 @@ def _no_minus_one(m: dict[sp.Wild, sp.Expr]) -> bool:
 
 
 _sqrt2 = sp.sqrt(2)
+_s = sp.Wild("s", real=True)
+_k = sp.Wild("k", exclude=[0])
+
+
+def _hypot_ok(m: dict[sp.Wild, sp.Expr]) -> bool:
+    """sqrt(w^2 + c) as hypot(w, sqrt c): c free of w and not known to be negative."""
+    return not m[_c].has(m[_w]) and m[_c].is_negative is not True
+
 
 RULES: tuple[Rule, ...] = (
     Rule("sigmoid-prime", sp.exp(-_w) * (1 + sp.exp(-_w)) ** -2, SigmoidPrime(_w), "σ' = e^{-u}/(1+e^{-u})²"),
@@ -113,6 +127,28 @@ RULES: tuple[Rule, ...] = (
     Rule("norm-cdf-half", sp.S.Half + sp.erf(_w) / 2, NormCdf(_sqrt2 * _w), "(1 + erf u)/2 = Φ(√2 u)"),
     Rule("norm-cdf-erfc", sp.erfc(_w), 2 * NormCdf(-_sqrt2 * _w), "erfc(u) = 2Φ(-√2 u)"),
     Rule("norm-pdf", sp.exp(-(_w**2) / 2), sp.sqrt(2 * sp.pi) * NormPdf(_w), "e^{-u²/2} = √(2π) φ(u)"),
+    Rule(
+        "hypot", sp.sqrt(_w**2 + _c), hypot(_w, sp.sqrt(_c)), "√(u² + c) = hypot(u, √c)", condition=_hypot_ok
+    ),
+    Rule(
+        "hypot-inverse",
+        1 / sp.sqrt(_w**2 + _c),
+        1 / hypot(_w, sp.sqrt(_c)),
+        "1/√(u² + c) = 1/hypot(u, √c)",
+        condition=_hypot_ok,
+    ),
+    Rule(
+        "rationalise",
+        _k * _w + _k * hypot(_w, _s),
+        _k * HypotSum(_w, _s),
+        "u + hypot(u, s), written s²/(hypot(u, s) - u) for u < 0 (no cancellation)",
+    ),
+    Rule(
+        "rationalise-ratio",
+        _k + _k * _w / hypot(_w, _s),
+        _k * HypotSum(_w, _s) / hypot(_w, _s),
+        "k + k u/hypot(u, s) = k (u + hypot(u, s))/hypot(u, s)",
+    ),
 )
 """The rewrite table, tried in this order at every node."""
 

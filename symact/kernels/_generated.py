@@ -128,6 +128,8 @@ __all__ = [
     "sparse_sigmoid",
     "sparse_sigmoid_grad",
     "sparse_sigmoid_grad_from_output",
+    "squareplus",
+    "squareplus_grad",
     "tanh",
     "tanh_grad",
     "tanh_grad_from_output",
@@ -486,6 +488,45 @@ def softplus_grad_from_output(a: ArrayLike, *, beta: float = 1.0, out: numpy.nda
     where it is accurate).
     """
     return _rt.elementwise(_k_softplus_grad_from_output, a, out, (beta, ), None)
+
+
+def _k_squareplus(x, b):
+    _t0 = numpy.sqrt(b)
+    _t1 = numpy.minimum(0, x)
+    _t2 = numpy.hypot(_t1, _t0)
+    _t3 = numpy.hypot(x, _t0)
+    _t4 = numpy.where(numpy.less(x, 0), (0.5)*_t0**2/(-_t1 + _t2), (0.5)*_t3 + (0.5)*x)
+    return _t4
+
+
+def _lim_squareplus(b):
+    return (0.0, numpy.inf)
+
+
+def squareplus(x: ArrayLike, *, b: float = 4.0, out: numpy.ndarray | None = None) -> Any:
+    """(x + sqrt(x^2 + b)) / 2, an algebraic smooth ReLU (arXiv 2112.11687).
+    """
+    return _rt.elementwise(_k_squareplus, x, out, (b, ), _lim_squareplus)
+
+
+def _k_squareplus_grad(x, b):
+    _t0 = (0.5)/numpy.hypot(x, numpy.sqrt(b))
+    _t1 = numpy.sqrt(b)
+    _t2 = numpy.minimum(0, x)
+    _t3 = numpy.hypot(_t2, _t1)
+    _t4 = numpy.hypot(x, _t1)
+    _t5 = numpy.where(numpy.less(x, 0), _t0*_t1**2/(-_t2 + _t3), _t0*_t4 + _t0*x)
+    return _t5
+
+
+def _lim_squareplus_grad(b):
+    return (0.0, 1.0)
+
+
+def squareplus_grad(x: ArrayLike, *, b: float = 4.0, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of squareplus with respect to its input.
+    """
+    return _rt.elementwise(_k_squareplus_grad, x, out, (b, ), _lim_squareplus_grad)
 
 
 def _k_gelu(x):
