@@ -23,6 +23,8 @@ Text: TypeAlias = "tuple[Part, ...]"
 
 @dataclass(frozen=True)
 class Paragraph:
+    """Running text with inline maths."""
+
     text: Text
 
 
@@ -55,6 +57,8 @@ Block = Paragraph | Items | Chain
 
 @dataclass(frozen=True)
 class Section:
+    """A titled part of a derivation."""
+
     title: str
     blocks: tuple[Block, ...]
 
@@ -71,6 +75,7 @@ class Derivation:
 
     @property
     def chains(self) -> list[Chain]:
+        """Every chain of equalities, in document order."""
         return [b for s in self.sections for b in s.blocks if isinstance(b, Chain)]
 
     @property

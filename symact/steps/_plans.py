@@ -34,6 +34,8 @@ class PlanStep:
 
 @dataclass(frozen=True)
 class Plan:
+    """Moves before and after differentiating, the named output and the goal in the output a."""
+
     pre: tuple[PlanStep, ...]
     post: tuple[PlanStep, ...]
     output: sp.Expr

@@ -34,6 +34,8 @@ class Rule(Protocol):
 
 @dataclass(frozen=True)
 class ConstantRule:
+    """d/dx c = 0 for an expression free of x."""
+
     name: str = "constant rule"
 
     def expand(self, expr: sp.Expr, var: sp.Symbol, names: NameSupply) -> Expansion:
@@ -42,6 +44,8 @@ class ConstantRule:
 
 @dataclass(frozen=True)
 class VariableRule:
+    """d/dx x = 1."""
+
     name: str = "d x / d x = 1"
 
     def expand(self, expr: sp.Expr, var: sp.Symbol, names: NameSupply) -> Expansion:
@@ -50,6 +54,8 @@ class VariableRule:
 
 @dataclass(frozen=True)
 class SumRule:
+    """The derivative of a sum is the sum of the derivatives (constant terms included, then 0)."""
+
     name: str = "sum rule"
 
     def expand(self, expr: sp.Expr, var: sp.Symbol, names: NameSupply) -> Expansion:
@@ -182,6 +188,8 @@ def strict_interior(pw: sp.Piecewise) -> tuple[tuple[sp.Expr, sp.Basic], ...]:
 
 @dataclass(frozen=True)
 class PiecewiseRule:
+    """Each case differentiated on the open region where it applies (the kinks are left out)."""
+
     name: str = "by cases"
 
     def expand(self, expr: sp.Expr, var: sp.Symbol, names: NameSupply) -> Expansion:

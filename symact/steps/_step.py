@@ -49,6 +49,7 @@ class Step:
 
     @property
     def placeholder(self) -> sp.Derivative:
+        """The unevaluated derivative this step works out."""
         return placeholder(self.before, self.variable)
 
     def walk(self) -> list[Step]:
@@ -72,6 +73,7 @@ class NameSupply:
     _count: int = 0
 
     def next(self) -> sp.Symbol:
+        """The next unused name, as a real symbol."""
         while True:
             base = ("u", "v", "w")[self._count % 3]
             round_ = self._count // 3
