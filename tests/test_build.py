@@ -56,7 +56,7 @@ def whole(records, *, root, progress):
 def side(records, *, root, progress):
     """All records, slowly, writing its own file."""
     _log(root, "side start")
-    time.sleep(0.6)
+    time.sleep(1.0)
     (Path(root) / "side").mkdir(exist_ok=True)
     (Path(root) / "side" / "n.txt").write_text(str(len(records)))
     _log(root, "side end")
@@ -186,7 +186,7 @@ def test_a_stage_past_its_time_limit_is_stopped(
 def test_per_record_stages_run_in_parallel_processes(
     stages: str, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("STAGE_SLEEP", "0.3")
+    monkeypatch.setenv("STAGE_SLEEP", "0.5")
     report = build.run_build(
         _records(), root=root, progress=lambda m: None, stages=[f"{stages}:each"], jobs=2
     )
@@ -200,7 +200,7 @@ def test_check_only_stages_run_alongside_the_next_ones(
 ) -> None:
     each, whole = f"{stages}:each", f"{stages}:whole"
     monkeypatch.setattr(build, "CHECK_ONLY", frozenset({each}))
-    monkeypatch.setenv("STAGE_SLEEP", "0.4")
+    monkeypatch.setenv("STAGE_SLEEP", "1.0")
     report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[each, whole], jobs=2)
     calls = _calls(root)
     assert calls[0] == "whole" and sorted(calls[1:]) == sorted(f"each {r.name}" for r in _records())
