@@ -69,13 +69,11 @@ class Curve:
     f_marks: list[Marker] = field(default_factory=list)
     df_marks: list[Marker] = field(default_factory=list)
     domain: sp.Set = sp.S.Reals
-    df_label: str = ""
 
     def relabel(self, text: str) -> None:
-        """Label an inline expression by its text: ``f(x) = text`` and ``f'(x) for f(x) = text``."""
+        """Label an inline expression by its text: ``f(x) = text``."""
         self.name = text if len(text) <= 30 else self.name
         self.label = f"f(x) = {text}"
-        self.df_label = f"f'(x) for f(x) = {text}"
 
 
 def _numeric(expr: sp.Expr, x: sp.Symbol) -> Any:
@@ -185,7 +183,7 @@ def _draw(
     expr: sp.Expr,
     marks: list[Marker],
     style: tuple[str, str],
-    label: str,
+    label: str | None,
     lo: float,
     hi: float,
 ) -> None:
@@ -230,29 +228,19 @@ def draw_figure(
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
     titles = {"f": "f(x)", "df": "f'(x)"}
-    for ax, panel in zip(axes, panels, strict=True):
+    for k, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
         for i, curve in enumerate(curves):
             style = (colors[i % len(colors)], _DASHES[i % len(_DASHES)])
-            if panel == "f":
-                _draw(ax, curve, curve.f, curve.f_marks, style, curve.label, lo, hi)
-            else:
-                _draw(
-                    ax,
-                    curve,
-                    curve.df,
-                    curve.df_marks,
-                    style,
-                    curve.df_label or curve.label + "'",
-                    lo,
-                    hi,
-                )
+            expr, marks = (curve.f, curve.f_marks) if panel == "f" else (curve.df, curve.df_marks)
+            _draw(ax, curve, expr, marks, style, curve.label if k == 0 else None, lo, hi)
         ax.axhline(0, color="0.6", lw=0.8, zorder=1)
         ax.axvline(0, color="0.6", lw=0.8, zorder=1)
         ax.grid(True, color="0.9")
         ax.set_ylabel(titles[panel])
         ax.set_xlim(lo, hi)
-        ax.legend(loc="best", fontsize=9, frameon=True)
     axes[-1].set_xlabel("x")
+    # one legend for all panels (same colour and dash per function), below them: it hides nothing
+    fig.legend(loc="outside lower center", ncols=min(3, len(curves)), fontsize=9, frameon=False)
     has_kinks = any(c.breaks for c in curves)
     names = ", ".join(c.name for c in curves)
     plural = len(curves) > 1
