@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import uuid
 from pathlib import Path
@@ -165,6 +166,12 @@ def test_user_module_gets_every_build_stage(tmp_path: Path, capsys: pytest.Captu
     assert len(row.split()) > len(build.STAGES)
     if "symact.latex.stage:run" in build.STAGES:
         assert any(name in p.name for p in (tmp_path / "proofs").rglob("*.tex"))
+    header = next(line for line in out.splitlines() if line.startswith("function"))
+    columns = [c for c in re.split(r"\s{2,}", header.strip())][1:]
+    cells = re.split(r"\s{2,}", row.strip())[1:]
+    for column, cell in zip(columns, cells, strict=True):
+        if column.startswith("kernels"):  # kernels generated and measured against references
+            assert re.fullmatch(r"fwd \d+ / grad \d+ ULP", cell), cell
 
 
 def test_resolve_tells_names_from_expressions() -> None:
