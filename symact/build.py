@@ -592,5 +592,8 @@ def run_build(
             run.whole(specs[0])
     run.finish()
     run.cache.refresh(root)
-    run.cache.save()
+    try:
+        run.cache.save()
+    except OSError as exc:  # a read-only project still builds; it just is not incremental
+        run.milestone(f"cache not written ({exc.strerror}): the next build starts from scratch")
     return BuildReport(names=[r.name for r in records], stages=[run.results[s] for s in stages])
