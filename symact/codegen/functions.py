@@ -31,6 +31,7 @@ __all__ = [
     "Softplus",
     "StableFunction",
     "TanhSoftplus",
+    "XLogY",
     "expm1",
     "hypot",
     "log1p",
@@ -190,6 +191,20 @@ class Log1mExp(StableFunction):
         return -1 / (-expm1(-u))
 
 
+class XLogY(sp.Function):
+    r"""$x \log y$ with the value 0 where $x = 0$ (``scipy.special.xlogy``)."""
+
+    nargs = 2
+
+    @classmethod
+    def definition(cls, u: sp.Expr, v: sp.Expr) -> sp.Expr:
+        return sp.Piecewise((0, sp.Eq(u, 0)), (u * sp.log(v), True))
+
+    @classmethod
+    def reference_form(cls, u: sp.Expr, v: sp.Expr) -> sp.Expr:
+        return cls.definition(u, v)
+
+
 class HypotSum(sp.Function):
     r"""$u + \operatorname{hypot}(u, s)$, evaluated as $s^2/(\operatorname{hypot}(u, s) - u)$ for $u < 0$."""
 
@@ -228,6 +243,7 @@ def to_reference(expr: sp.Expr) -> sp.Expr:
     table: dict[type, Callable[..., sp.Expr]] = {cls: cls.reference_form for cls in STABLE_FUNCTIONS}
     table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
     table[HypotSum] = HypotSum.definition
+    table[XLogY] = XLogY.definition
     return _replace(expr, table)
 
 
@@ -238,6 +254,7 @@ def to_textbook(expr: sp.Expr) -> sp.Expr:
     table[log1p] = lambda u: sp.log(1 + u)
     table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
     table[HypotSum] = HypotSum.definition
+    table[XLogY] = XLogY.definition
     return _replace(expr, table)
 
 

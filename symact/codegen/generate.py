@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.special
 import sympy as sp
 
 from symact.catalogue import Record
@@ -84,7 +85,7 @@ class Generation:
 
 
 def _compile(source: str) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"numpy": np, "_rt": _runtime}
+    namespace: dict[str, Any] = {"numpy": np, "_rt": _runtime, "scipy": scipy}
     exec(compile(source, "<symact kernel>", "exec"), namespace)
     return namespace
 
@@ -349,7 +350,7 @@ def generate(
             results += res
             skipped += skip
     emitted = [r.emitted for r in results if r.ok and r.emitted is not None]
-    uses_scipy = any("erfcx" in e.kernel for e in emitted)
+    uses_scipy = any("scipy." in e.kernel for e in emitted)
     imports = ["import numpy", *(["import scipy.special"] if uses_scipy else [])]
     return Generation(results, skipped, module_source(_DOC, emitted, imports), proofs)
 

@@ -91,6 +91,9 @@ class KernelPrinter(NumPyPrinter):  # type: ignore[misc]
     def _print_Runtime(self, expr: Runtime) -> str:
         return f"_rt.{expr.name}({', '.join(self._print(a) for a in expr.args)})"
 
+    def _print_XLogY(self, expr: sp.Function) -> str:
+        return f"scipy.special.xlogy({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
     def _print_Function(self, expr: sp.Function) -> str:
         if isinstance(expr, Runtime):
             return self._print_Runtime(expr)
