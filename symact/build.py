@@ -448,7 +448,7 @@ class _Run:
             self.milestone(f"{label}: {len(self.records)} functions unchanged (cached)")
             return
         start = time.perf_counter()
-        order = sorted(todo, key=lambda n: -self.cache.durations.get(n, 0.0))
+        order = sorted(todo, key=lambda n: -self.cache.durations.get(f"{label}|{n}", 0.0))
         before = None if background else _snapshot(self.root)
         _WORK.update({r.name: r for r in self.records})
         workers = min(self.jobs, len(order))
@@ -473,7 +473,7 @@ class _Run:
                 pool.shutdown()
             failed = 0
             for name, parts in outcomes:
-                self.cache.durations[name] = round(sum(p.result.seconds for p in parts), 3)
+                self.cache.durations[f"{label}|{name}"] = round(sum(p.result.seconds for p in parts), 3)
                 failed += any(p.result.failures for p in parts)
                 for part in parts:
                     res = self.result(part.spec, part.result.column)
