@@ -127,7 +127,7 @@ def curve_for(
         f=f,
         df=df,
         x=x,
-        domain=getattr(record, "domain", sp.S.Reals),
+        domain=record.domain if isinstance(record, Activation) else record.input_domain,
     )
     for kink in record.kinks:
         at = _value(_at(kink.at, subs))
@@ -177,6 +177,20 @@ def _open_ends(xs: np.ndarray, domain: sp.Set) -> np.ndarray:
     return xs[keep]
 
 
+def _robust_limits(drawn: Sequence[np.ndarray]) -> tuple[float, float] | None:
+    """y limits that keep a pole (log at 0, 1/x) from flattening everything else: the 1st to 99th
+    percentile with a margin, when the full range is more than 5 times wider; else None (auto)."""
+    values = np.concatenate([*drawn, np.zeros(0)])
+    if values.size < 10:
+        return None
+    full = float(values.max() - values.min())
+    low, high = (float(v) for v in np.percentile(values, [1, 99]))
+    if full <= 5 * max(high - low, 1e-12):
+        return None
+    margin = 0.15 * (high - low or 1.0)
+    return low - margin, high + margin
+
+
 def _draw(
     ax: Any,
     curve: Curve,
@@ -186,7 +200,9 @@ def _draw(
     label: str | None,
     lo: float,
     hi: float,
+    drawn: list[np.ndarray],
 ) -> None:
+    """Draw `expr` piece by piece and its kink markers; the values drawn go into `drawn`."""
     color, dash = style
     fn = _numeric(expr, curve.x)
     first = True
@@ -200,7 +216,9 @@ def _draw(
             xs[0] = np.nextafter(xs[0], np.inf)
         if xs[-1] in curve.breaks:
             xs[-1] = np.nextafter(xs[-1], -np.inf)
-        ax.plot(xs, _evaluate(fn, xs), color=color, ls=dash, lw=2, label=label if first else None, zorder=2)
+        ys = _evaluate(fn, xs)
+        drawn.append(ys[np.isfinite(ys)])
+        ax.plot(xs, ys, color=color, ls=dash, lw=2, label=label if first else None, zorder=2)
         first = False
     for m in marks:
         if not lo <= m.at <= hi:
@@ -227,18 +245,23 @@ def draw_figure(
     fig = Figure(figsize=(8.0, 3.4 * len(panels) + 0.6), dpi=110, layout="constrained")
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
     colors = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
-    titles = {"f": "f(x)", "df": "f'(x)"}
+    var = curves[0].x.name if len({c.x.name for c in curves}) == 1 else "x"
+    titles = {"f": f"f({var})", "df": f"f'({var})"}
     for k, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
+        drawn: list[np.ndarray] = []
         for i, curve in enumerate(curves):
             style = (colors[i % len(colors)], _DASHES[i % len(_DASHES)])
             expr, marks = (curve.f, curve.f_marks) if panel == "f" else (curve.df, curve.df_marks)
-            _draw(ax, curve, expr, marks, style, curve.label if k == 0 else None, lo, hi)
+            _draw(ax, curve, expr, marks, style, curve.label if k == 0 else None, lo, hi, drawn)
+        limits = _robust_limits(drawn)
+        if limits is not None:
+            ax.set_ylim(*limits)
         ax.axhline(0, color="0.6", lw=0.8, zorder=1)
         ax.axvline(0, color="0.6", lw=0.8, zorder=1)
         ax.grid(True, color="0.9")
         ax.set_ylabel(titles[panel])
         ax.set_xlim(lo, hi)
-    axes[-1].set_xlabel("x")
+    axes[-1].set_xlabel(var)
     # one legend for all panels (same colour and dash per function), below them: it hides nothing
     fig.legend(loc="outside lower center", ncols=min(3, len(curves)), fontsize=9, frameon=False)
     has_kinks = any(c.breaks for c in curves)

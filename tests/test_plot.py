@@ -117,3 +117,13 @@ def test_without_matplotlib_says_how_to_install(
     err = capsys.readouterr().err
     assert "pip install" in err and "symact[plot]" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_losses_are_drawn_in_their_domain_and_poles_do_not_flatten_the_plot() -> None:
+    curve = curve_for(get("binary_cross_entropy"))
+    fig = draw_figure([curve], xrange=(0.001, 2))
+    f_lines = [xs for xs, _, _ in _lines(fig) if len(xs) > 2]
+    assert all(((xs > 0) & (xs < 1)).all() for xs in f_lines)
+    assert fig.axes[-1].get_xlabel() == curve.x.name
+    low, _ = fig.axes[1].get_ylim()  # f' = -1/a at y = 1 reaches -1000 near 0; the axis does not
+    assert -200 < low < -5
