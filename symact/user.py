@@ -24,7 +24,8 @@ branch; ``max``/``min`` ties split 1/2, ``abs'(0) = 0``).  Pass ``kinks=[...]`` 
 yourself.
 
 ``symact build`` imports the modules listed in ``[tool.symact] modules = [...]`` of the project's
-``pyproject.toml`` and those given with ``--module`` (a dotted name or a ``.py`` path).
+``pyproject.toml`` and those given with ``--module`` (a dotted name or a ``.py`` path); ``symact
+derive NAME`` and ``symact plot NAME`` import the configured ones when NAME is not yet known.
 """
 
 from __future__ import annotations
@@ -48,7 +49,15 @@ from symact.catalogue import Activation, Kink, Param, X, register
 from symact.errors import UserError
 from symact.parse import check_param_name, parse_expression
 
-__all__ = ["activation", "configured_modules", "define", "find_kinks", "load_modules", "make_activation"]
+__all__ = [
+    "activation",
+    "configured_modules",
+    "define",
+    "find_kinks",
+    "load_configured",
+    "load_modules",
+    "make_activation",
+]
 
 ParamSpec: TypeAlias = Param | sp.Expr | int | float | str | None
 
@@ -282,6 +291,19 @@ def configured_modules(root: Path) -> list[str]:
     if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
         raise UserError(f"{path}: [tool.symact] modules must be a list of module names or .py paths")
     return modules
+
+
+_CONFIGURED_LOADED: set[Path] = set()
+
+
+def load_configured(root: Path | None = None) -> list[str]:
+    """Import the ``[tool.symact] modules`` of ``root/pyproject.toml`` (default: the current
+    folder) once per folder; the module names (none the second time)."""
+    folder = (root or Path.cwd()).resolve()
+    if folder in _CONFIGURED_LOADED:
+        return []
+    _CONFIGURED_LOADED.add(folder)
+    return load_modules(configured_modules(folder), root=folder)
 
 
 def load_modules(specs: Iterable[str], *, root: Path) -> list[str]:

@@ -186,3 +186,16 @@ def test_resolve_tells_names_from_expressions() -> None:
         resolve("a" * 5000)
     record = resolve("where(x < 0, s*x, x)", params=["s=0.2"])
     assert record.params[0].default == sp.Rational(1, 5) and record.kinks[0].left == s
+
+
+def test_configured_modules_are_found_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = f"proj_{uuid.uuid4().hex[:6]}"
+    (tmp_path / "acts.py").write_text(f'import symact.user as su\nsu.activation("{name}", "x*sigmoid(x)")\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.symact]\nmodules = ["acts.py"]\n')
+    monkeypatch.chdir(tmp_path)
+    assert resolve(name).name == name
+    with pytest.raises(UserError, match="unknown function"):
+        resolve("still_unknown_name")
+    assert main(["plot", name, "-o", str(tmp_path / "p.png")]) == 0 or "matplotlib" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from symact.catalogue import Record, UnknownFunctionError, get
 from symact.errors import UserError
 from symact.parse import ExpressionError, check_param_name, looks_like_expression
-from symact.user import make_activation
+from symact.user import load_configured, make_activation
 
 __all__ = ["add_param_option", "param_values", "resolve"]
 
@@ -45,6 +45,8 @@ def resolve(text: str, *, name: str | None = None, params: ParamsArg = ()) -> Re
             return get(text)
         except UnknownFunctionError as exc:
             unknown = UserError(f"{exc} (or write an expression in x, such as 'x*sigmoid(x)')")
+        if load_configured():  # the project's own functions ([tool.symact] modules)
+            return resolve(text, name=name, params=params)
         if "-" not in text:  # a plain identifier: a misspelt name, not an expression
             raise unknown from None
         try:  # "x-1" reads like a hyphenated name but is an expression
