@@ -38,6 +38,7 @@ CASES = [
     (sp.sign(x) * x**2, "sign rule"),
     (sp.Max(x, 0), "max rule, by cases"),
     (sp.Min(x, 6), "min rule, by cases"),
+    (sp.Max(x, x / 10), "max rule, by cases"),
     (sp.Piecewise((s * x, x < 0), (x, True)), "differentiate each case"),
     (2**x, "exponential rule"),
     (sp.atan(x), "arctangent rule"),

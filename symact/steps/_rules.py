@@ -186,6 +186,17 @@ def strict_interior(pw: sp.Piecewise) -> tuple[tuple[sp.Expr, sp.Basic], ...]:
     return tuple(result)
 
 
+def _tidy(cond: sp.Basic) -> sp.Basic:
+    """A condition in one variable rewritten from its solution set (``x > x/10`` becomes ``x > 0``)."""
+    if len(cond.free_symbols) != 1:
+        return cond
+    (s,) = cond.free_symbols
+    try:
+        return sp.sympify(cond).as_set().as_relational(s)
+    except (NotImplementedError, TypeError, ValueError):
+        return cond
+
+
 @dataclass(frozen=True)
 class PiecewiseRule:
     """Each case differentiated on the open region where it applies (the kinks are left out)."""
@@ -211,6 +222,7 @@ class ExtremumRule:
         g, *rest = expr.args
         h = expr.func(*rest) if len(rest) > 1 else rest[0]
         first, second = (sp.Gt(g, h), sp.Lt(g, h)) if self.larger else (sp.Lt(g, h), sp.Gt(g, h))
+        first, second = _tidy(first), _tidy(second)
         form = sp.Piecewise((d(g, var), first), (d(h, var), second))
         return Expansion(self.name, form, ((g, var), (h, var)), condition="where the arguments differ")
 

@@ -95,6 +95,21 @@ def _negligible(cond: sp.Basic) -> bool:
     return bool(sp.simplify(cond) == sp.false)
 
 
+def _shadowed(cond: sp.Basic, earlier: list[sp.Basic]) -> bool:
+    """True when the earlier conditions of an ordered Piecewise leave `cond` at most a null set."""
+    if not earlier:
+        return False
+    free = set(cond.free_symbols).union(*[c.free_symbols for c in earlier])
+    if len(free) != 1:
+        return False
+    try:
+        region = sp.S.Reals if cond == sp.true else sp.sympify(cond).as_set()
+        left = sp.Complement(region, sp.Union(*[sp.sympify(c).as_set() for c in earlier]))
+    except (NotImplementedError, TypeError, ValueError):
+        return False
+    return bool(left.is_empty) or isinstance(left, sp.FiniteSet)
+
+
 def prove_zero(expr: sp.Expr) -> str | None:
     """The name of the first normal form that reduces `expr` to 0 (None if none does)."""
     expr = sp.sympify(expr).replace(sp.DiracDelta, lambda *args: sp.S.Zero)
@@ -104,8 +119,11 @@ def prove_zero(expr: sp.Expr) -> str | None:
         folded = to_piecewise(expr)
         if isinstance(folded, sp.Piecewise):
             methods = []
+            earlier: list[sp.Basic] = []
             for branch, cond in folded.args:
-                if _negligible(cond):
+                shadowed = _shadowed(cond, earlier)
+                earlier.append(cond)
+                if shadowed or _negligible(cond):
                     continue
                 method = prove_zero(branch)
                 if method is None:
