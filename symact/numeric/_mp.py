@@ -17,6 +17,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
 
 from symact.numeric._round import FloatFormat, round_mpf
 
@@ -123,8 +124,32 @@ def _real(raw: Any) -> mpmath.mpf | None:
 
 
 def _textbook(expr: sp.Expr) -> sp.Expr:
-    """Replace functions that carry a textbook definition (a ``textbook()`` method) by it."""
-    return expr.replace(lambda e: callable(getattr(e, "textbook", None)), lambda e: e.textbook())
+    """Replace functions that carry a textbook definition (a ``textbook()`` method) by it, then
+    :func:`_unabsorbed`."""
+    expr = expr.replace(lambda e: callable(getattr(e, "textbook", None)), lambda e: e.textbook())
+    return _unabsorbed(expr)
+
+
+def _is_log_one_plus(e: sp.Basic) -> bool:
+    return isinstance(e, sp.log) and isinstance(e.args[0], sp.Add) and sp.S.One in e.args[0].args
+
+
+def _is_exp_minus_one(e: sp.Basic) -> bool:
+    return isinstance(e, sp.Add) and sp.S.NegativeOne in e.args and any(isinstance(a, sp.exp) for a in e.args)
+
+
+def _exp_minus_one(e: sp.Expr) -> sp.Expr:
+    first = next(a for a in e.args if isinstance(a, sp.exp))
+    rest = [a for a in e.args if a is not first and a != sp.S.NegativeOne]
+    return sp.Add(expm1(first.args[0]), *rest, evaluate=False)
+
+
+def _unabsorbed(expr: sp.Expr) -> sp.Expr:
+    """log(1 + u) -> log1p(u) and exp(u) - 1 -> expm1(u): the same values, but a tiny u is no longer
+    absorbed into the 1 at every working precision below log2(1/u) (two precisions would then agree
+    on a wrong value, e.g. a softplus inside mish' at x = -651)."""
+    expr = expr.replace(_is_log_one_plus, lambda e: log1p(e.args[0] - 1))
+    return expr.replace(_is_exp_minus_one, _exp_minus_one)
 
 
 class MpFunction:
