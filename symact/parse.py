@@ -217,13 +217,12 @@ def _number(text: str, tok: _Token) -> sp.Expr:
     digits = (whole + frac).lstrip("0")
     if len(digits) > MAX_DIGITS:
         raise ExpressionError(text, tok.pos, f"number with {len(digits)} digits (at most {MAX_DIGITS})")
-    power = int(exponent) if exponent else 0
+    power = (int(exponent) if exponent else 0) - len(frac)
     if abs(power) > MAX_DECIMAL_EXPONENT:
         raise ExpressionError(
-            text, tok.pos, f"decimal exponent {power} is out of range (|e| <= {MAX_DECIMAL_EXPONENT})"
+            text, tok.pos, f"the number's scale 10**{power} is out of range (|e| <= {MAX_DECIMAL_EXPONENT})"
         )
-    value = sp.Integer(int(whole + frac or "0")) * sp.Rational(10) ** (power - len(frac))
-    return value
+    return sp.Integer(int(whole + frac or "0")) * sp.Rational(10) ** power
 
 
 def _short(value: sp.Expr) -> str:

@@ -118,6 +118,7 @@ ERRORS = [
     ("(10**50)**20", 9, "digits"),
     ("1" * 70, 1, "digits"),
     ("1e400", 1, "out of range"),
+    ("0." + "0" * 400 + "1", 1, "out of range"),
     ("x, 1", 2, "',' outside a function call"),
 ]
 
