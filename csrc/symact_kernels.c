@@ -423,9 +423,8 @@ double symact_silu_grad(double x) {
     const double _t0 = exp(-0.5*fabs(x));
     const double _t1 = (_t0*_t0);
     const double _t2 = _t0*x;
-    const double _t3 = exp(-fabs(x));
-    const double _t4 = symact_max(_t3, (double)(x >= 0.0));
-    return _t0*_t2/((_t1 + 1.0)*(_t1 + 1.0)) + _t4/(_t3 + 1.0);
+    const double _t3 = symact_max(_t1, (double)(x >= 0.0));
+    return _t0*_t2/((_t1 + 1.0)*(_t1 + 1.0)) + _t3/(_t1 + 1.0);
 }
 
 void symact_silu_grad_array(const double *x, double *out, size_t n) {
@@ -461,11 +460,9 @@ double symact_mish_grad(double x) {
     const double _t3 = _t0*_t2;
     const double _t4 = symact_max(_t1, (double)(x < 0.0));
     const double _t5 = _t1 + 1.0;
-    const double _t6 = exp(-fabs(x));
-    const double _t7 = symact_max(_t6, (double)(x >= 0.0));
-    const double _t8 = symact_max(_t6, (double)(x < 0.0));
-    const double _t9 = _t7*(_t6 + _t8 + 1.0);
-    return 4.0*_t3*_t4*_t5/(((_t4*_t4) + (_t5*_t5))*((_t4*_t4) + (_t5*_t5))) + _t9/(2.0*(_t8*_t8) + _t9);
+    const double _t6 = symact_max(_t1, (double)(x >= 0.0));
+    const double _t7 = _t6*(_t1 + _t4 + 1.0);
+    return 4.0*_t3*_t4*_t5/(((_t4*_t4) + (_t5*_t5))*((_t4*_t4) + (_t5*_t5))) + _t7/(2.0*(_t4*_t4) + _t7);
 }
 
 void symact_mish_grad_array(const double *x, double *out, size_t n) {
@@ -796,9 +793,7 @@ double symact_threshold(double x, double threshold, double value) {
     (void)x;
     (void)threshold;
     (void)value;
-    if (isnan(x)) return x;
-    if (isinf(x)) return x > 0 ? INFINITY : value;
-    return ((threshold < x) ? (x) : (value));
+    return ((threshold >= x) ? (value) : (x));
 }
 
 void symact_threshold_array(const double *x, double *out, size_t n, double threshold, double value) {
@@ -831,9 +826,7 @@ void symact_elu_array(const double *x, double *out, size_t n, double alpha) {
 double symact_elu_grad(double x, double alpha) {
     (void)x;
     (void)alpha;
-    if (isnan(x)) return x;
-    if (isinf(x)) return x > 0 ? 1.0 : 0.0;
-    return ((x <= 0.0) ? (alpha*exp(symact_min(0.0, x))) : (1.0));
+    return ((x > 0.0) ? (1.0) : (alpha*exp(symact_min(0.0, x))));
 }
 
 void symact_elu_grad_array(const double *x, double *out, size_t n, double alpha) {
@@ -861,9 +854,7 @@ void symact_selu_array(const double *x, double *out, size_t n) {
 
 double symact_selu_grad(double x) {
     (void)x;
-    if (isnan(x)) return x;
-    if (isinf(x)) return x > 0 ? 1.0507009873554805 : 0.0;
-    return ((x <= 0.0) ? (1.7580993408473768*exp(symact_min(0.0, x))) : (1.0507009873554805));
+    return ((x > 0.0) ? (1.0507009873554805) : (1.7580993408473768*exp(symact_min(0.0, x))));
 }
 
 void symact_selu_grad_array(const double *x, double *out, size_t n) {
@@ -892,9 +883,7 @@ void symact_celu_array(const double *x, double *out, size_t n, double alpha) {
 double symact_celu_grad(double x, double alpha) {
     (void)x;
     (void)alpha;
-    if (isnan(x)) return x;
-    if (isinf(x)) return x > 0 ? 1.0 : 0.0;
-    return ((x < 0.0) ? (exp(symact_min(0.0, x)/alpha)) : (1.0));
+    return ((x >= 0.0) ? (1.0) : (exp(symact_min(0.0, x)/alpha)));
 }
 
 void symact_celu_grad_array(const double *x, double *out, size_t n, double alpha) {
@@ -930,12 +919,10 @@ double symact_softplus_torch_grad(double x, double beta, double threshold) {
     (void)x;
     (void)beta;
     (void)threshold;
-    if (isnan(x)) return x;
-    if (isinf(x)) return x > 0 ? 1.0 : 0.0;
     const double _t0 = beta*symact_min(x, threshold/beta);
     const double _t1 = exp(-fabs(_t0));
     const double _t2 = symact_max(_t1, (double)(_t0 >= 0.0));
-    return ((x <= threshold/beta) ? (_t2/(_t1 + 1.0)) : (1.0));
+    return ((x > threshold/beta) ? (1.0) : (_t2/(_t1 + 1.0)));
 }
 
 void symact_softplus_torch_grad_array(const double *x, double *out, size_t n, double beta, double threshold) {

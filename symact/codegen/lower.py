@@ -75,6 +75,10 @@ def _step(cond: sp.Basic) -> sp.Expr:
 
 
 def _e(b: Builder, u: sp.Expr) -> sp.Expr:
+    """e^{-|u|}; the square of e^{-|u|/2} when that is bound already (one exponential, not two)."""
+    half = sp.exp(-sp.Abs(u) / 2)
+    if half in b._seen:
+        return b.let(b._seen[half] ** 2)
     return b.let(sp.exp(-sp.Abs(u)))
 
 
@@ -200,6 +204,30 @@ def _needs_clamp(value: sp.Expr, var: sp.Symbol | None) -> bool:
     return value != var
 
 
+_NEGATE = {
+    sp.StrictLessThan: sp.GreaterThan,
+    sp.LessThan: sp.StrictGreaterThan,
+    sp.StrictGreaterThan: sp.LessThan,
+    sp.GreaterThan: sp.StrictLessThan,
+}
+
+
+def _nan_to_variable_branch(pw: sp.Piecewise, var: sp.Symbol | None) -> sp.Piecewise:
+    """``(A(x), x <= c), (B, True)`` with B constant becomes ``(B, x > c), (A(x), True)``.
+
+    The same function on the reals; a NaN input fails every comparison, so it now lands in the branch
+    that depends on x and propagates (no special-value pass needed for ELU', ReLU', ...).
+    """
+    if var is None or len(pw.args) != 2:
+        return pw
+    (a, cond), (b, last) = pw.args
+    if last != sp.true or type(cond) not in _NEGATE or b.has(var) or not a.has(var):
+        return pw
+    if _simple(cond, var) is None:
+        return pw
+    return sp.Piecewise((b, _NEGATE[type(cond)](cond.lhs, cond.rhs)), (a, True))
+
+
 def clamp_branches(pw: sp.Piecewise, var: sp.Symbol | None) -> sp.Piecewise:
     r"""Each branch's variable clamped to the branch's own range, so a dead branch cannot overflow.
 
@@ -207,6 +235,7 @@ def clamp_branches(pw: sp.Piecewise, var: sp.Symbol | None) -> sp.Piecewise:
     branch written ``expm1(min(x, 0))`` it does not.  On the range where a branch is selected the
     clamp is the identity, so the Piecewise is unchanged as a function.
     """
+    pw = _nan_to_variable_branch(pw, var)
     lo: dict[sp.Symbol, sp.Expr] = {}
     hi: dict[sp.Symbol, sp.Expr] = {}
     out = []
@@ -284,6 +313,10 @@ def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.E
             result = TEMPLATES[type(e)](builder, arg(e.args[0]), None)
         elif isinstance(e, sp.Piecewise):
             result = sp.Piecewise(*[(go(v), c) for v, c in clamp_branches(e, var).args])
+        elif isinstance(e, sp.Add):  # scaled templates first: the plain ones may reuse their e^{-|u|/2}
+            order = sorted(range(len(e.args)), key=lambda i: not isinstance(e.args[i], sp.Mul))
+            lowered = {i: go(e.args[i]) for i in order}
+            result = e.func(*[lowered[i] for i in range(len(e.args))])
         else:
             result = e.func(*[go(a) for a in e.args])
         memo[e] = result

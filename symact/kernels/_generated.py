@@ -579,9 +579,8 @@ def _k_silu_grad(x):
     _t0 = numpy.exp(-0.5*abs(x))
     _t1 = _t0**2
     _t2 = _t0*x
-    _t3 = numpy.exp(-abs(x))
-    _t4 = numpy.maximum(_t3, numpy.greater_equal(x, 0))
-    return _t0*_t2/(_t1 + 1)**2 + _t4/(_t3 + 1)
+    _t3 = numpy.maximum(_t1, numpy.greater_equal(x, 0))
+    return _t0*_t2/(_t1 + 1)**2 + _t3/(_t1 + 1)
 
 
 def _lim_silu_grad():
@@ -623,11 +622,9 @@ def _k_mish_grad(x):
     _t3 = _t0*_t2
     _t4 = numpy.maximum(_t1, numpy.less(x, 0))
     _t5 = _t1 + 1
-    _t6 = numpy.exp(-abs(x))
-    _t7 = numpy.maximum(_t6, numpy.greater_equal(x, 0))
-    _t8 = numpy.maximum(_t6, numpy.less(x, 0))
-    _t9 = _t7*(_t6 + _t8 + 1)
-    return 4*_t3*_t4*_t5/(_t4**2 + _t5**2)**2 + _t9/(2*_t8**2 + _t9)
+    _t6 = numpy.maximum(_t1, numpy.greater_equal(x, 0))
+    _t7 = _t6*(_t1 + _t4 + 1)
+    return 4*_t3*_t4*_t5/(_t4**2 + _t5**2)**2 + _t7/(2*_t4**2 + _t7)
 
 
 def _lim_mish_grad():
@@ -1003,17 +1000,13 @@ def rrelu_grad_from_output(a: ArrayLike, *, lower: float = 0.125, upper: float =
 
 
 def _k_threshold(x, threshold, value):
-    return numpy.where(numpy.less(threshold, x), x, value)
-
-
-def _lim_threshold(threshold, value):
-    return (value, numpy.inf)
+    return numpy.where(numpy.greater_equal(threshold, x), value, x)
 
 
 def threshold(x: ArrayLike, *, threshold: float = 0.1, value: float = 20.0, out: numpy.ndarray | None = None) -> Any:
     """x above the threshold, the constant value at or below it.
     """
-    return _rt.elementwise(_k_threshold, x, out, (threshold, value, ), _lim_threshold)
+    return _rt.elementwise(_k_threshold, x, out, (threshold, value, ), None)
 
 
 def _k_threshold_grad(x, threshold, value):
@@ -1041,17 +1034,13 @@ def elu(x: ArrayLike, *, alpha: float = 1.0, out: numpy.ndarray | None = None) -
 
 
 def _k_elu_grad(x, alpha):
-    return numpy.where(numpy.less_equal(x, 0), alpha*numpy.exp(numpy.minimum(0, x)), 1)
-
-
-def _lim_elu_grad(alpha):
-    return (0.0, 1.0)
+    return numpy.where(numpy.greater(x, 0), 1, alpha*numpy.exp(numpy.minimum(0, x)))
 
 
 def elu_grad(x: ArrayLike, *, alpha: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Derivative of elu with respect to its input.
     """
-    return _rt.elementwise(_k_elu_grad, x, out, (alpha, ), _lim_elu_grad)
+    return _rt.elementwise(_k_elu_grad, x, out, (alpha, ), None)
 
 
 def _k_elu_grad_from_output(a, alpha):
@@ -1076,17 +1065,13 @@ def selu(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_selu_grad(x):
-    return numpy.where(numpy.less_equal(x, 0), (1.7580993408473768)*numpy.exp(numpy.minimum(0, x)), 1.0507009873554805)
-
-
-def _lim_selu_grad():
-    return (0.0, 1.0507009873554805)
+    return numpy.where(numpy.greater(x, 0), 1.0507009873554805, (1.7580993408473768)*numpy.exp(numpy.minimum(0, x)))
 
 
 def selu_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of selu with respect to its input.
     """
-    return _rt.elementwise(_k_selu_grad, x, out, (), _lim_selu_grad)
+    return _rt.elementwise(_k_selu_grad, x, out, (), None)
 
 
 def _k_selu_grad_from_output(a):
@@ -1111,17 +1096,13 @@ def celu(x: ArrayLike, *, alpha: float = 1.0, out: numpy.ndarray | None = None) 
 
 
 def _k_celu_grad(x, alpha):
-    return numpy.where(numpy.less(x, 0), numpy.exp(numpy.minimum(0, x)/alpha), 1)
-
-
-def _lim_celu_grad(alpha):
-    return (0.0, 1.0)
+    return numpy.where(numpy.greater_equal(x, 0), 1, numpy.exp(numpy.minimum(0, x)/alpha))
 
 
 def celu_grad(x: ArrayLike, *, alpha: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Derivative of celu with respect to its input.
     """
-    return _rt.elementwise(_k_celu_grad, x, out, (alpha, ), _lim_celu_grad)
+    return _rt.elementwise(_k_celu_grad, x, out, (alpha, ), None)
 
 
 def _k_celu_grad_from_output(a, alpha):
@@ -1153,17 +1134,13 @@ def _k_softplus_torch_grad(x, beta, threshold):
     _t0 = beta*numpy.minimum(x, threshold/beta)
     _t1 = numpy.exp(-abs(_t0))
     _t2 = numpy.maximum(_t1, numpy.greater_equal(_t0, 0))
-    return numpy.where(numpy.less_equal(x, threshold/beta), _t2/(_t1 + 1), 1)
-
-
-def _lim_softplus_torch_grad(beta, threshold):
-    return (0.0, 1.0)
+    return numpy.where(numpy.greater(x, threshold/beta), 1, _t2/(_t1 + 1))
 
 
 def softplus_torch_grad(x: ArrayLike, *, beta: float = 1.0, threshold: float = 20.0, out: numpy.ndarray | None = None) -> Any:
     """Derivative of softplus_torch with respect to its input.
     """
-    return _rt.elementwise(_k_softplus_torch_grad, x, out, (beta, threshold, ), _lim_softplus_torch_grad)
+    return _rt.elementwise(_k_softplus_torch_grad, x, out, (beta, threshold, ), None)
 
 
 def _k_hardshrink(x, lambd):
