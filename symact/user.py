@@ -39,7 +39,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import sympy as sp
 from sympy.calculus.util import continuous_domain
@@ -124,8 +124,21 @@ def _candidates(pw: sp.Expr, x: sp.Symbol) -> list[sp.Expr]:
             for _, cond in node.args:
                 for rel in sp.sympify(cond).atoms(sp.Rel):
                     if rel.has(x):
-                        found.update(s for s in sp.solve(rel.lhs - rel.rhs, x) if s.is_real is not False)
+                        roots = _bounded(sp.solve, rel.lhs - rel.rhs, x, what=f"where {rel} switches")
+                        found.update(s for s in roots if s.is_real is not False)
     return list(found)
+
+
+def _side_limit(expr: sp.Expr, x: sp.Symbol, c: sp.Expr, side: str) -> sp.Expr:
+    return sp.simplify(sp.limit(expr, x, c, side))
+
+
+def _bounded(fn: Callable[..., Any], *args: Any, what: str) -> Any:
+    """``fn(*args)`` within the time budget; a UserError asking for explicit kinks otherwise."""
+    value, timed_out = with_budget(fn, *args, fallback=None)
+    if timed_out:
+        raise UserError(f"could not find {what} within the time budget; pass kinks=[...] explicitly")
+    return value
 
 
 def find_kinks(expr: sp.Expr, params: Sequence[Param] = (), *, x: sp.Symbol = X) -> tuple[Kink, ...]:
@@ -145,9 +158,12 @@ def find_kinks(expr: sp.Expr, params: Sequence[Param] = (), *, x: sp.Symbol = X)
     for i, (c, v) in enumerate(zip(points, values, strict=True)):
         h = min([abs(v - w) for j, w in enumerate(values) if j != i] + [1.0]) / 4
         left_f, right_f = (_branch(pw, x, sp.Float(at, 30), defaults) for at in (v - h, v + h))
-        left = sp.simplify(sp.limit(sp.diff(left_f, x), x, c, "-"))
-        right = sp.simplify(sp.limit(sp.diff(right_f, x), x, c, "+"))
-        jump = sp.simplify(sp.limit(left_f, x, c, "-") - sp.limit(right_f, x, c, "+")) != 0
+        what = f"the one-sided limits at x = {c}"
+        left = _bounded(_side_limit, sp.diff(left_f, x), x, c, "-", what=what)
+        right = _bounded(_side_limit, sp.diff(right_f, x), x, c, "+", what=what)
+        f_left = _bounded(_side_limit, left_f, x, c, "-", what=what)
+        f_right = _bounded(_side_limit, right_f, x, c, "+", what=what)
+        jump = sp.simplify(f_left - f_right) != 0
         if not jump and sp.simplify(left - right) == 0:
             continue
         at_point = sp.simplify(derivative.subs(x, c))
