@@ -210,3 +210,12 @@ def test_loss_kink_at_the_target() -> None:
     kink = next(s for s in d.sections if s.title.startswith("At a"))
     values = [c.lines[-1].expr for c in kink.blocks if hasattr(c, "lines")]
     assert values == [-1, 1]
+
+
+def test_a_wrong_target_form_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symact.steps import _plans
+
+    wrong = replace(_plans.PLANS["sigmoid"], goal=A * (1 + A))
+    monkeypatch.setitem(_plans.PLANS, "sigmoid", wrong)
+    with pytest.raises(VerificationError, match="not the goal"):
+        derivation(get("sigmoid"))
