@@ -135,9 +135,17 @@ def _side_limit(expr: sp.Expr, x: sp.Symbol, c: sp.Expr, side: str) -> sp.Expr:
 
 def _bounded(fn: Callable[..., Any], *args: Any, what: str) -> Any:
     """``fn(*args)`` within the time budget; a UserError asking for explicit kinks otherwise."""
-    value, timed_out = with_budget(fn, *args, fallback=None)
+    try:
+        value, timed_out = with_budget(fn, *args, fallback=None)
+    except (NotImplementedError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(
+            f"could not find {what} ({reason}); in Python, give kinks=[...] to symact.user.activation"
+        ) from None
     if timed_out:
-        raise UserError(f"could not find {what} within the time budget; pass kinks=[...] explicitly")
+        raise UserError(
+            f"could not find {what} within the time budget; in Python, give kinks=[...] to symact.user.activation"
+        )
     return value
 
 

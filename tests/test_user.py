@@ -199,3 +199,14 @@ def test_configured_modules_are_found_by_name(
     with pytest.raises(UserError, match="unknown function"):
         resolve("still_unknown_name")
     assert main(["plot", name, "-o", str(tmp_path / "p.png")]) == 0 or "matplotlib" in capsys.readouterr().err
+
+
+def test_undecidable_kinks_are_a_user_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "where(tanh(x)**3 + erf(x)*x**5 - sinh(x) < 1/3, x, 0)"
+    with pytest.raises(UserError, match="could not find where"):
+        resolve(text)
+    assert main(["derive", text]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("symact: error: could not find") and "kinks=[...]" in err
+    stated = su.make_activation("stated", text, kinks=())
+    assert stated.kinks == ()
