@@ -144,7 +144,8 @@ def _bounded(fn: Callable[..., Any], *args: Any, what: str) -> Any:
         ) from None
     if timed_out:
         raise UserError(
-            f"could not find {what} within the time budget; in Python, give kinks=[...] to symact.user.activation"
+            f"could not find {what} within the time budget; "
+            "in Python, give kinks=[...] to symact.user.activation"
         )
     return value
 
