@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/kernels.py [--sizes 100000,10000000] [--repeat 5] [--accuracy-points 2000]``
 
-For each function the table gives ns per element (best of `--repeat` runs, float64 input uniform on
+For each function the table gives ns per element (best of `--repeat` rounds in which the variants take turns, float64 input uniform on
 [-20, 20], results into a preallocated buffer where the variant allows it) for
 
 - ``generated``: ``symact.kernels.NAME`` (forward) and ``NAME_grad`` (backward: f'(x));
@@ -99,15 +99,20 @@ HAND: dict[str, tuple[dict[str, Fn], dict[str, Fn]]] = {
 }
 
 
-def _time(fn: Fn, x: np.ndarray, out: np.ndarray, repeat: int) -> float:
-    best = float("inf")
+def _time_round_robin(
+    variants: dict[str, Fn], x: np.ndarray, out: np.ndarray, repeat: int
+) -> dict[str, float]:
+    """Best ns/element of each variant, the variants taking turns (a burst of load hits all alike)."""
+    best = dict.fromkeys(variants, float("inf"))
     with np.errstate(all="ignore"):
-        fn(x, out)
-        for _ in range(repeat):
-            t = time.perf_counter()
+        for fn in variants.values():
             fn(x, out)
-            best = min(best, time.perf_counter() - t)
-    return best / x.size * 1e9
+        for _ in range(repeat):
+            for label, fn in variants.items():
+                t = time.perf_counter()
+                fn(x, out)
+                best[label] = min(best[label], time.perf_counter() - t)
+    return {label: b / x.size * 1e9 for label, b in best.items()}
 
 
 def _accuracy(
@@ -155,8 +160,8 @@ def main() -> None:
             for n in sizes:
                 data = rng.uniform(-20.0, 20.0, n)
                 out = np.empty_like(data)
-                t = {label: _time(fn, data, out, args.repeat) for label, fn in variants.items()}
-                t["np.copyto"] = _time(lambda v, o: np.copyto(o, v), data, out, args.repeat)
+                timed = {**variants, "np.copyto": lambda v, o: np.copyto(o, v)}
+                t = _time_round_robin(timed, data, out, args.repeat)
                 rows.append((name, direction, n, t, acc))
     _print(rows)
 
