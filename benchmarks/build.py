@@ -58,6 +58,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="symact-bench-"))
     project = tmp / "project"
     shutil.copytree(ROOT, project, ignore=IGNORE)
+    print(f"load average before: {' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
     try:
         cold, status, output = timed_build(project, "--no-cache", "--jobs", str(args.jobs))
         summary = [line for line in output.splitlines() if " functions; " in line]
@@ -70,6 +71,7 @@ def main() -> int:
         for i in range(args.warm_runs):
             warm, wstatus, _ = timed_build(project, "--jobs", str(args.jobs))
             print(f"warm build {i + 1}: {warm:5.1f} s  (exit {wstatus}; target <= 5 s)")
+        print(f"load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
         if status == 1:
             failed = [line for line in output.splitlines() if line.startswith("FAILED")]
             print(f"note: the cold build reported {len(failed)} failure(s) (warm builds replay them):")
