@@ -2,8 +2,8 @@
 
 Run: ``python benchmarks/kernels.py [--sizes 100000,10000000] [--repeat 5] [--accuracy-points 2000]``
 
-For each function the table gives ns per element (best of `--repeat` rounds in which the variants take turns, float64 input uniform on
-[-20, 20], results into a preallocated buffer where the variant allows it) for
+For each function the table gives ns per element (best of `--repeat` rounds in which the variants
+take turns, float64 input uniform on [-20, 20], results into a preallocated buffer) for
 
 - ``generated``: ``symact.kernels.NAME`` (forward) and ``NAME_grad`` (backward: f'(x));
 - ``naive``: ``sympy.lambdify`` of the textbook expression (and of ``sympy.diff`` of it);
