@@ -58,7 +58,9 @@ def vector_derivation(record: VectorFunction) -> Derivation:
         add_simplification(w)
         if form is not None and not form[0, j].has(sp.Piecewise):
             w.add(form[0, j], ("output form (symact.derive), in the outputs ", sp.Symbol("a_i")))
+        agreement = ctx.check(w.last, sp.diff(outputs[0], x), "result against sympy.diff")
         rows.append(w.done())
+        rows.append(Paragraph((f"Agreement with sympy.diff: {agreement.describe()}.",)))
     if form is not None:
         rows.append(
             Paragraph(
@@ -137,15 +139,22 @@ def vector_loss_derivation(record: VectorLoss) -> Derivation:
                 ctx.fixed[p.symbol] = sp.S.Zero
                 w.add(sp.expand(w.last.subs(p.symbol, 0)), (f"{p.name} = 0 (the default)",))
         if w.last == ps[0] - ys[0]:
+            checks = [
+                ctx.check(sp.diff(loss, z), p - y, f"component {i + 1}: p - y")
+                for i, (z, p, y) in enumerate(zip(zs, ps, ys, strict=True))
+            ]
             notes.append(
                 Paragraph(
                     (
                         "The target form is reached: ",
                         sp.Eq(lhs, ps[0] - ys[0], evaluate=False),
-                        ", and likewise for every component: the gradient is p - y.",
+                        f"; every component i = 1..{n} of sympy.diff's gradient equals p_i - y_i under "
+                        f"the same conditions ({checks[-1].describe()}): the gradient is p - y.",
                     )
                 )
             )
+    final = ctx.check(w.last, sp.diff(loss, zs[0]), "result against sympy.diff")
+    notes.append(Paragraph((f"Agreement with sympy.diff: {final.describe()}.",)))
     sections.append(Section("Gradient, rule by rule", (w.done(), *notes)))
     return Derivation(
         name=record.name, title=f"{record.name}: gradient, step by step", sections=tuple(sections)
