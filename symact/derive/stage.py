@@ -24,9 +24,14 @@ def run(records: Sequence[Record], *, root: Path, progress: Callable[[str], None
             result.cells[record.name] = "FAILED"
             result.failures.append(f"{record.name}: {exc}")
             continue
-        if isinstance(d, Derivation):
+        if isinstance(d, Derivation) and d.output_form.status == "not applicable":
+            result.cells[record.name] = "proved (loss gradient)"
+        elif isinstance(d, Derivation):
             status = {"found": "a-form", "none": "no a-form (witness)", "not found": "a-form not found"}
-            result.cells[record.name] = "proved, " + status.get(d.output_form.status, "-")
+            result.cells[record.name] = "proved, " + status[d.output_form.status]
+        elif d.record.kind == "vector_loss":
+            result.cells[record.name] = "proved (loss gradient)"
         else:
-            result.cells[record.name] = "proved" + (", a-form" if d.output_form is not None else "")
+            found = d.output_form is not None
+            result.cells[record.name] = "proved, " + ("a-form" if found else "a-form not found")
     return result
