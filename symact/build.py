@@ -319,7 +319,8 @@ def _call(spec: str, records: Sequence[Record], root: Path, progress: Progress) 
         return result
     except Exception as exc:  # a stage's bug is reported, the build goes on
         result = StageResult(column=spec.rsplit(".", 1)[-1])
-        result.failures.append(f"stage {spec} crashed on {names}: {type(exc).__name__}: {exc}")
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        result.failures.append(f"stage {spec} crashed on {names}: {type(exc).__name__}: {first}")
         result.cells.update({r.name: "CRASHED" for r in records})
         result.cacheable = False
         return result
@@ -347,6 +348,29 @@ def _record_task(name: str, specs: Sequence[str], root: str) -> list[_Part]:
         result.seconds = time.perf_counter() - start
         out.append(_Part(spec, result))
     return out
+
+
+def _died(spec: str, records: Sequence[Record], exc: BaseException) -> StageResult:
+    """The result of a stage whose worker process died (killed, out of memory)."""
+    names = ", ".join(r.name for r in records) if len(records) <= 3 else f"{len(records)} functions"
+    result = StageResult(column=spec.rsplit(".", 1)[-1], cacheable=False)
+    result.failures.append(f"stage {spec}: the worker process for {names} died ({type(exc).__name__})")
+    result.cells.update({r.name: "CRASHED" for r in records})
+    return result
+
+
+def _parts(future: cf.Future[list[_Part]], specs: Sequence[str], name: str) -> list[_Part]:
+    try:
+        return future.result()
+    except Exception as exc:  # BrokenProcessPool and the like: that record failed, the build goes on
+        return [_Part(spec, _died(spec, [_WORK[name]], exc)) for spec in specs]
+
+
+def _outcome(future: cf.Future[StageResult], spec: str, records: Sequence[Record]) -> StageResult:
+    try:
+        return future.result()
+    except Exception as exc:  # as above
+        return _died(spec, records, exc)
 
 
 def _pool(jobs: int) -> cf.Executor | None:
@@ -469,7 +493,7 @@ class _Run:
         def finish() -> None:
             if pool is not None:
                 cf.wait(futures)
-                outcomes.extend((futures[f], f.result()) for f in futures)
+                outcomes.extend((futures[f], _parts(f, todo[futures[f]], futures[f])) for f in futures)
                 pool.shutdown()
             failed = 0
             for name, parts in outcomes:
@@ -534,7 +558,7 @@ class _Run:
             futures = {pool.submit(_whole_task, spec, names, str(self.root)): spec for spec in todo}
             for future in cf.as_completed(futures):
                 spec = futures[future]
-                got = future.result()
+                got = _outcome(future, spec, self.records)
                 self.results[spec] = got
                 self.milestone(f"{_label(spec)}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)")
                 self.store(self._whole_key(spec), got)

@@ -65,6 +65,9 @@ def side(records, *, root, progress):
 def crash(records, *, root, progress):
     raise RuntimeError("boom")
 
+def die(records, *, root, progress):
+    os._exit(3)
+
 def slow(records, *, root, progress):
     time.sleep(30)
     return StageResult(column="slow")
@@ -171,6 +174,13 @@ def test_a_crashing_stage_is_a_failure_not_a_traceback(stages: str, root: Path) 
     report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[f"{stages}:crash"])
     assert not report.ok
     assert "RuntimeError: boom" in report.stages[0].failures[0]
+    assert set(report.stages[0].cells.values()) == {"CRASHED"}
+
+
+def test_a_worker_that_dies_is_a_failure(stages: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build, "PER_RECORD", frozenset({f"{stages}:die"}))
+    report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[f"{stages}:die"], jobs=2)
+    assert not report.ok and "died" in report.stages[0].failures[0]
     assert set(report.stages[0].cells.values()) == {"CRASHED"}
 
 
