@@ -26,7 +26,7 @@ import sympy as sp
 from symact.catalogue import Record
 from symact.codegen.emit import Emitted, kernel_source, limits_source, module_source, role_doc, wrapper_source
 from symact.codegen.functions import to_reference
-from symact.codegen.plan import Candidate, KernelPlan, RecordPlan, UnsupportedRecord, plan
+from symact.codegen.plan import Candidate, KernelPlan, RecordPlan, UnsupportedRecord, limits_of, plan
 from symact.codegen.rules import RULES, prove_rule
 from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range
 from symact.kernels import _runtime
@@ -67,6 +67,7 @@ class KernelResult:
     emitted: Emitted | None = None
     accurate_range: tuple[float, float] | None = None
     guarded: bool = False
+    limits: tuple[sp.Expr | None, sp.Expr | None] = (None, None)  # what a guarded kernel returns at -+inf
 
     @property
     def ok(self) -> bool:
@@ -148,7 +149,6 @@ def _domain_sample(domain: sp.Set, xs: np.ndarray) -> np.ndarray:
 def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Context) -> KernelResult:
     record = rp.record
     pnames = [s.name for s, _ in rp.params]
-    defaults = {s: v for s, v in rp.params}
     args = tuple(_num(v, {}) for _, v in rp.params)
     inputs = [kp.var.name, *[e.name for e in kp.extra]]
     kname = f"_k_{kp.name}"
@@ -158,15 +158,16 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
     guarded = False
     lsrc = None
     lim_name = "None"
+    limits: tuple[sp.Expr | None, sp.Expr | None] = (None, None)
     if not kp.extra and kp.role != "grad_from_output" and kp.domain == sp.S.Reals:
-        want = (_num(kp.limits[0], defaults), _num(kp.limits[1], defaults))
-        if any(v is None for v in kp.limits):
-            ref = reference(to_reference(cand.expr), kp.var, [-np.inf, np.inf], params=rp.defaults)
-            want = tuple(w if kp.limits[i] is not None else float(ref[i]) for i, w in enumerate(want))  # type: ignore[assignment]
+        ref = reference(to_reference(cand.expr), kp.var, [-np.inf, np.inf], params=rp.defaults)
+        want = (float(ref[0]), float(ref[1]))
         guarded = _needs_guard(kernel, args, want)
     if guarded:
         lim_name = f"_lim_{kp.name}"
-        lsrc = limits_source(lim_name, pnames, kp.limits)
+        # without parameters the limits are the (correctly rounded) numbers; otherwise symbolic
+        limits = limits_of(kp) if rp.params else (sp.Float(want[0]), sp.Float(want[1]))
+        lsrc = limits_source(lim_name, pnames, limits)
         ns.update(_compile(lsrc))
     limits_fn = ns.get(lim_name) if guarded else None
     title = record.description
@@ -220,7 +221,9 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
     worst = failing[0] if failing else max(measured, key=lambda m: m.max_ulp)
     if kp.role == "fwd":
         ctx.fwd[record.name] = runner(None)
-    return KernelResult(record.name, kp, cand, worst, worst.problems(target), emitted, guarded=guarded)
+    return KernelResult(
+        record.name, kp, cand, worst, worst.problems(target), emitted, guarded=guarded, limits=limits
+    )
 
 
 def _measure_output_form(
@@ -280,8 +283,12 @@ def _kernel(rp: RecordPlan, kp: KernelPlan, ctx: _Context) -> KernelResult:
 
 
 def prove_rules() -> dict[str, str]:
-    """Every rewrite rule proved (raises VerificationError if one is not)."""
-    return {rule.name: prove_rule(rule) for rule in RULES}
+    """Every rewrite rule and vector shift proved (raises if one is not)."""
+    from symact.codegen.vector import VECTOR_RULES, prove_vector_rule
+
+    proofs = {rule.name: prove_rule(rule) for rule in RULES}
+    proofs.update({rule.name: prove_vector_rule(rule) for rule in VECTOR_RULES})
+    return proofs
 
 
 def _record_results(

@@ -18,11 +18,11 @@ import sympy as sp
 
 from symact.catalogue import A, Activation, Loss, Record
 from symact.codegen.conditions import tidy_piecewise
-from symact.codegen.functions import NormCdf, NormPdf, StableFunction, to_textbook
+from symact.codegen.functions import NormCdf, NormPdf, to_textbook
 from symact.codegen.rules import rewrite
 from symact.derive import Derivation
 
-__all__ = ["PLANNERS", "Candidate", "KernelPlan", "RecordPlan", "UnsupportedRecord", "plan"]
+__all__ = ["PLANNERS", "Candidate", "KernelPlan", "RecordPlan", "UnsupportedRecord", "limits_of", "plan"]
 
 
 class UnsupportedRecord(Exception):
@@ -74,6 +74,13 @@ def _prepare(expr: sp.Expr, x: sp.Symbol, numeric: dict[sp.Symbol, sp.Expr], ori
     tidy = tidy_piecewise(expr, x, numeric)
     out, used = rewrite(tidy)
     return Candidate(out, tuple(used), origin)
+
+
+def limits_of(kp: KernelPlan) -> tuple[sp.Expr | None, sp.Expr | None]:
+    """The limits at -oo and +oo of a kernel: the derivation's, else ``sympy.limit`` (slow, on demand)."""
+    if any(v is not None for v in kp.limits) or kp.role != "fwd":
+        return kp.limits
+    return (_limit(kp.truth, kp.var, -sp.oo), _limit(kp.truth, kp.var, sp.oo))
 
 
 def _canon(expr: sp.Expr | None, symbols: tuple[sp.Symbol, ...]) -> sp.Expr | None:
@@ -160,8 +167,7 @@ def _elementwise(record: Record) -> RecordPlan:
 
     fwd = _prepare(rec.expr, x, numeric, "record")
     no_limits = (None, None)
-    fwd_limits = no_limits if extra else (_limit(rec.expr, x, -sp.oo), _limit(rec.expr, x, sp.oo))
-    rp.kernels.append(kernel(rec.name, "fwd", x, [fwd], rec.expr, fwd_limits))
+    rp.kernels.append(kernel(rec.name, "fwd", x, [fwd], rec.expr, no_limits))  # limits: see limits_of
     derivative = canon(d.derivative)
     grads = [
         _prepare(derivative, x, numeric, "derivation"),
@@ -194,7 +200,3 @@ def plan(record: Record) -> RecordPlan:
             f"{record.name}: records of kind {record.kind!r} have no kernel generator yet"
         )
     return planner(record)
-
-
-def stable_functions_in(expr: sp.Expr) -> set[str]:
-    return {type(f).__name__ for f in expr.atoms(StableFunction)}

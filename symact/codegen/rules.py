@@ -12,6 +12,7 @@ Piecewise conditions are tidied separately (:mod:`symact.codegen.conditions`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,8 +63,15 @@ class Rule:
             return None
         return self.after.xreplace(m)
 
+    @functools.cached_property
+    def heads(self) -> tuple[type, ...]:
+        """The function classes `before` holds; a node without all of them cannot match."""
+        return tuple({type(f) for f in self.before.atoms(sp.Function)})
+
     def apply(self, node: sp.Expr) -> sp.Expr | None:
         """The rewritten node, or None if the rule does not match it."""
+        if any(not node.has(h) for h in self.heads):
+            return None
         direct = self._match(node)
         if direct is not None:
             return direct

@@ -63,8 +63,6 @@ def _sources(record: Record, shape: NormalisedForm | PairedForm) -> list[tuple[s
         )
         body = None
         if shape.vjp_diag is not None:
-            a = sp.Symbol("a", real=True)
-            del a
             body = (
                 f"    a = _rt.{shape.rule.routine}({z}, axis)\n"
                 f"    return g*({_p(shape.vjp_diag)}) + ({_p(shape.vjp_q)})*numpy.sum(g*({_p(shape.vjp_p)}), "

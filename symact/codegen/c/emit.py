@@ -74,7 +74,7 @@ def _c_function(r: KernelResult, params: list[tuple[sp.Symbol, sp.Expr]]) -> tup
     result = lower(r.chosen.expr, builder, r.plan.var)
     body = [f"    (void){n};" for n in [var, *names]]
     if r.guarded:
-        neg, pos = (_limit_text(v, p) for v in r.plan.limits)
+        neg, pos = (_limit_text(v, p) for v in r.limits)
         body.append(f"    if (isnan({var})) return {var};")
         body.append(f"    if (isinf({var})) return {var} > 0 ? {pos} : {neg};")
     body += [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]

@@ -1,0 +1,8 @@
+"""Kernel generation: stable rewrites (proved), printing to NumPy and C99, verification, writing.
+
+The pipeline is ``plan`` (what to generate for a record) -> ``rules``/``conditions`` (proved
+rewrites) -> ``lower`` (branch-free templates) -> ``printer``/``emit`` (NumPy source) and
+``c`` (C99 source) -> ``verify`` (ULPs against correctly rounded references) -> ``update`` (atomic
+writes of ``symact/kernels`` and ``csrc``).  ``symact kernels`` and the build stage
+(``symact.codegen.stage:run``) drive it.  Nothing under ``symact.kernels`` imports this package.
+"""
