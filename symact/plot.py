@@ -26,13 +26,13 @@ import sympy as sp
 
 from symact.catalogue import Activation, Loss, Record
 from symact.errors import UserError
+from symact.user import as_piecewise
 
 __all__ = ["FORMATS", "Curve", "curve_for", "draw_figure", "plot_functions", "require_matplotlib"]
 
 FORMATS = (".png", ".svg")
 _SAMPLES = 1201
 _DASHES = ("-", "--", "-.", ":")
-_SWITCHES = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
 
 
 def require_matplotlib() -> Any:
@@ -77,8 +77,7 @@ class Curve:
 
 
 def _numeric(expr: sp.Expr, x: sp.Symbol) -> Any:
-    rewritten = expr.replace(lambda e: isinstance(e, _SWITCHES), lambda e: e.rewrite(sp.Piecewise))
-    return sp.lambdify(x, rewritten, modules=["scipy", "numpy"])
+    return sp.lambdify(x, as_piecewise(expr), modules=["scipy", "numpy"])
 
 
 def _value(expr: sp.Expr) -> float:

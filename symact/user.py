@@ -51,6 +51,7 @@ from symact.parse import check_param_name, parse_expression
 
 __all__ = [
     "activation",
+    "as_piecewise",
     "configured_modules",
     "define",
     "find_kinks",
@@ -112,7 +113,8 @@ def _expression(expr: str | sp.Expr, params: Sequence[Param]) -> sp.Expr:
 _SWITCHES = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
 
 
-def _piecewise(expr: sp.Expr) -> sp.Expr:
+def as_piecewise(expr: sp.Expr) -> sp.Expr:
+    """`expr` with max, min, abs, heaviside and sign written as Piecewise (then folded)."""
     rewritten = expr.replace(lambda e: isinstance(e, _SWITCHES), lambda e: e.rewrite(sp.Piecewise))
     return sp.piecewise_fold(rewritten)
 
@@ -158,7 +160,7 @@ def find_kinks(expr: sp.Expr, params: Sequence[Param] = (), *, x: sp.Symbol = X)
     there is left out.  A candidate where f and f' join continuously is not a kink.
     """
     defaults = {p.symbol: p.default for p in params}
-    pw = _piecewise(expr)
+    pw = as_piecewise(expr)
     finite = [c for c in _candidates(pw, x) if math.isfinite(float(c.subs(defaults)))]
     points = sorted(finite, key=lambda c: float(c.subs(defaults)))
     values = [float(c.subs(defaults)) for c in points]
@@ -206,7 +208,7 @@ def _branch(pw: sp.Expr, x: sp.Symbol, at: sp.Expr, defaults: Mapping[sp.Symbol,
 
 def _domain(expr: sp.Expr, params: Sequence[Param]) -> sp.Set:
     """Where `expr` is real and continuous, if that is one interval; else the reals."""
-    smooth = _piecewise(expr).replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1][0])
+    smooth = as_piecewise(expr).replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1][0])
     smooth = smooth.subs({p.symbol: p.default for p in params})
     try:
         found, timed_out = with_budget(
