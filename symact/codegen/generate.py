@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -129,6 +130,9 @@ class _Context:
     scale: dict[str, Callable[[np.ndarray], Any] | None] = field(default_factory=dict)
 
 
+_ONE_UFUNC = re.compile(r"def \w+\((\w+)\):\n    return numpy\.(\w+)\((\w+)\)\n$")
+
+
 def _domain_sample(domain: sp.Set, xs: np.ndarray) -> np.ndarray:
     """The points of `xs` inside `domain`; for a bounded interval, points crowding both ends."""
     if domain == sp.S.Reals or not isinstance(domain, sp.Interval):
@@ -172,8 +176,13 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
     limits_fn = ns.get(lim_name) if guarded else None
     title = record.description
     plist = "".join(n + ", " for n in pnames)
+    one = _ONE_UFUNC.match(ksrc)
+    ufunc = getattr(np, one.group(2), None) if one and one.group(1) == one.group(3) == kp.var.name else None
+    ufunc = ufunc if isinstance(ufunc, np.ufunc) and not guarded and not pnames and not kp.extra else None
     if kp.extra:
         call = f"_rt.elementwise2({kname}, {', '.join(inputs)}, out, ({plist}))"
+    elif ufunc is not None:
+        call = f"_rt.direct(numpy.{ufunc.__name__}, {kname}, {kp.var.name}, out)"
     else:
         call = f"_rt.elementwise({kname}, {kp.var.name}, out, ({plist}), {lim_name})"
     doc = role_doc("loss_grad" if kp.extra and kp.role == "grad" else kp.role, title, record.name)
@@ -183,6 +192,8 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
     truth = to_reference(cand.expr)
 
     def runner(y: float | None) -> Callable[[np.ndarray], Any]:
+        if y is None and ufunc is not None:
+            return lambda x: _runtime.direct(ufunc, kernel, x, None)
         if y is None:
             return lambda x: _runtime.elementwise(kernel, x, None, args, limits_fn)
         return lambda x: _runtime.elementwise2(kernel, x, y, None, args)

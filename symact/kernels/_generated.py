@@ -254,7 +254,7 @@ def _k_tanh(x):
 def tanh(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """The hyperbolic tangent, mapping the reals onto (-1, 1).
     """
-    return _rt.elementwise(_k_tanh, x, out, (), None)
+    return _rt.direct(numpy.tanh, _k_tanh, x, out)
 
 
 def _k_tanh_grad(x):
@@ -428,7 +428,7 @@ def _k_exponential(x):
 def exponential(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """The exponential e^x, the inverse link of Poisson regression.
     """
-    return _rt.elementwise(_k_exponential, x, out, (), None)
+    return _rt.direct(numpy.exp, _k_exponential, x, out)
 
 
 def _k_exponential_grad(x):
@@ -438,7 +438,7 @@ def _k_exponential_grad(x):
 def exponential_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of exponential with respect to its input.
     """
-    return _rt.elementwise(_k_exponential_grad, x, out, (), None)
+    return _rt.direct(numpy.exp, _k_exponential_grad, x, out)
 
 
 def _k_exponential_grad_from_output(a):

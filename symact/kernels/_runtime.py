@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy.special import erfcx
 
-__all__ = ["CHUNK", "elementwise", "elementwise2", "ndtr", "ndtr_scaled", "npdf", "npdf_scaled"]
+__all__ = ["CHUNK", "direct", "elementwise", "elementwise2", "ndtr", "ndtr_scaled", "npdf", "npdf_scaled"]
 
 CHUNK = 8192
 """Elements per chunk: 64 KiB of float64, below the allocator's mmap threshold."""
@@ -77,6 +77,18 @@ def elementwise(
         dst[start : start + CHUNK] = _guarded(kernel, xs, params, limits)
     if not res.flags.c_contiguous:
         res[...] = dst.reshape(arr.shape)
+    if out is None and res.ndim == 0:
+        return res[()]
+    return res
+
+
+def direct(ufunc: np.ufunc, kernel: Kernel, x: Any, out: np.ndarray | None) -> Any:
+    """A kernel that is one NumPy ufunc of x: one call on float64 data, the chunked driver otherwise."""
+    arr = np.asarray(x)
+    if arr.dtype != np.float64:
+        return elementwise(kernel, arr, out)
+    res = _target(arr.shape, np.dtype(np.float64), out)
+    ufunc(arr, out=res)
     if out is None and res.ndim == 0:
         return res[()]
     return res
