@@ -230,6 +230,8 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
             ctx.scale[record.name] = scale
     failing = [m for m in measured if m.problems(target)]
     worst = failing[0] if failing else max(measured, key=lambda m: m.max_ulp)
+    if worst.f32_max_ulp is None:  # float32 is checked at the first target only
+        worst.f32_max_ulp, worst.f32_worst_x = measured[0].f32_max_ulp, measured[0].f32_worst_x
     if kp.role == "fwd":
         ctx.fwd[record.name] = runner(None)
     return KernelResult(
