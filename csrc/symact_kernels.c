@@ -366,7 +366,7 @@ double symact_squareplus_grad(double x, double b) {
     (void)b;
     if (isnan(x)) return x;
     if (isinf(x)) return x > 0 ? 1.0 : 0.0;
-    const double _t0 = 0.5*(1.0/(hypot(x, sqrt(b))));
+    const double _t0 = 0.5/hypot(x, sqrt(b));
     const double _t1 = sqrt(b);
     const double _t2 = symact_min(0.0, x);
     const double _t3 = hypot(_t2, _t1);

@@ -18,7 +18,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from symact.codegen.lower import Runtime
 
-__all__ = ["KernelPrinter", "literal"]
+__all__ = ["KernelPrinter", "KernelPrinting", "literal"]
 
 
 def literal(value: sp.Expr) -> str:
@@ -31,51 +31,76 @@ def literal(value: sp.Expr) -> str:
     return repr(number)
 
 
-class KernelPrinter(NumPyPrinter):  # type: ignore[misc]
-    """Prints lowered kernel expressions as NumPy code over float64 arrays."""
+class KernelPrinting:
+    """What the NumPy and the C kernel printers do alike; each names its numbers, max, min, division.
 
-    printmethod = "_kernelcode"
+    Exact constants print once as the correctly rounded literal; a product's numeric factors are
+    folded into one literal; ``c1*x + c0`` with ``c0/c1`` a float prints as ``(x + c0/c1)/d`` (or
+    ``*c1``), so that the sum cancels exactly (Sterbenz) instead of after rounding ``c1*x``
+    (hard_sigmoid near -3); ``Max``/``Min`` nest two-argument calls.
+    """
+
+    max_call = ""
+    min_call = ""
+
+    def number(self, value: sp.Expr) -> str:
+        raise NotImplementedError
+
+    def divided(self, inner: str, q: int) -> str:
+        raise NotImplementedError
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
-        if isinstance(expr, sp.Expr) and not expr.is_Integer and expr.is_number and not expr.has(sp.Function):
-            return literal(expr)
-        return super()._print(expr, **kwargs)  # type: ignore[no-any-return]
+        if isinstance(expr, sp.Expr) and expr.is_number and not expr.has(sp.Function):
+            return self.number(expr)
+        return super()._print(expr, **kwargs)  # type: ignore[misc, no-any-return]
 
     def _print_Mul(self, expr: sp.Mul) -> str:
         numbers = [f for f in expr.args if f.is_number]
-        if len(numbers) > 1 or (numbers and not numbers[0].is_Integer and not numbers[0].is_Rational):
-            coeff = sp.Mul(*numbers)
+        if numbers and (len(numbers) > 1 or not numbers[0].is_Integer):
             rest = sp.Mul(*[f for f in expr.args if not f.is_number], evaluate=False)
-            return f"{literal(coeff)}*{self.parenthesize(rest, 50)}"
-        return super()._print_Mul(expr)  # type: ignore[no-any-return]
+            num = self.number(sp.Mul(*numbers))
+            if isinstance(rest, sp.Pow) and rest.exp == -1:
+                return f"{num}/{self.parenthesize(rest.base, 60)}"  # type: ignore[attr-defined]
+            return f"{num}*{self.parenthesize(rest, 50)}"  # type: ignore[attr-defined]
+        return super()._print_Mul(expr)  # type: ignore[misc, no-any-return]
 
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
-        """c1*x + c0 with c0/c1 a float: printed (x + c0/c1)/d or (x + c0/c1)*c1, so that the sum
-        cancels exactly (Sterbenz) instead of after rounding c1*x (hard_sigmoid near -3)."""
         coeff, rest = expr.as_coeff_Add()
         if coeff != 0 and coeff.is_Rational and not rest.is_Add:
             c1, term = rest.as_coeff_Mul()
             if c1.is_Rational and c1 not in (1, -1) and not term.is_number:
                 k = coeff / c1
                 if k.is_finite and sp.Rational(float(k)) == k:
-                    inner = f"{self.parenthesize(term, 40)} + {literal(k)}"
-                    if c1.p == 1:
-                        return f"({inner})/{c1.q}"
-                    return f"({inner})*{literal(c1)}"
-        return super()._print_Add(expr, order)  # type: ignore[no-any-return]
+                    inner = f"{self.parenthesize(term, 40)} + {self.number(k)}"  # type: ignore[attr-defined]
+                    return self.divided(inner, int(c1.q)) if c1.p == 1 else f"(({inner})*{self.number(c1)})"
+        return super()._print_Add(expr, order)  # type: ignore[misc, no-any-return]
 
     def _nested(self, func: str, args: tuple[sp.Expr, ...]) -> str:
         first, *rest = args
         text = self._print(first)
         for a in rest:
-            text = f"{self._module_format(func)}({text}, {self._print(a)})"
+            text = f"{func}({text}, {self._print(a)})"
         return text
 
     def _print_Max(self, expr: sp.Max) -> str:
-        return self._nested("numpy.maximum", expr.args)
+        return self._nested(self.max_call, expr.args)
 
     def _print_Min(self, expr: sp.Min) -> str:
-        return self._nested("numpy.minimum", expr.args)
+        return self._nested(self.min_call, expr.args)
+
+
+class KernelPrinter(KernelPrinting, NumPyPrinter):  # type: ignore[misc]
+    """Prints lowered kernel expressions as NumPy code over float64 arrays."""
+
+    printmethod = "_kernelcode"
+    max_call = "numpy.maximum"
+    min_call = "numpy.minimum"
+
+    def number(self, value: sp.Expr) -> str:
+        return str(int(value)) if value.is_Integer else literal(value)
+
+    def divided(self, inner: str, q: int) -> str:
+        return f"({inner})/{q}"
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         if len(expr.args) == 2 and expr.args[0][0] == 1 and expr.args[1] == (0, True):

@@ -495,7 +495,7 @@ def _k_squareplus(x, b):
     _t1 = numpy.minimum(0, x)
     _t2 = numpy.hypot(_t1, _t0)
     _t3 = numpy.hypot(x, _t0)
-    _t4 = numpy.where(numpy.less(x, 0), (0.5)*_t0**2/(-_t1 + _t2), (0.5)*_t3 + (0.5)*x)
+    _t4 = numpy.where(numpy.less(x, 0), 0.5*(_t0**2/(-_t1 + _t2)), 0.5*_t3 + 0.5*x)
     return _t4
 
 
@@ -510,7 +510,7 @@ def squareplus(x: ArrayLike, *, b: float = 4.0, out: numpy.ndarray | None = None
 
 
 def _k_squareplus_grad(x, b):
-    _t0 = (0.5)/numpy.hypot(x, numpy.sqrt(b))
+    _t0 = 0.5/numpy.hypot(x, numpy.sqrt(b))
     _t1 = numpy.sqrt(b)
     _t2 = numpy.minimum(0, x)
     _t3 = numpy.hypot(_t2, _t1)
@@ -682,7 +682,7 @@ def log1mexp_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None)
 
 
 def _k_hard_sigmoid(x):
-    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), 1, (numpy.maximum(-3, numpy.minimum(3, x)) + 3.0)/6))
+    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), 1, (numpy.maximum(-3, numpy.minimum(3, x)) + 3)/6))
 
 
 def hard_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -752,7 +752,7 @@ def hard_sigmoid_keras2_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | N
 
 
 def _k_sparse_sigmoid(x):
-    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (numpy.maximum(-1, numpy.minimum(1, x)) + 1.0)/2))
+    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (numpy.maximum(-1, numpy.minimum(1, x)) + 1)/2))
 
 
 def sparse_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -787,7 +787,7 @@ def sparse_sigmoid_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None =
 
 
 def _k_sparse_plus(x):
-    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), x, (0.25)*(numpy.maximum(-1, numpy.minimum(1, x)) + 1)**2))
+    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), x, 0.25*(numpy.maximum(-1, numpy.minimum(1, x)) + 1)**2))
 
 
 def sparse_plus(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -797,7 +797,7 @@ def sparse_plus(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_sparse_plus_grad(x):
-    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (numpy.maximum(-1, numpy.minimum(1, x)) + 1.0)/2, 1))
+    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (numpy.maximum(-1, numpy.minimum(1, x)) + 1)/2, 1))
 
 
 def _lim_sparse_plus_grad():
@@ -892,7 +892,7 @@ def relu6_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None) ->
 
 
 def _k_hardswish(x):
-    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), x, (0.16666666666666666)*(numpy.maximum(-3, numpy.minimum(3, x)) + 3)*numpy.maximum(-3, numpy.minimum(3, x))))
+    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), x, 0.16666666666666666*((numpy.maximum(-3, numpy.minimum(3, x)) + 3)*numpy.maximum(-3, numpy.minimum(3, x)))))
 
 
 def hardswish(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -916,7 +916,7 @@ def hardswish_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_keras_relu_grad(x, negative_slope, max_value, threshold):
-    return numpy.where(numpy.equal(threshold, x), (negative_slope + 1.0)/2, numpy.where(numpy.greater(threshold, x), negative_slope, 1))
+    return numpy.where(numpy.equal(threshold, x), (negative_slope + 1)/2, numpy.where(numpy.greater(threshold, x), negative_slope, 1))
 
 
 def _lim_keras_relu_grad(negative_slope, max_value, threshold):
@@ -965,7 +965,7 @@ def prelu_grad_from_output(a: ArrayLike, *, alpha: float = 0.25, out: numpy.ndar
 
 
 def _k_rrelu(x, lower, upper):
-    return numpy.where(numpy.less(x, 0), ((0.5)*lower + (0.5)*upper)*numpy.minimum(0, x), x)
+    return numpy.where(numpy.less(x, 0), (0.5*lower + 0.5*upper)*numpy.minimum(0, x), x)
 
 
 def rrelu(x: ArrayLike, *, lower: float = 0.125, upper: float = 0.3333333333333333, out: numpy.ndarray | None = None) -> Any:
@@ -975,11 +975,11 @@ def rrelu(x: ArrayLike, *, lower: float = 0.125, upper: float = 0.33333333333333
 
 
 def _k_rrelu_grad(x, lower, upper):
-    return numpy.where(numpy.less_equal(x, 0), (0.5)*lower + (0.5)*upper, 1)
+    return numpy.where(numpy.less_equal(x, 0), 0.5*lower + 0.5*upper, 1)
 
 
 def _lim_rrelu_grad(lower, upper):
-    return ((0.5)*lower + (0.5)*upper, 1.0)
+    return (0.5*lower + 0.5*upper, 1.0)
 
 
 def rrelu_grad(x: ArrayLike, *, lower: float = 0.125, upper: float = 0.3333333333333333, out: numpy.ndarray | None = None) -> Any:
@@ -989,7 +989,7 @@ def rrelu_grad(x: ArrayLike, *, lower: float = 0.125, upper: float = 0.333333333
 
 
 def _k_rrelu_grad_from_output(a, lower, upper):
-    return numpy.where(numpy.less_equal(a, 0), (0.5)*lower + (0.5)*upper, 1)
+    return numpy.where(numpy.less_equal(a, 0), 0.5*lower + 0.5*upper, 1)
 
 
 def rrelu_grad_from_output(a: ArrayLike, *, lower: float = 0.125, upper: float = 0.3333333333333333, out: numpy.ndarray | None = None) -> Any:
@@ -1055,7 +1055,7 @@ def elu_grad_from_output(a: ArrayLike, *, alpha: float = 1.0, out: numpy.ndarray
 
 
 def _k_selu(x):
-    return numpy.where(numpy.greater(x, 0), (1.0507009873554805)*numpy.maximum(0, x), (1.7580993408473768)*numpy.expm1(numpy.minimum(0, x)))
+    return numpy.where(numpy.greater(x, 0), 1.0507009873554805*numpy.maximum(0, x), 1.7580993408473768*numpy.expm1(numpy.minimum(0, x)))
 
 
 def selu(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -1065,7 +1065,7 @@ def selu(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_selu_grad(x):
-    return numpy.where(numpy.greater(x, 0), 1.0507009873554805, (1.7580993408473768)*numpy.exp(numpy.minimum(0, x)))
+    return numpy.where(numpy.greater(x, 0), 1.0507009873554805, 1.7580993408473768*numpy.exp(numpy.minimum(0, x)))
 
 
 def selu_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -1414,7 +1414,7 @@ def mse_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) ->
 
 
 def _k_mse_half(a, y):
-    return (0.5)*(a - y)**2
+    return 0.5*(a - y)**2
 
 
 def mse_half(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -1454,7 +1454,7 @@ def l1_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> 
 
 
 def _k_huber(a, y, delta):
-    return numpy.where(numpy.less_equal(a, -delta + y), -0.5*delta**2 + delta*(y - numpy.minimum(a, -delta + y)), numpy.where(numpy.greater_equal(a, delta + y), -0.5*delta**2 + delta*(-y + numpy.maximum(a, delta + y)), (0.5)*(-y + numpy.maximum(-delta + y, numpy.minimum(a, delta + y)))**2))
+    return numpy.where(numpy.less_equal(a, -delta + y), -0.5*delta**2 + delta*(y - numpy.minimum(a, -delta + y)), numpy.where(numpy.greater_equal(a, delta + y), -0.5*delta**2 + delta*(-y + numpy.maximum(a, delta + y)), 0.5*(-y + numpy.maximum(-delta + y, numpy.minimum(a, delta + y)))**2))
 
 
 def huber(a: ArrayLike, y: ArrayLike, *, delta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
@@ -1474,7 +1474,7 @@ def huber_grad(a: ArrayLike, y: ArrayLike, *, delta: float = 1.0, out: numpy.nda
 
 
 def _k_smooth_l1(a, y, beta):
-    return numpy.where(numpy.less_equal(a, -beta + y), -0.5*beta + y - numpy.minimum(a, -beta + y), numpy.where(numpy.greater_equal(a, beta + y), -0.5*beta - y + numpy.maximum(a, beta + y), (0.5)*(-y + numpy.maximum(-beta + y, numpy.minimum(a, beta + y)))**2/beta))
+    return numpy.where(numpy.less_equal(a, -beta + y), -0.5*beta + y - numpy.minimum(a, -beta + y), numpy.where(numpy.greater_equal(a, beta + y), -0.5*beta - y + numpy.maximum(a, beta + y), 0.5*((-y + numpy.maximum(-beta + y, numpy.minimum(a, beta + y)))**2/beta)))
 
 
 def smooth_l1(a: ArrayLike, y: ArrayLike, *, beta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
@@ -1484,7 +1484,7 @@ def smooth_l1(a: ArrayLike, y: ArrayLike, *, beta: float = 1.0, out: numpy.ndarr
 
 
 def _k_smooth_l1_grad(a, y, beta):
-    return numpy.where(numpy.less(a, -beta + y), -1, numpy.where(numpy.less(a, beta + y), (0.5)*(-2*y + 2*numpy.maximum(-beta + y, numpy.minimum(a, beta + y)))/beta, 1))
+    return numpy.where(numpy.less(a, -beta + y), -1, numpy.where(numpy.less(a, beta + y), 0.5*((-2*y + 2*numpy.maximum(-beta + y, numpy.minimum(a, beta + y)))/beta), 1))
 
 
 def smooth_l1_grad(a: ArrayLike, y: ArrayLike, *, beta: float = 1.0, out: numpy.ndarray | None = None) -> Any:

@@ -10,13 +10,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import sympy as sp
 from sympy.printing.c import C99CodePrinter
 
 from symact.codegen.lower import Runtime
-from symact.codegen.printer import literal
+from symact.codegen.printer import KernelPrinting, literal
 
 __all__ = ["CKernelPrinter"]
 
@@ -28,21 +26,17 @@ def _c_literal(value: sp.Expr) -> str:
     return text if any(c in text for c in ".en") else text + ".0"
 
 
-class CKernelPrinter(C99CodePrinter):  # type: ignore[misc]
+class CKernelPrinter(KernelPrinting, C99CodePrinter):  # type: ignore[misc]
     """Prints lowered kernel expressions as C99 double arithmetic."""
 
-    def _print(self, expr: Any, **kwargs: Any) -> str:
-        if isinstance(expr, sp.Expr) and expr.is_number and not expr.has(sp.Function):
-            return _c_literal(expr)
-        return super()._print(expr, **kwargs)  # type: ignore[no-any-return]
+    max_call = "symact_max"
+    min_call = "symact_min"
 
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        numbers = [f for f in expr.args if f.is_number]
-        if numbers and (len(numbers) > 1 or not numbers[0].is_Integer):
-            coeff = sp.Mul(*numbers)
-            rest = sp.Mul(*[f for f in expr.args if not f.is_number], evaluate=False)
-            return f"{_c_literal(coeff)}*{self.parenthesize(rest, 50)}"
-        return super()._print_Mul(expr)  # type: ignore[no-any-return]
+    def number(self, value: sp.Expr) -> str:
+        return _c_literal(value)
+
+    def divided(self, inner: str, q: int) -> str:
+        return f"(({inner})/{q}.0)"
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, e = expr.args
@@ -51,19 +45,6 @@ class CKernelPrinter(C99CodePrinter):  # type: ignore[misc]
             prod = "*".join([b] * abs(int(e)))
             return f"({prod})" if e > 0 else f"(1.0/({prod}))"
         return super()._print_Pow(expr)  # type: ignore[no-any-return]
-
-    def _nested(self, func: str, args: tuple[sp.Expr, ...]) -> str:
-        first, *rest = args
-        text = self._print(first)
-        for a in rest:
-            text = f"{func}({text}, {self._print(a)})"
-        return text
-
-    def _print_Max(self, expr: sp.Max) -> str:
-        return self._nested("symact_max", expr.args)
-
-    def _print_Min(self, expr: sp.Min) -> str:
-        return self._nested("symact_min", expr.args)
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         if len(expr.args) == 2 and expr.args[0][0] == 1 and expr.args[1] == (0, True):
@@ -78,14 +59,3 @@ class CKernelPrinter(C99CodePrinter):  # type: ignore[misc]
         if isinstance(expr, Runtime):
             return f"symact_{expr.name}({', '.join(self._print(a) for a in expr.args)})"
         return super()._print_Function(expr)  # type: ignore[no-any-return]
-
-    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
-        coeff, rest = expr.as_coeff_Add()
-        if coeff != 0 and coeff.is_Rational and not rest.is_Add:
-            c1, term = rest.as_coeff_Mul()
-            if c1.is_Rational and c1 not in (1, -1) and not term.is_number:
-                k = coeff / c1
-                if k.is_finite and sp.Rational(float(k)) == k:
-                    inner = f"{self.parenthesize(term, 40)} + {_c_literal(k)}"
-                    return f"(({inner})/{c1.q}.0)" if c1.p == 1 else f"(({inner})*{_c_literal(c1)})"
-        return super()._print_Add(expr, order)  # type: ignore[no-any-return]
