@@ -244,7 +244,7 @@ class _Parser:
         self.i = 0
         self.depth = 0
 
-    # -- token helpers -------------------------------------------------------------------------
+    # -- tokens --------------------------------------------------------------------------------
     @property
     def tok(self) -> _Token:
         return self.tokens[self.i]
