@@ -379,6 +379,22 @@ void symact_squareplus_grad_array(const double *x, double *out, size_t n, double
     for (size_t i = 0; i < n; i++) out[i] = symact_squareplus_grad(x[i], b);
 }
 
+double symact_squareplus_grad_from_output(double a, double b) {
+    (void)a;
+    (void)b;
+    const double _t0 = 0.25*b;
+    const double _t1 = fabs(a);
+    const double _t2 = symact_min(1.0, _t1);
+    const double _t3 = symact_max(1.0, _t1);
+    const double _t4 = _t0/_t3;
+    const double _t5 = ((_t1 < 1.0) ? ((_t2*_t2)/(_t0 + (_t2*_t2))) : ((1.0/((1.0 + _t4/_t3)))));
+    return _t5;
+}
+
+void symact_squareplus_grad_from_output_array(const double *a, double *out, size_t n, double b) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_squareplus_grad_from_output(a[i], b);
+}
+
 double symact_gelu(double x) {
     (void)x;
     if (isnan(x)) return x;
@@ -706,6 +722,20 @@ double symact_hardswish_grad(double x) {
 
 void symact_hardswish_grad_array(const double *x, double *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = symact_hardswish_grad(x[i]);
+}
+
+double symact_keras_relu(double x, double negative_slope, double max_value, double threshold) {
+    (void)x;
+    (void)negative_slope;
+    (void)max_value;
+    (void)threshold;
+    if (isnan(x)) return x;
+    if (isinf(x)) return x > 0 ? max_value : ((negative_slope != 0.0) ? (((-negative_slope) == 0 ? 0.0 : copysign(INFINITY, -negative_slope))) : (-negative_slope*threshold));
+    return ((threshold >= x) ? (negative_slope*(-threshold + symact_min(threshold, x))) : (((max_value >= x) ? (x) : (max_value))));
+}
+
+void symact_keras_relu_array(const double *x, double *out, size_t n, double negative_slope, double max_value, double threshold) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_keras_relu(x[i], negative_slope, max_value, threshold);
 }
 
 double symact_keras_relu_grad(double x, double negative_slope, double max_value, double threshold) {

@@ -65,7 +65,7 @@ def _value(v: sp.Expr | None) -> str:
         return "numpy.inf"
     if v == -sp.oo:
         return "-numpy.inf"
-    return _printer().doprint(v) if v.free_symbols else literal(v)
+    return _printer().doprint(v) if v.free_symbols or not v.is_number else literal(v)
 
 
 def limits_source(fname: str, params: list[str], limits: tuple[sp.Expr | None, sp.Expr | None]) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "Sigmoid",
     "SigmoidPrime",
     "Softplus",
+    "SquareShare",
     "StableFunction",
     "TanhSoftplus",
     "XLogY",
@@ -225,6 +226,20 @@ class HypotSum(sp.Function):
         return s / hypot(u, s)
 
 
+class SquareShare(sp.Function):
+    r"""$u^2/(u^2 + c)$ for $c > 0$, evaluated as $1/(1 + (c/u)/u)$ for $|u| \ge 1$ (no $u^2$ overflow)."""
+
+    nargs = 2
+
+    @classmethod
+    def definition(cls, u: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return u**2 / (u**2 + c)
+
+    @classmethod
+    def reference_form(cls, u: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return cls.definition(u, c)
+
+
 STABLE_FUNCTIONS: tuple[type[StableFunction], ...] = (
     Sigmoid,
     SigmoidPrime,
@@ -244,6 +259,7 @@ def to_reference(expr: sp.Expr) -> sp.Expr:
     table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
     table[HypotSum] = HypotSum.definition
     table[XLogY] = XLogY.definition
+    table[SquareShare] = SquareShare.definition
     return _replace(expr, table)
 
 
@@ -255,6 +271,7 @@ def to_textbook(expr: sp.Expr) -> sp.Expr:
     table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
     table[HypotSum] = HypotSum.definition
     table[XLogY] = XLogY.definition
+    table[SquareShare] = SquareShare.definition
     return _replace(expr, table)
 
 

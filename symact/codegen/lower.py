@@ -27,6 +27,7 @@ from symact.codegen.functions import (
     Sigmoid,
     SigmoidPrime,
     Softplus,
+    SquareShare,
     StableFunction,
     TanhSoftplus,
     expm1,
@@ -287,6 +288,16 @@ def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.E
         near = m * u + m * builder.let(hypot(u, s))
         return builder.let(sp.Piecewise((far, u < 0), (near, True)))
 
+    def square_share(e: sp.Expr) -> sp.Expr:
+        """u²/(u² + c): as written for |u| < 1, 1/(1 + (c/u)/u) beyond (each branch on its own range)."""
+        u, c = (arg(a) for a in e.args)
+        mag = builder.let(sp.Abs(u))
+        small = builder.let(sp.Min(mag, 1))
+        large = builder.let(sp.Max(mag, 1))
+        near = small * small / (small * small + c)
+        far = 1 / (1 + builder.let(c / large) / large)
+        return builder.let(sp.Piecewise((near, mag < 1), (far, True)))
+
     def go(e: sp.Expr) -> sp.Expr:
         if e.is_Atom:
             return e
@@ -309,6 +320,8 @@ def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.E
                 result = e.func(*[go(a) for a in e.args])
         elif isinstance(e, HypotSum):
             result = hypot_sum(e, sp.S.One)
+        elif isinstance(e, SquareShare):
+            result = square_share(e)
         elif isinstance(e, StableFunction):
             result = TEMPLATES[type(e)](builder, arg(e.args[0]), None)
         elif isinstance(e, sp.Piecewise):

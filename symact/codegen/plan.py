@@ -178,8 +178,9 @@ def _elementwise(record: Record) -> RecordPlan:
     grad_limits = no_limits if extra else (canon(d.limits.get("-oo")), canon(d.limits.get("oo")))
     rp.kernels.append(kernel(f"{rec.name}_grad", "grad", x, _distinct(grads), derivative, grad_limits))
     of = d.output_form
-    if of is not None and of.status == "found" and of.expression is not None and not extra:
-        of_expr = canon(of.expression)
+    of_expr = canon(of.expression) if of is not None and of.expression is not None else None
+    # an output form must be a function of a alone (one that still holds x has no kernel)
+    if of is not None and of.status == "found" and of_expr is not None and not extra and not of_expr.has(x):
         cand = _prepare(of_expr, A, numeric, "output form")
         rp.kernels.append(kernel(f"{rec.name}_grad_from_output", "grad_from_output", A, [cand], of_expr))
     return rp

@@ -116,6 +116,9 @@ class KernelPrinter(KernelPrinting, NumPyPrinter):  # type: ignore[misc]
     def _print_Runtime(self, expr: Runtime) -> str:
         return f"_rt.{expr.name}({', '.join(self._print(a) for a in expr.args)})"
 
+    def _print_SignedInfinity(self, expr: sp.Function) -> str:
+        return f"_rt.signed_inf({self._print(expr.args[0])})"
+
     def _print_XLogY(self, expr: sp.Function) -> str:
         return f"scipy.special.xlogy({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 

@@ -29,6 +29,7 @@ from symact.codegen.functions import (
     Sigmoid,
     SigmoidPrime,
     Softplus,
+    SquareShare,
     TanhSoftplus,
     XLogY,
     expm1,
@@ -109,6 +110,12 @@ _s = sp.Wild("s", real=True)
 _k = sp.Wild("k", exclude=[0])
 
 
+def _share_ok(m: dict[sp.Wild, sp.Expr]) -> bool:
+    """k u²/(k u² + c) as a share: u a symbol, k a positive number, c free of u (both forms share the
+    pole u² = -c/k)."""
+    return bool(m[_w].is_Symbol and m[_k].is_positive and m[_k].is_number and not m[_c].has(m[_w]))
+
+
 def _hypot_ok(m: dict[sp.Wild, sp.Expr]) -> bool:
     """sqrt(w^2 + c) as hypot(w, sqrt c): c free of w and not known to be negative."""
     return not m[_c].has(m[_w]) and m[_c].is_negative is not True
@@ -151,6 +158,13 @@ RULES: tuple[Rule, ...] = (
         1 / hypot(_w, sp.sqrt(_c)),
         "1/√(u² + c) = 1/hypot(u, √c)",
         condition=_hypot_ok,
+    ),
+    Rule(
+        "square-share",
+        _k * _w**2 / (_k * _w**2 + _c),
+        SquareShare(_w, _c / _k),
+        "k u²/(k u² + c) = u²/(u² + c/k) = 1/(1 + (c/k)/u/u) (no u² overflow)",
+        condition=_share_ok,
     ),
     Rule(
         "rationalise",

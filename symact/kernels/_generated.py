@@ -58,6 +58,7 @@ __all__ = [
     "identity",
     "identity_grad",
     "identity_grad_from_output",
+    "keras_relu",
     "keras_relu_grad",
     "kl_div_grad",
     "l1",
@@ -130,6 +131,7 @@ __all__ = [
     "sparse_sigmoid_grad_from_output",
     "squareplus",
     "squareplus_grad",
+    "squareplus_grad_from_output",
     "tanh",
     "tanh_grad",
     "tanh_grad_from_output",
@@ -529,6 +531,23 @@ def squareplus_grad(x: ArrayLike, *, b: float = 4.0, out: numpy.ndarray | None =
     return _rt.elementwise(_k_squareplus_grad, x, out, (b, ), _lim_squareplus_grad)
 
 
+def _k_squareplus_grad_from_output(a, b):
+    _t0 = 0.25*b
+    _t1 = abs(a)
+    _t2 = numpy.minimum(1, _t1)
+    _t3 = numpy.maximum(1, _t1)
+    _t4 = _t0/_t3
+    _t5 = numpy.where(numpy.less(_t1, 1), _t2**2/(_t0 + _t2**2), (1 + _t4/_t3)**(-1.0))
+    return _t5
+
+
+def squareplus_grad_from_output(a: ArrayLike, *, b: float = 4.0, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of squareplus computed from its output a = squareplus(x) (see ACCURACY.md for the input
+    range where it is accurate).
+    """
+    return _rt.elementwise(_k_squareplus_grad_from_output, a, out, (b, ), None)
+
+
 def _k_gelu(x):
     return _rt.ndtr_scaled(x, x)
 
@@ -913,6 +932,21 @@ def hardswish_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of hardswish with respect to its input.
     """
     return _rt.elementwise(_k_hardswish_grad, x, out, (), _lim_hardswish_grad)
+
+
+def _k_keras_relu(x, negative_slope, max_value, threshold):
+    return numpy.where(numpy.greater_equal(threshold, x), negative_slope*(-threshold + numpy.minimum(threshold, x)), numpy.where(numpy.greater_equal(max_value, x), x, max_value))
+
+
+def _lim_keras_relu(negative_slope, max_value, threshold):
+    return (numpy.where(numpy.not_equal(negative_slope, 0), _rt.signed_inf(-negative_slope), -negative_slope*threshold), max_value)
+
+
+def keras_relu(x: ArrayLike, *, negative_slope: float = 0.0, max_value: float = numpy.inf, threshold: float = 0.0, out: numpy.ndarray | None = None) -> Any:
+    """Keras' generalised ReLU: negative_slope (x - threshold) up to the threshold, then x capped at
+    max_value.
+    """
+    return _rt.elementwise(_k_keras_relu, x, out, (negative_slope, max_value, threshold, ), _lim_keras_relu)
 
 
 def _k_keras_relu_grad(x, negative_slope, max_value, threshold):
@@ -1342,7 +1376,7 @@ def _k_binary_cross_entropy(a, y):
 def binary_cross_entropy(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Binary cross-entropy of a probability a in (0, 1) against a target y in [0, 1].
     """
-    return _rt.elementwise2(_k_binary_cross_entropy, a, y, out, ())
+    return _rt.elementwise2(_k_binary_cross_entropy, a, y, out, (), None)
 
 
 def _k_binary_cross_entropy_grad(a, y):
@@ -1352,7 +1386,7 @@ def _k_binary_cross_entropy_grad(a, y):
 def binary_cross_entropy_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of binary_cross_entropy with respect to the prediction.
     """
-    return _rt.elementwise2(_k_binary_cross_entropy_grad, a, y, out, ())
+    return _rt.elementwise2(_k_binary_cross_entropy_grad, a, y, out, (), None)
 
 
 def _k_binary_cross_entropy_with_logits(a, y, pos_weight):
@@ -1366,10 +1400,14 @@ def _k_binary_cross_entropy_with_logits(a, y, pos_weight):
     return _t0*_t2 + _t3*_t6
 
 
+def _lim_binary_cross_entropy_with_logits(y, pos_weight):
+    return (numpy.where(numpy.not_equal(pos_weight*y, 0), _rt.signed_inf(pos_weight*y), 0), numpy.where(numpy.not_equal(y, 1), _rt.signed_inf(1 - y), 0))
+
+
 def binary_cross_entropy_with_logits(a: ArrayLike, y: ArrayLike, *, pos_weight: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Binary cross-entropy of a logit a: -[p y log sigmoid(a) + (1 - y) log(1 - sigmoid(a))].
     """
-    return _rt.elementwise2(_k_binary_cross_entropy_with_logits, a, y, out, (pos_weight, ))
+    return _rt.elementwise2(_k_binary_cross_entropy_with_logits, a, y, out, (pos_weight, ), _lim_binary_cross_entropy_with_logits)
 
 
 def _k_binary_cross_entropy_with_logits_grad(a, y, pos_weight):
@@ -1390,7 +1428,7 @@ def _k_binary_cross_entropy_with_logits_grad(a, y, pos_weight):
 def binary_cross_entropy_with_logits_grad(a: ArrayLike, y: ArrayLike, *, pos_weight: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Derivative of binary_cross_entropy_with_logits with respect to the prediction.
     """
-    return _rt.elementwise2(_k_binary_cross_entropy_with_logits_grad, a, y, out, (pos_weight, ))
+    return _rt.elementwise2(_k_binary_cross_entropy_with_logits_grad, a, y, out, (pos_weight, ), None)
 
 
 def _k_mse(a, y):
@@ -1400,7 +1438,7 @@ def _k_mse(a, y):
 def mse(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Squared error (a - y)^2, PyTorch's convention without a factor 1/2.
     """
-    return _rt.elementwise2(_k_mse, a, y, out, ())
+    return _rt.elementwise2(_k_mse, a, y, out, (), None)
 
 
 def _k_mse_grad(a, y):
@@ -1410,7 +1448,7 @@ def _k_mse_grad(a, y):
 def mse_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of mse with respect to the prediction.
     """
-    return _rt.elementwise2(_k_mse_grad, a, y, out, ())
+    return _rt.elementwise2(_k_mse_grad, a, y, out, (), None)
 
 
 def _k_mse_half(a, y):
@@ -1420,7 +1458,7 @@ def _k_mse_half(a, y):
 def mse_half(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Half squared error (a - y)^2 / 2: the Gaussian NLL up to a constant.
     """
-    return _rt.elementwise2(_k_mse_half, a, y, out, ())
+    return _rt.elementwise2(_k_mse_half, a, y, out, (), None)
 
 
 def _k_mse_half_grad(a, y):
@@ -1430,7 +1468,7 @@ def _k_mse_half_grad(a, y):
 def mse_half_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of mse_half with respect to the prediction.
     """
-    return _rt.elementwise2(_k_mse_half_grad, a, y, out, ())
+    return _rt.elementwise2(_k_mse_half_grad, a, y, out, (), None)
 
 
 def _k_l1(a, y):
@@ -1440,7 +1478,7 @@ def _k_l1(a, y):
 def l1(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Absolute error |a - y|.
     """
-    return _rt.elementwise2(_k_l1, a, y, out, ())
+    return _rt.elementwise2(_k_l1, a, y, out, (), None)
 
 
 def _k_l1_grad(a, y):
@@ -1450,7 +1488,7 @@ def _k_l1_grad(a, y):
 def l1_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of l1 with respect to the prediction.
     """
-    return _rt.elementwise2(_k_l1_grad, a, y, out, ())
+    return _rt.elementwise2(_k_l1_grad, a, y, out, (), None)
 
 
 def _k_huber(a, y, delta):
@@ -1460,7 +1498,7 @@ def _k_huber(a, y, delta):
 def huber(a: ArrayLike, y: ArrayLike, *, delta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Huber loss: (a - y)^2 / 2 for |a - y| < delta, delta (|a - y| - delta/2) beyond.
     """
-    return _rt.elementwise2(_k_huber, a, y, out, (delta, ))
+    return _rt.elementwise2(_k_huber, a, y, out, (delta, ), None)
 
 
 def _k_huber_grad(a, y, delta):
@@ -1470,7 +1508,7 @@ def _k_huber_grad(a, y, delta):
 def huber_grad(a: ArrayLike, y: ArrayLike, *, delta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Derivative of huber with respect to the prediction.
     """
-    return _rt.elementwise2(_k_huber_grad, a, y, out, (delta, ))
+    return _rt.elementwise2(_k_huber_grad, a, y, out, (delta, ), None)
 
 
 def _k_smooth_l1(a, y, beta):
@@ -1480,7 +1518,7 @@ def _k_smooth_l1(a, y, beta):
 def smooth_l1(a: ArrayLike, y: ArrayLike, *, beta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Smooth L1: (a - y)^2 / (2 beta) for |a - y| < beta, |a - y| - beta/2 beyond.
     """
-    return _rt.elementwise2(_k_smooth_l1, a, y, out, (beta, ))
+    return _rt.elementwise2(_k_smooth_l1, a, y, out, (beta, ), None)
 
 
 def _k_smooth_l1_grad(a, y, beta):
@@ -1490,17 +1528,21 @@ def _k_smooth_l1_grad(a, y, beta):
 def smooth_l1_grad(a: ArrayLike, y: ArrayLike, *, beta: float = 1.0, out: numpy.ndarray | None = None) -> Any:
     """Derivative of smooth_l1 with respect to the prediction.
     """
-    return _rt.elementwise2(_k_smooth_l1_grad, a, y, out, (beta, ))
+    return _rt.elementwise2(_k_smooth_l1_grad, a, y, out, (beta, ), None)
 
 
 def _k_poisson_nll(a, y):
     return -a*y + numpy.exp(a)
 
 
+def _lim_poisson_nll(y):
+    return (numpy.where(numpy.not_equal(y, 0), _rt.signed_inf(y), 0), numpy.inf)
+
+
 def poisson_nll(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Poisson negative log-likelihood of a log-rate a: e^a - y a (constant in y dropped).
     """
-    return _rt.elementwise2(_k_poisson_nll, a, y, out, ())
+    return _rt.elementwise2(_k_poisson_nll, a, y, out, (), _lim_poisson_nll)
 
 
 def _k_poisson_nll_grad(a, y):
@@ -1510,17 +1552,21 @@ def _k_poisson_nll_grad(a, y):
 def poisson_nll_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of poisson_nll with respect to the prediction.
     """
-    return _rt.elementwise2(_k_poisson_nll_grad, a, y, out, ())
+    return _rt.elementwise2(_k_poisson_nll_grad, a, y, out, (), None)
 
 
 def _k_poisson_nll_rate(a, y):
     return a - y*numpy.log(a)
 
 
+def _lim_poisson_nll_rate(y):
+    return (numpy.nan, numpy.inf)
+
+
 def poisson_nll_rate(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Poisson negative log-likelihood of a rate a > 0: a - y log a.
     """
-    return _rt.elementwise2(_k_poisson_nll_rate, a, y, out, ())
+    return _rt.elementwise2(_k_poisson_nll_rate, a, y, out, (), _lim_poisson_nll_rate)
 
 
 def _k_poisson_nll_rate_grad(a, y):
@@ -1530,7 +1576,7 @@ def _k_poisson_nll_rate_grad(a, y):
 def poisson_nll_rate_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of poisson_nll_rate with respect to the prediction.
     """
-    return _rt.elementwise2(_k_poisson_nll_rate_grad, a, y, out, ())
+    return _rt.elementwise2(_k_poisson_nll_rate_grad, a, y, out, (), None)
 
 
 def _k_kl_div_grad(a, y):
@@ -1540,4 +1586,4 @@ def _k_kl_div_grad(a, y):
 def kl_div_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of kl_div with respect to the prediction.
     """
-    return _rt.elementwise2(_k_kl_div_grad, a, y, out, ())
+    return _rt.elementwise2(_k_kl_div_grad, a, y, out, (), None)

@@ -18,7 +18,17 @@ from typing import Any
 import numpy as np
 from scipy.special import erfcx
 
-__all__ = ["CHUNK", "direct", "elementwise", "elementwise2", "ndtr", "ndtr_scaled", "npdf", "npdf_scaled"]
+__all__ = [
+    "CHUNK",
+    "direct",
+    "elementwise",
+    "elementwise2",
+    "ndtr",
+    "ndtr_scaled",
+    "npdf",
+    "npdf_scaled",
+    "signed_inf",
+]
 
 CHUNK = 8192
 """Elements per chunk: 64 KiB of float64, below the allocator's mmap threshold."""
@@ -61,6 +71,26 @@ def _guarded(kernel: Kernel, xs: np.ndarray, params: tuple[Any, ...], limits: Li
     return kernel(xs, *params)
 
 
+def _guarded2(
+    kernel: Kernel, a: np.ndarray, y: np.ndarray, params: tuple[Any, ...], limits: Limits | None
+) -> Any:
+    """kernel(a, y); where a is +-inf, the limits there (evaluated at y)."""
+    if limits is None:
+        return kernel(a, y, *params)
+    inf = np.isinf(a)
+    if not inf.any():
+        return kernel(a, y, *params)
+    r = kernel(np.where(inf, 1.0, a), y, *params)  # 1: inside every loss's prediction domain
+    neg, pos = limits(y, *params)
+    return np.where(a == np.inf, pos, np.where(a == -np.inf, neg, r))
+
+
+def signed_inf(c: Any) -> Any:
+    """``copysign(inf, c)``, and 0 where c = 0 (the limit of c * g for g -> inf, g's sign folded in c)."""
+    c = np.asarray(c, dtype=np.float64)
+    return np.where(c == 0, 0.0, np.copysign(np.inf, c))
+
+
 def elementwise(
     kernel: Kernel, x: Any, out: np.ndarray | None, params: tuple[Any, ...] = (), limits: Limits | None = None
 ) -> Any:
@@ -94,8 +124,19 @@ def direct(ufunc: np.ufunc, kernel: Kernel, x: Any, out: np.ndarray | None) -> A
     return res
 
 
-def elementwise2(kernel: Kernel, a: Any, y: Any, out: np.ndarray | None, params: tuple[Any, ...] = ()) -> Any:
-    """Apply the float64 chunk kernel `kernel(a, y, *params)` to broadcast `a` and `y`; nan in, nan out."""
+def elementwise2(
+    kernel: Kernel,
+    a: Any,
+    y: Any,
+    out: np.ndarray | None,
+    params: tuple[Any, ...] = (),
+    limits: Limits | None = None,
+) -> Any:
+    """Apply the float64 chunk kernel `kernel(a, y, *params)` to broadcast `a` and `y`; nan in, nan out.
+
+    With `limits` (``limits(y, *params) -> (value at a = -inf, value at a = +inf)``), an infinite `a`
+    gets the limit there.
+    """
     arr_a, arr_y = np.asarray(a), np.asarray(y)
     weak_y = isinstance(y, float | int) and not isinstance(y, bool)  # a Python number keeps a's dtype
     dtype = _result_dtype(arr_a) if weak_y else np.result_type(_result_dtype(arr_a), _result_dtype(arr_y))
@@ -106,7 +147,7 @@ def elementwise2(kernel: Kernel, a: Any, y: Any, out: np.ndarray | None, params:
     for start in range(0, pa.size, CHUNK):
         sa = src_a[start : start + CHUNK].astype(np.float64, copy=False)
         sy = src_y[start : start + CHUNK].astype(np.float64, copy=False)
-        r = kernel(sa, sy, *params)
+        r = _guarded2(kernel, sa, sy, params, limits)
         dst[start : start + CHUNK] = np.where(np.isnan(sa) | np.isnan(sy), np.nan, r)
     if not res.flags.c_contiguous:
         res[...] = dst.reshape(pa.shape)

@@ -55,6 +55,10 @@ class CKernelPrinter(KernelPrinting, C99CodePrinter):  # type: ignore[misc]
             text = f"(({self._print(c)}) ? ({self._print(value)}) : ({text}))"
         return text
 
+    def _print_SignedInfinity(self, expr: sp.Function) -> str:
+        c = self._print(expr.args[0])
+        return f"(({c}) == 0 ? 0.0 : copysign(INFINITY, {c}))"
+
     def _print_Function(self, expr: sp.Function) -> str:
         if isinstance(expr, Runtime):
             return f"symact_{expr.name}({', '.join(self._print(a) for a in expr.args)})"
