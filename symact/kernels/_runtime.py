@@ -80,7 +80,7 @@ def _guarded2(
     inf = np.isinf(a)
     if not inf.any():
         return kernel(a, y, *params)
-    r = kernel(np.where(inf, 1.0, a), y, *params)  # 1: inside every loss's prediction domain
+    r = kernel(np.where(inf, 1.0, a), y, *params)  # a finite stand-in where every loss formula is defined
     neg, pos = limits(y, *params)
     return np.where(a == np.inf, pos, np.where(a == -np.inf, neg, r))
 
