@@ -65,6 +65,8 @@ def test_derive_alias_and_convention_is_printed(capsys: pytest.CaptureFixture[st
         (["derive", "leaky_relu", "--param", "negative_slope"], "malformed --param"),
         (["derive", "leaky_relu", "--param", "negative_slope=__import__('os')"], "malformed --param"),
         (["derive", "leaky_relu", "--param", "slope=0.1"], "no parameter 'slope'"),
+        (["derive", "leaky_relu", "--param", "negative_slope=1e99999999"], "too large"),
+        (["derive", "leaky_relu", "--param", "negative_slope=1/0"], "division by zero"),
         (["derive", "relu", "--convention", "numpy"], "invalid choice"),
         (["frobnicate"], "invalid choice"),
     ],

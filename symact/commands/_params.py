@@ -26,8 +26,11 @@ def parse_params(items: list[str] | None) -> dict[str, sp.Expr]:
                 f"malformed --param {item!r}: the value must be a number such as 0.2, 1e-3 or 1/3"
             )
         mantissa, _, denominator = value.partition("/")
-        number = sp.Rational(mantissa) / (sp.Integer(denominator) if denominator else 1)
+        exponent = mantissa.lower().partition("e")[2]
+        if len(value) > 60 or (exponent and abs(int(exponent)) > 400):
+            raise UserError(f"--param {name}: value too long or too large (60 characters, |exponent| <= 400)")
         if denominator and int(denominator) == 0:
             raise UserError(f"malformed --param {item!r}: division by zero")
+        number = sp.Rational(mantissa) / (sp.Integer(denominator) if denominator else 1)
         result[name] = number
     return result

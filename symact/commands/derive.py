@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     params = parse_params(args.param)
-    record = resolve(args.target, name=args.name)
+    record = resolve(args.target, name=args.name, params=params)
     try:
         d = derive(record, params=params, convention=args.convention)
     except ValueError as exc:

@@ -12,6 +12,7 @@ import sympy as sp
 from symact.catalogue import Record, records
 from symact.derive import derive
 from symact.derive._elementwise import Derivation
+from symact.user import load_configured
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,6 +52,7 @@ def _output_form(record: Record) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    load_configured()  # the project's own functions ([tool.symact] modules in pyproject.toml)
     rows = [record_summary(r) for r in records()]
     if not args.no_derive:
         for i, (row, record) in enumerate(zip(rows, records(), strict=True), 1):

@@ -14,6 +14,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from symact.budget import with_budget
+
 __all__ = ["is_zero", "spot_check", "zero_method"]
 
 _STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
@@ -26,13 +28,17 @@ _STRATEGIES: tuple[tuple[str, Callable[[sp.Expr], sp.Expr]], ...] = (
 
 
 def zero_method(expr: sp.Expr) -> str | None:
-    """The name of the first normal form that reduces `expr` to 0, or None if none does."""
+    """The name of the first normal form that reduces `expr` to 0, or None if none does.
+
+    Each normal form runs under the time budget (``symact.budget``); one that runs out counts as
+    not reaching 0, so a slow simplification can only leave an identity unproved, never hang.
+    """
     expr = sp.piecewise_fold(sp.sympify(expr))
     if isinstance(expr, sp.Piecewise):
         names = [zero_method(branch) for branch, _ in expr.args]
         return None if None in names else "by cases: " + ", ".join(dict.fromkeys(n for n in names if n))
     for name, strategy in _STRATEGIES:
-        if strategy(expr) == 0:
+        if with_budget(strategy, expr, fallback=None)[0] == 0:
             return name
     return None
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from symact.budget import with_budget
 from symact.catalogue import Activation, Kink, Loss, Param
 from symact.catalogue._params import check_params
 from symact.derive._check import spot_check, zero_method
@@ -77,7 +78,7 @@ def simplest(expr: sp.Expr, budget_ops: int = 80) -> sp.Expr:
     """The shortest of a few normal forms; full ``simplify`` only for expressions it can afford."""
     options = [expr, sp.factor_terms(expr), sp.cancel(expr) if not expr.has(sp.Piecewise) else expr]
     if sp.count_ops(expr) <= budget_ops:
-        options.append(sp.simplify(expr))
+        options.append(with_budget(sp.simplify, expr, fallback=expr)[0])
     return min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
 
 

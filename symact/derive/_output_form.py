@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import mpmath
 import sympy as sp
 
+from symact.budget import with_budget
 from symact.catalogue import A
 from symact.derive._check import zero_method
 from symact.derive._pieces import Piece
@@ -68,7 +69,7 @@ def _image(piece: Piece, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr]) -> 
 
 def _invert(piece: Piece, x: sp.Symbol, a: sp.Symbol, deriv: sp.Expr) -> list[sp.Expr]:
     try:
-        solutions = sp.solve(sp.Eq(a, piece.expr), x)
+        solutions, _ = with_budget(sp.solve, sp.Eq(a, piece.expr), x, fallback=[])
     except (NotImplementedError, ValueError):
         return []
     candidates = []
@@ -78,7 +79,8 @@ def _invert(piece: Piece, x: sp.Symbol, a: sp.Symbol, deriv: sp.Expr) -> list[sp
             lambda e: e.is_Pow and e.exp in (sp.S.Half, -sp.S.Half),
             lambda e: sp.Pow(sp.factor(e.base), e.exp),
         )
-        options = [sp.simplify(g), sp.factor(sp.simplify(g))]
+        simple = with_budget(sp.simplify, g, fallback=g)[0]
+        options = [simple, sp.factor(simple)]
         candidates.append(min(options, key=sp.count_ops))
     return candidates
 
