@@ -69,6 +69,7 @@ def _image(piece: Piece, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr]) -> 
 
 def _invert(piece: Piece, x: sp.Symbol, a: sp.Symbol, deriv: sp.Expr) -> list[sp.Expr]:
     try:
+        solutions: list[sp.Expr]
         solutions, _ = with_budget(sp.solve, sp.Eq(a, piece.expr), x, fallback=[])
     except (NotImplementedError, ValueError):
         return []
