@@ -745,11 +745,23 @@ double symact_keras_relu_grad(double x, double negative_slope, double max_value,
     (void)threshold;
     if (isnan(x)) return x;
     if (isinf(x)) return x > 0 ? 1.0 : negative_slope;
-    return ((threshold == x) ? (((negative_slope + 1.0)/2.0)) : (((threshold > x) ? (negative_slope) : (1.0))));
+    return ((threshold == x) ? (((negative_slope + 1.0)/2.0)) : (((max_value == x) ? (0.5) : (((threshold > x) ? (negative_slope) : (((max_value > x) ? (1.0) : (0.0))))))));
 }
 
 void symact_keras_relu_grad_array(const double *x, double *out, size_t n, double negative_slope, double max_value, double threshold) {
     for (size_t i = 0; i < n; i++) out[i] = symact_keras_relu_grad(x[i], negative_slope, max_value, threshold);
+}
+
+double symact_keras_relu_grad_from_output(double a, double negative_slope, double max_value, double threshold) {
+    (void)a;
+    (void)negative_slope;
+    (void)max_value;
+    (void)threshold;
+    return ((a == 0.0 || a == max_value) ? (0.0) : (1.0));
+}
+
+void symact_keras_relu_grad_from_output_array(const double *a, double *out, size_t n, double negative_slope, double max_value, double threshold) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_keras_relu_grad_from_output(a[i], negative_slope, max_value, threshold);
 }
 
 double symact_prelu(double x, double alpha) {

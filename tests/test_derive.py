@@ -113,3 +113,14 @@ def test_bad_parameter_is_rejected() -> None:
         derive(get("leaky_relu"), params={"negative_slope": sp.Integer(-1)})
     with pytest.raises(ValueError, match="no parameter"):
         derive(get("leaky_relu"), params={"slope": sp.Rational(1, 2)})
+
+
+def test_a_cap_whose_default_is_infinite_stays_in_the_derivative() -> None:
+    """keras_relu's max_value defaults to oo; its derivative must still be 0 beyond a finite cap."""
+    d = derive(get("keras_relu"))
+    cap = next(s for s in d.derivative_simplified.free_symbols if s.name == "max_value")
+    beyond = d.derivative_simplified.subs({cap: 6}).subs(
+        {s: 0 for s in d.derivative_simplified.free_symbols if s.name in ("negative_slope", "threshold")}
+    )
+    assert beyond.subs(d.variable, 10) == 0 and beyond.subs(d.variable, 3) == 1
+    assert d.limits["oo"] == 1  # at the default (no cap) the slope at +oo is 1

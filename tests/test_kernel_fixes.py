@@ -142,3 +142,11 @@ def test_accuracy_report_lists_the_known_gaps() -> None:
     assert "## Known gaps" in table
     for name, why in KNOWN_GAPS.items():
         assert f"- `{name}`: {why}" in table
+
+
+def test_keras_relu_grad_honours_a_finite_cap() -> None:
+    from symact.kernels import keras_relu, keras_relu_grad
+
+    assert keras_relu_grad(10.0, max_value=6.0) == 0.0
+    assert keras_relu_grad(3.0, max_value=6.0) == 1.0
+    assert keras_relu(10.0, max_value=6.0) == 6.0

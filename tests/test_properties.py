@@ -44,7 +44,8 @@ def _compiled(name: str) -> tuple[Compiled, tuple[float, ...], tuple[float, floa
             )
 
         compiled = compile_pair(num(d.expression), num(d.derivative_simplified), nth(2), nth(3), X)
-        kinks = tuple(float(num(k.at)) for k in d.kinks) + tuple(float(num(p.hi)) for p in parts[:-1])
+        ends = [float(num(k.at)) for k in d.kinks] + [float(num(p.hi)) for p in parts[:-1]]
+        kinks = tuple(e for e in ends if e not in (float("inf"), float("-inf")))  # a cap at oo is absent
         _CACHE[name] = (compiled, kinks, (float(num(parts[0].lo)), float(num(parts[-1].hi))))
     return _CACHE[name]
 

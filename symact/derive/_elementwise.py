@@ -18,6 +18,7 @@ from symact.errors import VerificationError
 __all__ = ["Derivation", "KinkAnalysis", "derive_elementwise"]
 
 _FORBIDDEN = (sp.Heaviside, sp.DiracDelta, sp.sign)
+_STAND_IN = sp.Integer(10**6)  # orders a breakpoint whose default is oo after every finite one
 
 
 @dataclass(frozen=True)
@@ -161,18 +162,29 @@ def _smooth_breakpoints(
 
 
 def _limits(
-    parts: list[Piece], derivs: list[sp.Expr], x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr]
+    parts: list[Piece],
+    derivs: list[sp.Expr],
+    x: sp.Symbol,
+    numeric: Mapping[sp.Symbol, sp.Expr],
+    true_values: Mapping[sp.Symbol, sp.Expr],
 ) -> dict[str, sp.Expr | None]:
+    """Limits of f' at the ends of the domain, at the true parameter values (a cap at oo is absent)."""
     result: dict[str, sp.Expr | None] = {"-oo": None, "oo": None}
-    first, last = parts[0], parts[-1]
-    if first.lo == sp.S.NegativeInfinity:
-        result["-oo"] = _limit(derivs[0], x, -sp.oo, "+", numeric)
+    reaching_lo = [
+        i for i, p in enumerate(parts) if sp.sympify(p.lo).subs(true_values) == sp.S.NegativeInfinity
+    ]
+    reaching_hi = [i for i, p in enumerate(parts) if sp.sympify(p.hi).subs(true_values) == sp.S.Infinity]
+    lo_i = reaching_lo[-1] if reaching_lo else 0
+    hi_i = reaching_hi[0] if reaching_hi else len(parts) - 1
+    first, last = parts[lo_i], parts[hi_i]
+    if sp.sympify(first.lo).subs(true_values) == sp.S.NegativeInfinity:
+        result["-oo"] = _limit(derivs[lo_i], x, -sp.oo, "+", numeric)
     else:
-        result[f"{first.lo}+"] = _limit(derivs[0], x, first.lo, "+", numeric)
-    if last.hi == sp.S.Infinity:
-        result["oo"] = _limit(derivs[-1], x, sp.oo, "-", numeric)
+        result[f"{first.lo}+"] = _limit(derivs[lo_i], x, first.lo, "+", numeric)
+    if sp.sympify(last.hi).subs(true_values) == sp.S.Infinity:
+        result["oo"] = _limit(derivs[hi_i], x, sp.oo, "-", numeric)
     else:
-        result[f"{last.hi}-"] = _limit(derivs[-1], x, last.hi, "-", numeric)
+        result[f"{last.hi}-"] = _limit(derivs[hi_i], x, last.hi, "-", numeric)
     return result
 
 
@@ -200,16 +212,22 @@ def derive_elementwise(
     chosen = {p.symbol: given.get(p.symbol, p.default) for p in record.params}
     assumed = {p.symbol: _assumed(p) for p in record.params if p.symbol not in given}
     expr = record.expr.subs(given).subs(assumed)
-    numeric = {assumed[p.symbol]: p.default for p in record.params if p.symbol not in given}
-    extra = expr.free_symbols - {x} - set(numeric)
-    numeric.update({s: sp.S.Zero for s in extra})  # other free symbols (a loss's target) order at 0
+    true_values = {assumed[p.symbol]: p.default for p in record.params if p.symbol not in given}
+    extra = expr.free_symbols - {x} - set(true_values)
+    true_values.update({s: sp.S.Zero for s in extra})  # other free symbols (a loss's target) order at 0
+    # An infinite default (an absent cap) is replaced by a large stand-in for ordering the pieces, so
+    # the piece beyond it, and its kink, stay in the derivative for every finite value too.
+    numeric = {
+        s: (_STAND_IN if v in (sp.oo, -sp.oo) and v > 0 else -_STAND_IN if v in (sp.oo, -sp.oo) else v)
+        for s, v in true_values.items()
+    }
 
     domain = getattr(record, "domain", None) or getattr(record, "input_domain", sp.S.Reals)
     parts = pieces(expr, x, numeric, domain)
     derivs = [sp.diff(p.expr, x) for p in parts]
     simplified = [simplest(d) for d in derivs]
     active = [_subs_kink(k, {**given, **assumed}) for k in record.kinks]
-    # a kink whose location is infinite at these parameters (an absent cap) is not a point of f
+    # a kink whose location is infinite at these parameters (a cap given as oo) is not a point of f
     active = [k for k in active if sp.sympify(k.at).subs(numeric).is_finite]
     kinks = tuple(_analyse_kink(k, parts, simplified, x, convention, numeric) for k in active)
     _smooth_breakpoints(parts, simplified, x, {k.at for k in kinks}, numeric)
@@ -243,7 +261,7 @@ def derive_elementwise(
         derivative=derivative,
         derivative_simplified=derivative_simplified,
         second_derivative=second,
-        limits=_limits(parts, simplified, x, numeric),
+        limits=_limits(parts, simplified, x, numeric, true_values),
         at_zero=at_zero,
         kinks=kinks,
         output_form=of,

@@ -243,6 +243,7 @@ def find_output_form(
     if overlap:
         return OutputForm(status="not found", notes=("the pieces' images overlap",))
     branches: list[tuple[sp.Expr, sp.Basic]] = []
+    fixed: dict[sp.Symbol, sp.Expr] = {}
     methods: list[str] = []
     notes: list[str] = []
     for piece, deriv, (lo, hi) in zip(parts, derivs, images, strict=True):
@@ -254,7 +255,15 @@ def find_output_form(
         g, method = found
         methods.append(method)
         if lo == hi:
-            branches.insert(0, (g, sp.Eq(A, piece.expr)))
+            value = piece.expr
+            if value.has(x):  # constant only at these parameter values (a zero slope): fix them
+                fixed.update({s: numeric[s] for s in value.free_symbols - {x} if s in numeric})
+                value = value.subs(numeric).subs(x, piece.sample_range(numeric)[0])
+                names = ", ".join(f"{s} = {v}" for s, v in fixed.items())
+                notes.append(
+                    f"f is constant on ({piece.lo}, {piece.hi}) only when {names}; the form holds there"
+                )
+            branches.insert(0, (g, sp.Eq(A, value)))
             continue
         cond = sp.true
         lo_e = _limit(piece.expr, x, piece.lo, "+", numeric)
@@ -286,5 +295,6 @@ def find_output_form(
     else:
         last_value, _ = all_branches[-1]
         form = sp.Piecewise(*all_branches[:-1], (last_value, True))
+    form = form.subs(fixed)
     proof = "per piece: f'(x) - g(f(x)) = 0 (" + "; ".join(dict.fromkeys(methods)) + ")"
     return OutputForm(status="found", expression=form, proof=proof, notes=tuple(notes))
