@@ -752,18 +752,6 @@ void symact_keras_relu_grad_array(const double *x, double *out, size_t n, double
     for (size_t i = 0; i < n; i++) out[i] = symact_keras_relu_grad(x[i], negative_slope, max_value, threshold);
 }
 
-double symact_keras_relu_grad_from_output(double a, double negative_slope, double max_value, double threshold) {
-    (void)a;
-    (void)negative_slope;
-    (void)max_value;
-    (void)threshold;
-    return ((a == 0.0 || a == max_value) ? (0.0) : (1.0));
-}
-
-void symact_keras_relu_grad_from_output_array(const double *a, double *out, size_t n, double negative_slope, double max_value, double threshold) {
-    for (size_t i = 0; i < n; i++) out[i] = symact_keras_relu_grad_from_output(a[i], negative_slope, max_value, threshold);
-}
-
 double symact_prelu(double x, double alpha) {
     (void)x;
     (void)alpha;

@@ -135,8 +135,6 @@ double symact_keras_relu(double x, double negative_slope, double max_value, doub
 void symact_keras_relu_array(const double *x, double *out, size_t n, double negative_slope, double max_value, double threshold);
 double symact_keras_relu_grad(double x, double negative_slope, double max_value, double threshold);
 void symact_keras_relu_grad_array(const double *x, double *out, size_t n, double negative_slope, double max_value, double threshold);
-double symact_keras_relu_grad_from_output(double a, double negative_slope, double max_value, double threshold);
-void symact_keras_relu_grad_from_output_array(const double *a, double *out, size_t n, double negative_slope, double max_value, double threshold);
 double symact_prelu(double x, double alpha);
 void symact_prelu_array(const double *x, double *out, size_t n, double alpha);
 double symact_prelu_grad(double x, double alpha);

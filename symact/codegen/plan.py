@@ -180,7 +180,9 @@ def _elementwise(record: Record) -> RecordPlan:
     of = d.output_form
     of_expr = canon(of.expression) if of is not None and of.expression is not None else None
     # an output form must be a function of a alone (one that still holds x has no kernel)
-    if of is not None and of.status == "found" and of_expr is not None and not extra and not of_expr.has(x):
+    # and one that holds only at particular parameter values (of.fixed) would be wrong at others
+    usable = of is not None and of.status == "found" and not of.fixed
+    if usable and of_expr is not None and not extra and not of_expr.has(x):
         cand = _prepare(of_expr, A, numeric, "output form")
         rp.kernels.append(kernel(f"{rec.name}_grad_from_output", "grad_from_output", A, [cand], of_expr))
     return rp

@@ -34,6 +34,7 @@ class OutputForm:
     proof: str = ""
     witness: dict[str, str] | None = None
     notes: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()  # parameters the form holds only at their current values
 
 
 def _limit(
@@ -297,4 +298,6 @@ def find_output_form(
         form = sp.Piecewise(*all_branches[:-1], (last_value, True))
     form = form.subs(fixed)
     proof = "per piece: f'(x) - g(f(x)) = 0 (" + "; ".join(dict.fromkeys(methods)) + ")"
-    return OutputForm(status="found", expression=form, proof=proof, notes=tuple(notes))
+    return OutputForm(
+        status="found", expression=form, proof=proof, notes=tuple(notes), fixed=tuple(str(s) for s in fixed)
+    )

@@ -35,7 +35,12 @@ def derivation_json(d: Derivation | VectorDerivation) -> dict[str, Any]:
         "derivative": expr_str(d.derivative),
         "derivative_simplified": expr_str(d.derivative_simplified),
         "output_form": (
-            {"variable": "a", "expression": expr_str(of.expression), "proof": of.proof}
+            {
+                "variable": "a",
+                "expression": expr_str(of.expression),
+                "proof": of.proof,
+                "fixed": list(of.fixed),
+            }
             if of.expression is not None
             else None
         ),

@@ -60,7 +60,6 @@ __all__ = [
     "identity_grad_from_output",
     "keras_relu",
     "keras_relu_grad",
-    "keras_relu_grad_from_output",
     "kl_div_grad",
     "l1",
     "l1_grad",
@@ -962,17 +961,6 @@ def keras_relu_grad(x: ArrayLike, *, negative_slope: float = 0.0, max_value: flo
     """Derivative of keras_relu with respect to its input.
     """
     return _rt.elementwise(_k_keras_relu_grad, x, out, (negative_slope, max_value, threshold, ), _lim_keras_relu_grad)
-
-
-def _k_keras_relu_grad_from_output(a, negative_slope, max_value, threshold):
-    return numpy.where(numpy.logical_or.reduce((numpy.equal(a, 0),numpy.equal(a, max_value))), 0, 1)
-
-
-def keras_relu_grad_from_output(a: ArrayLike, *, negative_slope: float = 0.0, max_value: float = numpy.inf, threshold: float = 0.0, out: numpy.ndarray | None = None) -> Any:
-    """Derivative of keras_relu computed from its output a = keras_relu(x) (see ACCURACY.md for the input
-    range where it is accurate).
-    """
-    return _rt.elementwise(_k_keras_relu_grad_from_output, a, out, (negative_slope, max_value, threshold, ), None)
 
 
 def _k_prelu(x, alpha):
