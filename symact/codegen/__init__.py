@@ -5,5 +5,6 @@ rewrites) -> ``lower`` (branch-free templates) -> ``printer``/``emit`` (NumPy so
 ``c`` (C99 source) -> ``verify`` (ULPs against correctly rounded references) -> ``update`` (atomic
 writes of ``symact/kernels`` and ``csrc``).  ``limits`` gives exact limits at +-inf where a kernel
 needs them; ``gaps`` is the strict table of kernels known to miss their target.  ``symact kernels``
-and the build stage (``symact.codegen.stage:run``) drive it.  Nothing under ``symact.kernels`` imports this package.
+and the build stage (``symact.codegen.stage:run``) drive it.  Nothing under ``symact.kernels``
+imports this package.
 """
