@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
+from symact._atomic import atomic_write
 from symact.catalogue import Record
 from symact.codegen.emit import Emitted, kernel_source, limits_source, module_source, role_doc, wrapper_source
 from symact.codegen.functions import to_reference
@@ -475,19 +474,3 @@ def generate(
     uses_scipy = any("scipy." in e.kernel for e in emitted)
     imports = ["import numpy", *(["import scipy.special"] if uses_scipy else [])]
     return Generation(results, skipped, module_source(_DOC, emitted, imports), proofs)
-
-
-def atomic_write(path: Path, text: str) -> bool:
-    """Write `text` to `path` via a temporary file and os.replace; False if it already holds `text`."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True

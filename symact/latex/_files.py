@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from symact._atomic import atomic_write
 from symact.catalogue import Record
 from symact.latex._render import render_index, render_index_markdown, render_markdown, render_tex
 from symact.steps import derivations
@@ -102,17 +101,6 @@ def index_files(names: Iterable[str]) -> dict[str, str]:
     return {"index.tex": render_index(ordered), "index.md": render_index_markdown(ordered)}
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write(directory: Path, files: dict[str, str]) -> list[str]:
     """Write `files` under `directory` (created if needed); returns the names whose content changed."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -121,7 +109,7 @@ def write(directory: Path, files: dict[str, str]) -> list[str]:
         path = directory / name
         if path.exists() and path.read_text(encoding="utf-8") == files[name]:
             continue
-        _atomic_write(path, files[name])
+        atomic_write(path, files[name])
         changed.append(name)
     return changed
 
