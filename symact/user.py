@@ -46,6 +46,7 @@ from sympy.calculus.util import continuous_domain
 
 from symact.budget import with_budget
 from symact.catalogue import Activation, Kink, Param, X, register
+from symact.derive._pieces import to_piecewise
 from symact.errors import UserError
 from symact.parse import check_param_name, parse_expression
 
@@ -110,13 +111,9 @@ def _expression(expr: str | sp.Expr, params: Sequence[Param]) -> sp.Expr:
     return renamed
 
 
-_SWITCHES = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
-
-
 def as_piecewise(expr: sp.Expr) -> sp.Expr:
     """`expr` with max, min, abs, heaviside and sign written as Piecewise (then folded)."""
-    rewritten = expr.replace(lambda e: isinstance(e, _SWITCHES), lambda e: e.rewrite(sp.Piecewise))
-    return sp.piecewise_fold(rewritten)
+    return to_piecewise(expr)
 
 
 def _candidates(pw: sp.Expr, x: sp.Symbol) -> list[sp.Expr]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symact.derive import _pieces
 from symact.errors import VerificationError
 
 __all__ = [
@@ -72,8 +73,7 @@ def to_piecewise(expr: sp.Expr) -> sp.Expr:
     """`expr` with Max, Min, Abs, Heaviside and sign rewritten as Piecewise and folded."""
     if not expr.has(*_NONSMOOTH):
         return sp.piecewise_fold(expr) if expr.has(sp.Piecewise) else expr
-    rewritten = expr.replace(lambda e: isinstance(e, _NONSMOOTH), lambda e: e.rewrite(sp.Piecewise))
-    return sp.piecewise_fold(rewritten)
+    return _pieces.to_piecewise(expr)
 
 
 def _negligible(cond: sp.Basic) -> bool:
