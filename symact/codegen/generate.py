@@ -409,7 +409,7 @@ def _record_results(
     record: Record, size: int, size32: int, seed: int
 ) -> tuple[list[KernelResult], list[tuple[str, str]]]:
     """Plan and verify the kernels of one record (a unit of work for a worker process)."""
-    if record.kind == "vector":
+    if record.kind in ("vector", "vector_loss"):
         return _vector_results(record, seed)
     ctx = _Context(
         full_range_sample(size, seed=seed), full_range_sample(size32, seed=seed + 1, dtype=np.float32)
@@ -425,15 +425,18 @@ def _record_results(
 
 def _vector_results(record: Record, seed: int) -> tuple[list[KernelResult], list[tuple[str, str]]]:
     from symact.codegen.vector_gen import vector_kernels
+    from symact.codegen.vector_loss import vector_loss_kernels
 
+    make = vector_loss_kernels if record.kind == "vector_loss" else vector_kernels
     try:
-        found = vector_kernels(record, rows=VECTOR_ROWS, seed=seed)
+        found = make(record, rows=VECTOR_ROWS, seed=seed)
     except Exception as exc:
         return [], [(record.name, f"no vector kernel: {type(exc).__name__}: {exc}")]
     results = []
     for public, role, emitted, measurement, problems, rule in found:
         kp = KernelPlan(public, role, sp.Symbol("x", real=True), [], sp.S.Zero)
-        cand = Candidate(sp.Symbol(public), (rule,), "stable routine" if role == "fwd" else "Jacobian split")
+        origin = {"fwd": "stable routine", "vjp": "Jacobian split", "grad": "proved gradient"}[role]
+        cand = Candidate(sp.Symbol(public), (rule,), origin)
         results.append(KernelResult(record.name, kp, cand, measurement, problems, emitted))
     return results, []
 

@@ -29,6 +29,8 @@ __all__ = [
     "celu",
     "celu_grad",
     "celu_grad_from_output",
+    "cross_entropy",
+    "cross_entropy_grad",
     "elu",
     "elu_grad",
     "elu_grad_from_output",
@@ -82,6 +84,8 @@ __all__ = [
     "mse_grad",
     "mse_half",
     "mse_half_grad",
+    "nll_loss",
+    "nll_loss_grad",
     "poisson_nll",
     "poisson_nll_grad",
     "poisson_nll_rate",
@@ -1587,3 +1591,53 @@ def kl_div_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None)
     """Derivative of kl_div with respect to the prediction.
     """
     return _rt.elementwise2(_k_kl_div_grad, a, y, out, (), None)
+
+
+def _v_cross_entropy(z, y, axis, label_smoothing):
+    n = z.shape[axis]
+    w = -label_smoothing*y + label_smoothing/n + y
+    return _rt.weighted_nll(_rt.log_softmax(z, axis), w, axis)
+
+
+def cross_entropy(z: ArrayLike, y: ArrayLike, *, label_smoothing: float = 0.0, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Cross-entropy of logits z against targets y: -sum_i t_i log softmax(z)_i, t = (1 - eps) y + eps / C. One value per row of logits z along `axis` (reduced; no mean).
+
+    Computed as sum_i w_i (-log p_i) with w = -label_smoothing*y + label_smoothing/n + y (proved)."""
+    return _rt.vector(_v_cross_entropy, (z, y), axis, out, (label_smoothing,))
+
+
+def _v_cross_entropy_grad(z, y, axis, label_smoothing):
+    n = z.shape[axis]
+    w = -label_smoothing*y + label_smoothing/n + y
+    return _rt.softmax(z, axis)*numpy.sum(w, axis=axis, keepdims=True) - w
+
+
+def cross_entropy_grad(z: ArrayLike, y: ArrayLike, *, label_smoothing: float = 0.0, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Gradient of cross_entropy with respect to the logits z along `axis` (same shape as z):
+
+    softmax(z) sum(w) - w with w = -label_smoothing*y + label_smoothing/n + y (proved)."""
+    return _rt.vector(_v_cross_entropy_grad, (z, y), axis, out, (label_smoothing,))
+
+
+def _v_nll_loss(z, y, axis):
+    w = y
+    return _rt.weighted_nll(z, w, axis)
+
+
+def nll_loss(z: ArrayLike, y: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Negative log-likelihood -sum_i y_i z_i of log-probabilities z and one-hot targets y. One value per row of log-probabilities z along `axis` (reduced; no mean).
+
+    Computed as sum_i w_i (-log p_i) with w = y (proved)."""
+    return _rt.vector(_v_nll_loss, (z, y), axis, out, ())
+
+
+def _v_nll_loss_grad(z, y, axis):
+    w = y
+    return _rt.nan_where(z, -w)
+
+
+def nll_loss_grad(z: ArrayLike, y: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
+    """Gradient of nll_loss with respect to the log-probabilities z along `axis` (same shape as z):
+
+    -w with w = y (proved)."""
+    return _rt.vector(_v_nll_loss_grad, (z, y), axis, out, ())

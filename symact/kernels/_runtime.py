@@ -23,11 +23,13 @@ __all__ = [
     "direct",
     "elementwise",
     "elementwise2",
+    "nan_where",
     "ndtr",
     "ndtr_scaled",
     "npdf",
     "npdf_scaled",
     "signed_inf",
+    "weighted_nll",
 ]
 
 CHUNK = 8192
@@ -198,16 +200,23 @@ def npdf_scaled(u: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 def _shift(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """m = max(z), d = z - m rounded, and lo = the rounding error of d (TwoSum), all finite-safe."""
+    """m = max(z), d = z - m rounded, and lo = the rounding error of d (TwoSum).
+
+    Entries at -inf (masked: their weight e^{z - m} is 0) give d = -inf and lo = 0; the row's
+    maximum must be finite (see :func:`_rowwise`).
+    """
     m = np.max(z, axis=axis, keepdims=True)
+    masked = z == -np.inf
+    any_masked = bool(masked.any())
+    if any_masked:
+        z = np.where(masked, m, z)
     d = z - m
     bb = d - z
     lo = (z - (d - bb)) + (-m - bb)
+    if any_masked:
+        d = np.where(masked, -np.inf, d)
+        lo = np.where(masked, 0.0, lo)
     return m, d, lo
-
-
-def _finite_rows(z: np.ndarray, axis: int) -> np.ndarray:
-    return np.all(np.isfinite(z), axis=axis, keepdims=True)
 
 
 def _exp_shifted(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -224,14 +233,23 @@ def _others(e: np.ndarray, z: np.ndarray, axis: int) -> np.ndarray:
     return np.sum(rest, axis=axis, keepdims=True)
 
 
-def _rowwise(fn: Callable[[np.ndarray, int], np.ndarray], z: np.ndarray, axis: int) -> np.ndarray:
-    """fn on rows of finite values; rows holding inf or nan give nan (as PyTorch and JAX do for +inf)."""
-    ok = _finite_rows(z, axis)
-    if ok.all():
+def _rowwise(
+    fn: Callable[[np.ndarray, int], np.ndarray], z: np.ndarray, axis: int, empty: float = np.nan
+) -> np.ndarray:
+    """fn on the rows of `z`, as the limits say.
+
+    An entry at -inf has weight 0 (a masked logit: softmax gives 0 there, log_softmax -inf).  A row
+    holding nan or +inf gives nan (as PyTorch and JAX do), and a row that is all -inf gives `empty`
+    (nan for softmax, which has no limit there; -inf for logsumexp).
+    """
+    if np.isfinite(z).all():
         return fn(z, axis)
+    has_nan_or_pos = np.any(np.isnan(z) | (z == np.inf), axis=axis, keepdims=True)
+    all_masked = np.all(z == -np.inf, axis=axis, keepdims=True)
+    ok = ~has_nan_or_pos & ~all_masked
     with np.errstate(invalid="ignore", over="ignore"):
         safe = fn(np.where(ok, z, 0.0), axis)
-    return np.where(ok, safe, np.nan)
+    return np.where(ok, safe, np.where(all_masked & ~has_nan_or_pos, empty, np.nan))
 
 
 def softmax(z: np.ndarray, axis: int) -> np.ndarray:
@@ -261,19 +279,37 @@ def logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
         m, _, _, e = _exp_shifted(v, ax)
         return m + np.log1p(_others(e, v, ax))
 
-    return np.squeeze(_rowwise(core, z, axis), axis=axis)
+    return np.squeeze(_rowwise(core, z, axis, empty=-np.inf), axis=axis)
 
 
-def vector(fn: Callable[..., np.ndarray], arrays: tuple[Any, ...], axis: int, out: np.ndarray | None) -> Any:
-    """Apply `fn(*float64 arrays, axis)`; float32 inputs give float32 results; `out` is filled."""
+def vector(
+    fn: Callable[..., np.ndarray],
+    arrays: tuple[Any, ...],
+    axis: int,
+    out: np.ndarray | None,
+    params: tuple[Any, ...] = (),
+) -> Any:
+    """Apply `fn(*float64 arrays, axis, *params)`; float32 inputs give float32 results; `out` is filled."""
     arrs = [np.asarray(a) for a in arrays]
     dtype = np.result_type(*[_result_dtype(a) for a in arrs])
     if any(a.ndim == 0 for a in arrs):
         raise ValueError("vector functions need arrays with at least one axis")
-    res = fn(*[a.astype(np.float64, copy=False) for a in arrs], axis)
+    res = fn(*[a.astype(np.float64, copy=False) for a in arrs], axis, *params)
     target = _target(res.shape, dtype, out)
     target[...] = res
     return target
+
+
+def weighted_nll(logp: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
+    r"""$-\sum_i w_i \log p_i$ along `axis` (reduced); a class of weight 0 adds 0, also where
+    $\log p_i = -\infty$ (its limit: the term is 0 for every finite input)."""
+    logp, w = np.broadcast_arrays(logp, w)
+    return -np.sum(w * np.where(w == 0, 0.0, logp), axis=axis)
+
+
+def nan_where(z: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """`value` broadcast to z's shape, nan where z is nan (nan in, nan out)."""
+    return np.where(np.isnan(z), np.nan, value)
 
 
 def paired(kernel: Kernel, x: np.ndarray, axis: int, params: tuple[Any, ...] = ()) -> np.ndarray:
