@@ -19,8 +19,6 @@ KNOWN_GAPS: dict[str, str] = {
     "long before, but clamping its argument is not a symbolic identity, so no proved rewrite avoids it",
     "gelu_tanh_grad": "the derivative holds x^2 and x^3 (overflow for |x| > 1.3e154), for the same reason "
     "as gelu_tanh",
-    "tanhshrink": "x - tanh(x) cancels near 0 (relative error ~1/x^2 ULP); no exact closed form without "
-    "the difference is known, and a series branch is not a symbolic identity",
     "kl_div": "y log y - y a cancels near a = log y: the rounding of log y is amplified by "
     "|log y|/|log y - a| (6 ULP > 4 on the sample); an exact fix needs log y in extra precision",
 }

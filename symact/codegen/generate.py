@@ -30,6 +30,7 @@ from symact.codegen.gaps import KNOWN_GAPS, gap_table_problems, record_of
 from symact.codegen.limits import term_limit
 from symact.codegen.plan import Candidate, KernelPlan, RecordPlan, UnsupportedRecord, limits_of, plan
 from symact.codegen.rules import RULES, prove_rule
+from symact.codegen.series import SERIES
 from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range
 from symact.kernels import _runtime
 from symact.numeric import full_range_sample, reference
@@ -401,6 +402,7 @@ def prove_rules() -> dict[str, str]:
     from symact.codegen.vector import VECTOR_RULES, prove_vector_rule
 
     proofs = {rule.name: prove_rule(rule) for rule in RULES}
+    proofs.update({series.name: series.prove() for series in SERIES})
     proofs.update({rule.name: prove_vector_rule(rule) for rule in VECTOR_RULES})
     return proofs
 

@@ -20,6 +20,7 @@ from symact.catalogue import A, Activation, Loss, Record
 from symact.codegen.conditions import tidy_piecewise
 from symact.codegen.functions import NormCdf, NormPdf, to_textbook
 from symact.codegen.rules import rewrite
+from symact.codegen.series import apply_series
 from symact.derive import Derivation
 
 __all__ = ["PLANNERS", "Candidate", "KernelPlan", "RecordPlan", "UnsupportedRecord", "limits_of", "plan"]
@@ -166,8 +167,12 @@ def _elementwise(record: Record) -> RecordPlan:
         return KernelPlan(name, role, var, cands, truth, limits, extra=extra, domain=domain, targets=ys)
 
     fwd = _prepare(rec.expr, x, numeric, "record")
+    fwds = [fwd]
+    for approx, name in apply_series(rec.expr, x):  # tried only if the exact forms miss the target
+        cand = _prepare(approx, x, numeric, "record, truncated series near 0")
+        fwds.append(Candidate(cand.expr, (name, *cand.rules), cand.origin))
     no_limits = (None, None)
-    rp.kernels.append(kernel(rec.name, "fwd", x, [fwd], rec.expr, no_limits))  # limits: see limits_of
+    rp.kernels.append(kernel(rec.name, "fwd", x, fwds, rec.expr, no_limits))  # limits: see limits_of
     derivative = canon(d.derivative)
     grads = [
         _prepare(derivative, x, numeric, "derivation"),

@@ -139,6 +139,7 @@ __all__ = [
     "tanh",
     "tanh_grad",
     "tanh_grad_from_output",
+    "tanhshrink",
     "tanhshrink_grad",
     "threshold",
     "threshold_grad",
@@ -658,6 +659,16 @@ def mish_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of mish with respect to its input.
     """
     return _rt.elementwise(_k_mish_grad, x, out, (), _lim_mish_grad)
+
+
+def _k_tanhshrink(x):
+    return numpy.where(numpy.greater(x, 1.5), -numpy.tanh(numpy.maximum(1.5, x)) + numpy.maximum(1.5, x), numpy.where(numpy.greater_equal(x, -1.5), (((((((((((numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 460)/1175091669949317120000)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 1.4797143443923793e-16)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 4.498331606952833e-14)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 1.0706029224547743e-11)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 1.9270852604185937e-09)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 2.505210838544172e-07)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 2.2045855379188714e-05)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 0.0011904761904761906)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 0.03333333333333333)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 0.3333333333333333)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**3/numpy.cosh(numpy.maximum(-1.5, numpy.minimum(1.5, x))), -numpy.tanh(numpy.minimum(-1.5, x)) + numpy.minimum(-1.5, x)))
+
+
+def tanhshrink(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """x - tanh(x); derivative tanh(x)^2.
+    """
+    return _rt.elementwise(_k_tanhshrink, x, out, (), None)
 
 
 def _k_tanhshrink_grad(x):
