@@ -39,6 +39,106 @@ static inline double symact_npdf_scaled(double u, double m) {
     return ((m * SYMACT_INV_SQRT_2PI) * g) * g;
 }
 
+/* A row z = c x: 0 when its maximum is finite (entries at -inf are masked classes of weight 0),
+   1 when it holds nan or +inf (the result is nan), 2 when every entry is -inf. */
+static inline int symact_row_kind(const double *x, double c, size_t n) {
+    int all_masked = 1;
+    for (size_t i = 0; i < n; i++) {
+        const double z = c * x[i];
+        if (isnan(z) || z == INFINITY) return 1;
+        if (z != -INFINITY) all_masked = 0;
+    }
+    return all_masked ? 2 : 0;
+}
+
+static inline void symact_row_fill(double *out, size_t n, double value) {
+    for (size_t i = 0; i < n; i++) out[i] = value;
+}
+
+/* m = max_i c x_i and the first index where it is reached. */
+static inline double symact_row_max(const double *x, double c, size_t n, size_t *arg) {
+    double m = c * x[0];
+    *arg = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (c * x[i] > m) {
+            m = c * x[i];
+            *arg = i;
+        }
+    }
+    return m;
+}
+
+/* d = z - m rounded and lo its rounding error (TwoSum): z - m = d + lo exactly; -inf, 0 for a
+   masked entry (z = -inf). */
+static inline double symact_shift(double z, double m, double *lo) {
+    if (z == -INFINITY) {
+        *lo = 0.0;
+        return -INFINITY;
+    }
+    double d = z - m;
+    double bb = d - z;
+    *lo = (z - (d - bb)) + (-m - bb);
+    return d;
+}
+
+/* e^{z - m} with the TwoSum error applied: e^d (1 + lo). */
+static inline double symact_exp_shifted(double z, double m) {
+    double lo;
+    double d = symact_shift(z, m, &lo);
+    return exp(d) * (1.0 + lo);
+}
+
+/* sum_{i != arg max} e^{z_i - m}: the sum without the term that is exactly 1. */
+static inline double symact_others(const double *x, double c, double m, size_t k, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) if (i != k) s += symact_exp_shifted(c * x[i], m);
+    return s;
+}
+
+/* softmax(c x) of one row into out (nan for a row with nan or +inf, or all -inf). */
+static inline void symact_softmax_row(const double *x, double c, double *out, size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
+    }
+    size_t k;
+    double m = symact_row_max(x, c, n, &k);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = symact_exp_shifted(c * x[i], m);
+        s += out[i];
+    }
+    for (size_t i = 0; i < n; i++) out[i] = out[i] / s;
+}
+
+/* log_softmax(c x) of one row: (z_i - m) - (log1p(others) - lo_i); nan as softmax. */
+static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
+    }
+    size_t k;
+    double m = symact_row_max(x, c, n, &k);
+    double l = log1p(symact_others(x, c, m, k, n));
+    for (size_t i = 0; i < n; i++) {
+        double lo;
+        double d = symact_shift(c * x[i], m, &lo);
+        out[i] = d - (l - lo);
+    }
+}
+
+/* logsumexp(c x) of one row: m + log1p(others); nan with nan or +inf, -inf when all are -inf. */
+static inline void symact_logsumexp_row(const double *x, double c, double *out, size_t n) {
+    const int kind = symact_row_kind(x, c, n);
+    if (kind != 0) {
+        out[0] = kind == 1 ? NAN : -INFINITY;
+        return;
+    }
+    size_t k;
+    double m = symact_row_max(x, c, n, &k);
+    out[0] = m + log1p(symact_others(x, c, m, k, n));
+}
+
 double symact_binary_step(double x) {
     (void)x;
     if (isnan(x)) return x;
@@ -483,6 +583,15 @@ double symact_mish_grad(double x) {
 
 void symact_mish_grad_array(const double *x, double *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = symact_mish_grad(x[i]);
+}
+
+double symact_tanhshrink(double x) {
+    (void)x;
+    return ((x > 1.5) ? (-tanh(symact_max(1.5, x)) + symact_max(1.5, x)) : (((x >= -1.5) ? ((((((((((((((symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 460.0)/1175091669949317120000.0))*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 1.4797143443923793e-16)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 4.498331606952833e-14)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 1.0706029224547743e-11)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 1.9270852604185937e-09)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 2.505210838544172e-07)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 2.2045855379188714e-05)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 0.0011904761904761906)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 0.03333333333333333)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))) + 0.3333333333333333)*(symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x))*symact_max(-1.5, symact_min(1.5, x)))/cosh(symact_max(-1.5, symact_min(1.5, x)))) : (-tanh(symact_min(-1.5, x)) + symact_min(-1.5, x)))));
+}
+
+void symact_tanhshrink_array(const double *x, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_tanhshrink(x[i]);
 }
 
 double symact_tanhshrink_grad(double x) {
@@ -1025,4 +1134,407 @@ double symact_softshrink_grad_from_output(double a, double lambd) {
 
 void symact_softshrink_grad_from_output_array(const double *a, double *out, size_t n, double lambd) {
     for (size_t i = 0; i < n; i++) out[i] = symact_softshrink_grad_from_output(a[i], lambd);
+}
+
+double symact_binary_cross_entropy(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return -y*log(a) - (1.0 - y)*log1p(-a);
+}
+
+void symact_binary_cross_entropy_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_binary_cross_entropy(a[i], y[i]);
+}
+
+double symact_binary_cross_entropy_grad(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return (1.0 - y)/(1.0 - a) - y/a;
+}
+
+void symact_binary_cross_entropy_grad_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_binary_cross_entropy_grad(a[i], y[i]);
+}
+
+double symact_binary_cross_entropy_with_logits(double a, double y, double pos_weight) {
+    (void)a;
+    (void)y;
+    (void)pos_weight;
+    if (isnan(a) || isnan(y)) return NAN;
+    if (isinf(a)) return a > 0 ? ((y != 1.0) ? (((1.0 - y) == 0 ? 0.0 : copysign(INFINITY, 1.0 - y))) : (0.0)) : ((pos_weight*y != 0.0) ? (((pos_weight*y) == 0 ? 0.0 : copysign(INFINITY, pos_weight*y))) : (0.0));
+    const double _t0 = 1.0 - y;
+    const double _t1 = exp(-fabs(a));
+    const double _t2 = log1p(_t1) + symact_max(0.0, a);
+    const double _t3 = pos_weight*y;
+    const double _t4 = -a;
+    const double _t5 = exp(-fabs(_t4));
+    const double _t6 = log1p(_t5) + symact_max(0.0, _t4);
+    return _t0*_t2 + _t3*_t6;
+}
+
+void symact_binary_cross_entropy_with_logits_array(const double *a, const double *y, double *out, size_t n, double pos_weight) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_binary_cross_entropy_with_logits(a[i], y[i], pos_weight);
+}
+
+double symact_binary_cross_entropy_with_logits_grad(double a, double y, double pos_weight) {
+    (void)a;
+    (void)y;
+    (void)pos_weight;
+    if (isnan(a) || isnan(y)) return NAN;
+    const double _t0 = 1.0 - y;
+    const double _t1 = exp(-0.5*fabs(a));
+    const double _t2 = (_t1*_t1);
+    const double _t3 = symact_max(_t1, (double)(a >= 0.0));
+    const double _t4 = _t0*_t3;
+    const double _t5 = -pos_weight*y;
+    const double _t6 = -a;
+    const double _t7 = exp(-0.5*fabs(_t6));
+    const double _t8 = (_t7*_t7);
+    const double _t9 = symact_max(_t7, (double)(_t6 >= 0.0));
+    const double _t10 = _t5*_t9;
+    return _t10*_t9/(_t8 + 1.0) + _t3*_t4/(_t2 + 1.0);
+}
+
+void symact_binary_cross_entropy_with_logits_grad_array(const double *a, const double *y, double *out, size_t n, double pos_weight) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_binary_cross_entropy_with_logits_grad(a[i], y[i], pos_weight);
+}
+
+double symact_mse(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return ((a - y)*(a - y));
+}
+
+void symact_mse_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_mse(a[i], y[i]);
+}
+
+double symact_mse_grad(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return 2.0*a - 2.0*y;
+}
+
+void symact_mse_grad_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_mse_grad(a[i], y[i]);
+}
+
+double symact_mse_half(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return 0.5*((a - y)*(a - y));
+}
+
+void symact_mse_half_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_mse_half(a[i], y[i]);
+}
+
+double symact_mse_half_grad(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return a - y;
+}
+
+void symact_mse_half_grad_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_mse_half_grad(a[i], y[i]);
+}
+
+double symact_l1(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return fabs(a - y);
+}
+
+void symact_l1_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_l1(a[i], y[i]);
+}
+
+double symact_l1_grad(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return ((a == y) ? (0.0) : (((a < y) ? (-1.0) : (1.0))));
+}
+
+void symact_l1_grad_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_l1_grad(a[i], y[i]);
+}
+
+double symact_huber(double a, double y, double delta) {
+    (void)a;
+    (void)y;
+    (void)delta;
+    if (isnan(a) || isnan(y)) return NAN;
+    return ((a <= -delta + y) ? (-0.5*(delta*delta) + delta*(y - symact_min(a, -delta + y))) : (((a >= delta + y) ? (-0.5*(delta*delta) + delta*(-y + symact_max(a, delta + y))) : (0.5*((-y + symact_max(-delta + y, symact_min(a, delta + y)))*(-y + symact_max(-delta + y, symact_min(a, delta + y))))))));
+}
+
+void symact_huber_array(const double *a, const double *y, double *out, size_t n, double delta) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_huber(a[i], y[i], delta);
+}
+
+double symact_huber_grad(double a, double y, double delta) {
+    (void)a;
+    (void)y;
+    (void)delta;
+    if (isnan(a) || isnan(y)) return NAN;
+    return ((a < -delta + y) ? (-delta) : (((a < delta + y) ? (-y + symact_max(-delta + y, symact_min(a, delta + y))) : (delta))));
+}
+
+void symact_huber_grad_array(const double *a, const double *y, double *out, size_t n, double delta) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_huber_grad(a[i], y[i], delta);
+}
+
+double symact_smooth_l1(double a, double y, double beta) {
+    (void)a;
+    (void)y;
+    (void)beta;
+    if (isnan(a) || isnan(y)) return NAN;
+    return ((a <= -beta + y) ? (-0.5*beta + y - symact_min(a, -beta + y)) : (((a >= beta + y) ? (-0.5*beta - y + symact_max(a, beta + y)) : (0.5*(((-y + symact_max(-beta + y, symact_min(a, beta + y)))*(-y + symact_max(-beta + y, symact_min(a, beta + y))))/beta)))));
+}
+
+void symact_smooth_l1_array(const double *a, const double *y, double *out, size_t n, double beta) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_smooth_l1(a[i], y[i], beta);
+}
+
+double symact_smooth_l1_grad(double a, double y, double beta) {
+    (void)a;
+    (void)y;
+    (void)beta;
+    if (isnan(a) || isnan(y)) return NAN;
+    return ((a < -beta + y) ? (-1.0) : (((a < beta + y) ? (0.5*((-2.0*y + 2.0*symact_max(-beta + y, symact_min(a, beta + y)))/beta)) : (1.0))));
+}
+
+void symact_smooth_l1_grad_array(const double *a, const double *y, double *out, size_t n, double beta) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_smooth_l1_grad(a[i], y[i], beta);
+}
+
+double symact_poisson_nll(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    if (isinf(a)) return a > 0 ? INFINITY : ((y != 0.0) ? (((y) == 0 ? 0.0 : copysign(INFINITY, y))) : (0.0));
+    return -a*y + exp(a);
+}
+
+void symact_poisson_nll_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_poisson_nll(a[i], y[i]);
+}
+
+double symact_poisson_nll_grad(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return -y + exp(a);
+}
+
+void symact_poisson_nll_grad_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_poisson_nll_grad(a[i], y[i]);
+}
+
+double symact_poisson_nll_rate(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    if (isinf(a)) return a > 0 ? INFINITY : NAN;
+    return a - y*log(a);
+}
+
+void symact_poisson_nll_rate_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_poisson_nll_rate(a[i], y[i]);
+}
+
+double symact_poisson_nll_rate_grad(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return 1.0 - y/a;
+}
+
+void symact_poisson_nll_rate_grad_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_poisson_nll_rate_grad(a[i], y[i]);
+}
+
+double symact_kl_div_grad(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return -y;
+}
+
+void symact_kl_div_grad_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_kl_div_grad(a[i], y[i]);
+}
+
+int symact_softmax_rows(const double *x, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * n;
+        symact_softmax_row(xr, 1.0, o, n);
+    }
+    return 0;
+}
+
+int symact_softmax_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * n;
+        const double *gr = g + r * n;
+        symact_softmax_row(xr, 1.0, o, n);
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double a = o[i];
+            (void)a;
+            s += gr[i] * (-a);
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double a = o[i];
+            o[i] = gr[i] * (a) + (a) * s;
+        }
+    }
+    return 0;
+}
+
+int symact_softmin_rows(const double *x, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * n;
+        symact_softmax_row(xr, -1.0, o, n);
+    }
+    return 0;
+}
+
+int symact_softmin_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * n;
+        const double *gr = g + r * n;
+        symact_softmax_row(xr, -1.0, o, n);
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double a = o[i];
+            (void)a;
+            s += gr[i] * (a);
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double a = o[i];
+            o[i] = gr[i] * (-a) + (a) * s;
+        }
+    }
+    return 0;
+}
+
+int symact_log_softmax_rows(const double *x, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * n;
+        symact_log_softmax_row(xr, 1.0, o, n);
+    }
+    return 0;
+}
+
+int symact_log_softmax_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * n;
+        const double *gr = g + r * n;
+        symact_log_softmax_row(xr, 1.0, o, n);
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double a = o[i];
+            (void)a;
+            s += gr[i] * (-1.0);
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double a = o[i];
+            o[i] = gr[i] * (1.0) + (exp(a)) * s;
+        }
+    }
+    return 0;
+}
+
+static double symact_glu_pair(double u, double v) {
+    (void)u;
+    (void)v;
+    const double _t0 = exp(-0.5*fabs(v));
+    const double _t1 = (_t0*_t0);
+    const double _t2 = symact_max(_t0, (double)(v >= 0.0));
+    const double _t3 = _t2*u;
+    return _t2*_t3/(_t1 + 1.0);
+}
+
+int symact_glu_rows(const double *x, double *out, size_t rows, size_t n) {
+    if (n % 2) return -1;
+    const size_t h = n / 2;
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t i = 0; i < h; i++) {
+            const double u = x[r * n + i], v = x[r * n + h + i];
+            out[r * h + i] = (isnan(u) || isnan(v)) ? NAN : symact_glu_pair(u, v);
+        }
+    }
+    return 0;
+}
+
+static double symact_glu_du(double u, double v) {
+    (void)u;
+    (void)v;
+    const double _t0 = exp(-fabs(v));
+    const double _t1 = symact_max(_t0, (double)(v >= 0.0));
+    return _t1/(_t0 + 1.0);
+}
+
+static double symact_glu_dv(double u, double v) {
+    (void)u;
+    (void)v;
+    const double _t0 = exp(-0.5*fabs(v));
+    const double _t1 = (_t0*_t0);
+    const double _t2 = _t0*u;
+    return _t0*_t2/((_t1 + 1.0)*(_t1 + 1.0));
+}
+
+int symact_glu_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n) {
+    if (n % 2) return -1;
+    const size_t h = n / 2;
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t i = 0; i < h; i++) {
+            const double u = x[r * n + i], v = x[r * n + h + i], gi = g[r * h + i];
+            const int bad = isnan(u) || isnan(v);
+            out[r * n + i] = bad ? NAN : gi * symact_glu_du(u, v);
+            out[r * n + h + i] = bad ? NAN : gi * symact_glu_dv(u, v);
+        }
+    }
+    return 0;
+}
+
+int symact_logsumexp_rows(const double *x, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * 1;
+        symact_logsumexp_row(xr, 1.0, o, n);
+    }
+    return 0;
+}
+
+int symact_logsumexp_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n) {
+    if (n == 0) return -1;
+    for (size_t r = 0; r < rows; r++) {
+        const double *xr = x + r * n;
+        double *o = out + r * n;
+        symact_softmax_row(xr, 1.0, o, n);
+        for (size_t i = 0; i < n; i++) o[i] = g[r] * o[i];
+    }
+    return 0;
 }

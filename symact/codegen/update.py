@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from symact.catalogue import Record, records
 from symact.codegen.c import c_sources
+from symact.codegen.c.check import CCheck, CLibrary, CompileError, check_c, compile_library, compiler
+from symact.codegen.c.emit import c_functions
 from symact.codegen.generate import (
     DEFAULT_SIZE,
     DEFAULT_SIZE32,
@@ -28,6 +31,29 @@ class Outcome:
     texts: dict[Path, str]
     changed: list[Path] = field(default_factory=list)
     stale: list[Path] = field(default_factory=list)
+    c_checks: list[CCheck] = field(default_factory=list)
+    c_failures: list[str] = field(default_factory=list)  # C kernels that miss their target; csrc unwritten
+    c_note: str | None = None  # why the C sources were not compiled and checked
+
+
+def _check_c(gen: Generation, size: int, outcome: Outcome) -> tuple[str, str]:
+    """The C header and source of `gen`, compiled in a temporary folder and every kernel checked
+    (:func:`symact.codegen.c.check.check_c`); fills the C fields of `outcome`."""
+    functions = c_functions(gen)
+    header, source = c_sources(gen, functions)
+    cc = compiler()
+    if cc is None:
+        outcome.c_note = "no C compiler on this machine: the C sources are written without being compiled"
+        return header, source
+    with tempfile.TemporaryDirectory(prefix="symact-c-") as folder:
+        try:
+            lib = CLibrary(compile_library(header, source, Path(folder), cc))
+        except CompileError as exc:
+            outcome.c_failures.append(f"csrc/symact_kernels.c does not compile: {exc}")
+            return header, source
+        outcome.c_checks = check_c(gen, lib, functions, size=size, seed=SEED)
+    outcome.c_failures += [f"{c.name} (C): {p}" for c in outcome.c_checks for p in c.problems]
+    return header, source
 
 
 def kernel_files(root: Path) -> tuple[Path, Path, Path]:
@@ -58,17 +84,29 @@ def update(
     libm and SIMD routines).  With a
     `selection` (a subset of the catalogue) the kernels are verified but nothing is written.
     ACCURACY.md depends on the sample size, so it is compared only at the default size.
+
+    The C sources are compiled with the system C compiler and every C kernel is checked against
+    references (:mod:`symact.codegen.c.check`) before they are written; when one fails, neither C file
+    is written and `c_failures` (also passed to `progress`) says which kernel failed where.  Without a
+    compiler they are written unchecked and `c_note` says so.
     """
     chosen = list(selection) if selection is not None else list(records())
     gen = generate(chosen, size=size, size32=size32, seed=SEED, jobs=jobs, progress=progress)
     module, init, accuracy = kernel_files(root)
-    header, source = c_sources(gen)
+    outcome = Outcome(gen, {})
+    header, source = _check_c(gen, size, outcome)
+    for line in outcome.c_failures:
+        progress(f"FAILED {line}")
+    if outcome.c_note:
+        progress(outcome.c_note)
     c_header, c_source = c_files(root)
     texts = {module: gen.source, init: init_source(gen), c_header: header, c_source: source}
     if size == DEFAULT_SIZE and size32 == DEFAULT_SIZE32:
         texts[accuracy] = accuracy_markdown(gen, size=size, size32=size32, seed=SEED)
-    outcome = Outcome(gen, texts)
+    outcome.texts = texts
     for path, text in texts.items():
+        if path in (c_header, c_source) and outcome.c_failures and not (check or selection is not None):
+            continue  # a C kernel that fails its check is never written
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue

@@ -1,22 +1,32 @@
-"""C99 source of the verified element-wise kernels: ``symact_kernels.h`` and ``symact_kernels.c``.
+"""C99 source of the verified kernels: ``symact_kernels.h`` and ``symact_kernels.c``.
 
-Each kernel ``NAME`` becomes ``double symact_NAME(double x, <params>)`` and
-``void symact_NAME_array(const double *x, double *out, size_t n, <params>)``, from the same rewritten
-expression the NumPy kernel was verified with, lowered by the same templates.  Kernels that the
-NumPy backend evaluates by their limits at +-inf get the same treatment here.
+- an activation kernel ``NAME`` becomes ``double symact_NAME(double x, <params>)`` and
+  ``void symact_NAME_array(const double *x, double *out, size_t n, <params>)``;
+- a loss kernel becomes ``double symact_NAME(double a, double y, <params>)`` and
+  ``void symact_NAME_array(const double *a, const double *y, double *out, size_t n, <params>)``:
+  nan when a or y is nan, as ``_rt.elementwise2`` does;
+- a vector kernel becomes a row routine (:mod:`symact.codegen.c.vector`).
+
+Every kernel is printed from the same rewritten expression the NumPy kernel was verified with,
+lowered by the same templates; kernels that the NumPy backend evaluates by their limits at +-inf get
+the same treatment here.  Only kernels the NumPy generator kept are printed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sympy as sp
 
 from symact import catalogue
 from symact.codegen.c.printer import CKernelPrinter, _c_literal
+from symact.codegen.c.vector import ROW_PRELUDE, vector_functions
 from symact.codegen.emit import HEADER
 from symact.codegen.generate import Generation, KernelResult
 from symact.codegen.lower import Builder, lower
 
-__all__ = ["C_PRELUDE", "c_sources"]
+__all__ = ["C_PRELUDE", "CFunction", "c_function", "c_functions", "c_sources"]
 
 C_PRELUDE = r"""
 #include <math.h>
@@ -59,33 +69,19 @@ static inline double symact_npdf_scaled(double u, double m) {
 """
 
 
-def _c_function(r: KernelResult, params: list[tuple[sp.Symbol, sp.Expr]]) -> tuple[str, str]:
-    """(declarations, definitions) of one kernel."""
-    assert r.chosen is not None
-    p = CKernelPrinter()
-    var = r.plan.var.name
-    names = [s.name for s, _ in params]
-    scalar_args = ", ".join([f"double {var}", *[f"double {n}" for n in names]])
-    array_args = ", ".join(
-        [f"const double *{var}", "double *out", "size_t n", *[f"double {n}" for n in names]]
-    )
-    call_args = ", ".join([f"{var}[i]", *names])
-    builder = Builder()
-    result = lower(r.chosen.expr, builder, r.plan.var)
-    body = [f"    (void){n};" for n in [var, *names]]
-    if r.guarded:
-        neg, pos = (_limit_text(v, p) for v in r.limits)
-        body.append(f"    if (isnan({var})) return {var};")
-        body.append(f"    if (isinf({var})) return {var} > 0 ? {pos} : {neg};")
-    body += [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]
-    body.append(f"    return {p.doprint(result)};")
-    decl = f"double symact_{r.plan.name}({scalar_args});\nvoid symact_{r.plan.name}_array({array_args});\n"
-    definition = (
-        f"double symact_{r.plan.name}({scalar_args}) {{\n" + "\n".join(body) + "\n}\n\n"
-        f"void symact_{r.plan.name}_array({array_args}) {{\n"
-        f"    for (size_t i = 0; i < n; i++) out[i] = symact_{r.plan.name}({call_args});\n}}\n"
-    )
-    return decl, definition
+@dataclass(frozen=True)
+class CFunction:
+    """One C kernel: its public name, group (``activation``, ``loss``, ``vector``), declarations and
+    definitions (the definition text is what the freshness of ``csrc`` is checked against)."""
+
+    name: str
+    group: str
+    declaration: str
+    definition: str
+
+
+def _params(record: str) -> list[tuple[sp.Symbol, sp.Expr]]:
+    return [(p.symbol, p.default) for p in catalogue.get(record).params]
 
 
 def _limit_text(v: sp.Expr | None, p: CKernelPrinter) -> str:
@@ -95,24 +91,72 @@ def _limit_text(v: sp.Expr | None, p: CKernelPrinter) -> str:
     return p.doprint(v) if v.free_symbols else _c_literal(v)
 
 
-def c_sources(gen: Generation) -> tuple[str, str]:
-    """(header text, source text) for every verified element-wise kernel of `gen`."""
-    decls, defs = [], []
+def _body(r: KernelResult, inputs: list[str], names: list[str], p: CKernelPrinter) -> list[str]:
+    assert r.chosen is not None
+    var = inputs[0]
+    builder = Builder()
+    result = lower(r.chosen.expr, builder, r.plan.var)
+    body = [f"    (void){n};" for n in [*inputs, *names]]
+    if r.plan.extra:  # a loss: nan in either input gives nan (_rt.elementwise2)
+        body.append(f"    if ({' || '.join(f'isnan({n})' for n in inputs)}) return NAN;")
+    elif r.guarded:
+        body.append(f"    if (isnan({var})) return {var};")
+    if r.guarded:
+        neg, pos = (_limit_text(v, p) for v in r.limits)
+        body.append(f"    if (isinf({var})) return {var} > 0 ? {pos} : {neg};")
+    body += [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]
+    body.append(f"    return {p.doprint(result)};")
+    return body
+
+
+def c_function(r: KernelResult) -> CFunction:
+    """The scalar and array C functions of one verified element-wise or loss kernel."""
+    p = CKernelPrinter()
+    inputs = [r.plan.var.name, *[e.name for e in r.plan.extra]]
+    names = [s.name for s, _ in _params(r.record)]
+    doubles = [f"double {n}" for n in names]
+    scalar_args = ", ".join([*[f"double {v}" for v in inputs], *doubles])
+    array_args = ", ".join([*[f"const double *{v}" for v in inputs], "double *out", "size_t n", *doubles])
+    call_args = ", ".join([*[f"{v}[i]" for v in inputs], *names])
+    name = f"symact_{r.plan.name}"
+    decl = f"double {name}({scalar_args});\nvoid {name}_array({array_args});\n"
+    definition = (
+        f"double {name}({scalar_args}) {{\n" + "\n".join(_body(r, inputs, names, p)) + "\n}\n\n"
+        f"void {name}_array({array_args}) {{\n"
+        f"    for (size_t i = 0; i < n; i++) out[i] = {name}({call_args});\n}}\n"
+    )
+    return CFunction(r.plan.name, "loss" if r.plan.extra else "activation", decl, definition)
+
+
+def _elementwise(gen: Generation) -> list[CFunction]:
+    out = []
     for r in gen.results:
         if not r.ok or r.chosen is None or r.plan.role not in ("fwd", "grad", "grad_from_output"):
             continue
-        if catalogue.get(r.record).kind != "elementwise":
-            continue
-        params = [(p.symbol, p.default) for p in catalogue.get(r.record).params]
-        d, f = _c_function(r, params)
-        decls.append(d)
-        defs.append(f)
+        if catalogue.get(r.record).kind in ("elementwise", "loss"):
+            out.append(c_function(r))
+    return out
+
+
+_GROUPS: tuple[Callable[[Generation], list[CFunction]], ...] = (_elementwise, vector_functions)
+"""Each group's C functions from a generation, in the order they are written."""
+
+
+def c_functions(gen: Generation) -> list[CFunction]:
+    """Every C function of `gen`'s verified kernels."""
+    return [f for group in _GROUPS for f in group(gen)]
+
+
+def c_sources(gen: Generation, functions: list[CFunction] | None = None) -> tuple[str, str]:
+    """(header text, source text) for every verified element-wise, loss and vector kernel of `gen`."""
+    funcs = c_functions(gen) if functions is None else functions
     banner = "/* " + HEADER.replace("# ", "").replace("\n", "\n   ").rstrip() + " */\n"
     header = (
         banner
         + "#ifndef SYMACT_KERNELS_H\n#define SYMACT_KERNELS_H\n\n#include <stddef.h>\n\n"
-        + "".join(decls)
+        + "".join(f.declaration for f in funcs)
         + "\n#endif\n"
     )
-    source = banner + C_PRELUDE + "\n" + "\n".join(defs)
+    prelude = C_PRELUDE + (ROW_PRELUDE if any(f.group == "vector" for f in funcs) else "")
+    source = banner + prelude + "\n" + "\n".join(f.definition for f in funcs)
     return header, source

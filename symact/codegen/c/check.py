@@ -1,0 +1,366 @@
+r"""The C backend compiled and held to the NumPy kernels' targets against correctly rounded references.
+
+:func:`compile_library` builds ``symact_kernels.c`` with the system C compiler
+(``-std=c99 -O2 -Wall -Wextra -Werror``); :class:`CLibrary` calls it through ctypes; :func:`check_c`
+measures every C kernel of a :class:`~symact.codegen.generate.Generation` the way the generator
+measured its NumPy kernel: the same full-range sample (``full_range_sample(size, seed=SEED)``,
+restricted to the kernel's domain), the same truth and error unit (for a derivative, the ULP of the
+sum of the magnitudes of its terms), the same targets (losses at every target value ``kp.targets``,
+their limits at a = +-inf; output forms on the inputs where ACCURACY.md documents them accurate;
+vector kernels on the generator's rows at very different scales).
+
+Where a C result is bit-for-bit the NumPy kernel's result on the same input, its error *is* the
+error the generator has just measured and verified; the other points (and every non-finite input) are
+measured against references here, with :func:`symact.codegen.verify.measure`.  ``everywhere=True``
+measures every point against references (slower; it gives the C kernels' own maxima).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symact import catalogue
+from symact.codegen.c.emit import CFunction
+from symact.codegen.emit import kernel_source
+from symact.codegen.functions import to_reference
+from symact.codegen.generate import (
+    CAREFUL_TARGETS,
+    DEFAULT_SIZE,
+    SEED,
+    TARGETS,
+    VECTOR_ROWS,
+    Generation,
+    KernelResult,
+    _compile,
+    _domain_sample,
+    _loss_limit_problems,
+    _magnitude,
+)
+from symact.codegen.plan import RecordPlan
+from symact.codegen.verify import Measurement, _errors, measure
+from symact.kernels import _runtime
+from symact.numeric import full_range_sample, reference
+
+__all__ = ["CFLAGS", "CCheck", "CLibrary", "CompileError", "check_c", "compile_library", "compiler"]
+
+CFLAGS: tuple[str, ...] = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
+_DOUBLE_P = ctypes.POINTER(ctypes.c_double)
+
+
+class CompileError(Exception):
+    """The C source does not compile; the message holds the compiler's first lines."""
+
+
+def compiler() -> str | None:
+    """The system C compiler (``cc``, ``gcc`` or ``clang``), or None."""
+    return next((p for p in map(shutil.which, ("cc", "gcc", "clang")) if p), None)
+
+
+def compile_library(header: str, source: str, folder: Path, cc: str | None = None) -> Path:
+    """Write the two texts into `folder` and compile them into a shared library; its path."""
+    cc = cc or compiler()
+    if cc is None:
+        raise CompileError("no C compiler on this machine")
+    (folder / "symact_kernels.h").write_text(header, encoding="utf-8")
+    (folder / "symact_kernels.c").write_text(source, encoding="utf-8")
+    lib = folder / "libsymact_kernels.so"
+    cmd = [cc, *CFLAGS, "-shared", "-fPIC", "-o", str(lib), str(folder / "symact_kernels.c"), "-lm"]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise CompileError("\n".join((done.stderr or done.stdout).splitlines()[:6]))
+    return lib
+
+
+def _ptr(a: np.ndarray) -> Any:
+    return a.ctypes.data_as(_DOUBLE_P)
+
+
+def _doubles(a: Any, size: int | None = None) -> np.ndarray:
+    arr = np.ascontiguousarray(np.asarray(a, dtype=np.float64).reshape(-1))
+    return np.ascontiguousarray(np.broadcast_to(arr, (size,))) if size is not None else arr
+
+
+class CLibrary:
+    """The compiled C kernels, called on float64 arrays."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lib = ctypes.CDLL(str(path))
+
+    def _fn(self, name: str, restype: Any, nargs: int, nparams: int) -> Any:
+        fn = getattr(self._lib, f"symact_{name}")
+        fn.restype = restype
+        fn.argtypes = [_DOUBLE_P] * nargs + [ctypes.c_size_t] * (2 if restype else 1)
+        fn.argtypes += [ctypes.c_double] * nparams
+        return fn
+
+    def has(self, name: str) -> bool:
+        return hasattr(self._lib, f"symact_{name}")
+
+    def elementwise(self, name: str, x: Any, params: tuple[float, ...] = ()) -> np.ndarray:
+        """``symact_NAME_array`` on `x` (any shape)."""
+        xs = _doubles(x)
+        out = np.empty_like(xs)
+        self._fn(f"{name}_array", None, 2, len(params))(_ptr(xs), _ptr(out), xs.size, *params)
+        return out.reshape(np.shape(x))
+
+    def loss(self, name: str, a: Any, y: Any, params: tuple[float, ...] = ()) -> np.ndarray:
+        """``symact_NAME_array`` of a loss on `a` and `y` (broadcast to a's size)."""
+        av = _doubles(a)
+        yv = _doubles(y, av.size)
+        out = np.empty_like(av)
+        self._fn(f"{name}_array", None, 3, len(params))(_ptr(av), _ptr(yv), _ptr(out), av.size, *params)
+        return out.reshape(np.shape(a))
+
+    def rows(self, name: str, x: np.ndarray, width: int, g: np.ndarray | None = None) -> np.ndarray | None:
+        """``symact_NAME_rows`` on the rows of the 2-d `x` (and `g`); `width` outputs per row; None
+        when the routine refuses the row length."""
+        xs = np.ascontiguousarray(x, dtype=np.float64)
+        rows, n = xs.shape
+        out = np.empty(rows * width)
+        args = [_ptr(xs)] + ([_ptr(np.ascontiguousarray(g, dtype=np.float64))] if g is not None else [])
+        fn = self._fn(f"{name}_rows", ctypes.c_int, len(args) + 1, 0)
+        status = fn(*args, _ptr(out), rows, n)
+        return None if status != 0 else out.reshape(rows, width)
+
+
+@dataclass
+class CCheck:
+    """The outcome for one C kernel: its measurement and the ways it misses its target."""
+
+    name: str
+    group: str
+    role: str
+    target: float
+    measurement: Measurement | None
+    problems: list[str] = field(default_factory=list)
+    differing: int = 0  # results that differ from the NumPy kernel's (measured against references)
+    compared: int = 0  # results compared
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (np.isnan(a) & np.isnan(b)) | (a == b)
+
+
+def _num(v: sp.Expr) -> float:
+    return float(sp.N(sp.sympify(v), 30))
+
+
+@dataclass
+class _Kernel:
+    """What the C check needs from one element-wise or loss KernelResult."""
+
+    r: KernelResult
+    rp: RecordPlan
+    args: tuple[float, ...]
+    c: Callable[..., np.ndarray]
+    np: Callable[..., Any]
+    target: float
+
+
+def _worst(measured: list[Measurement], target: float) -> Measurement:
+    failing = [m for m in measured if m.problems(target)]
+    return failing[0] if failing else max(measured, key=lambda m: m.max_ulp)
+
+
+def _scale(k: _Kernel, y: float | None) -> Callable[[np.ndarray], Any] | None:
+    r = k.r
+    assert r.chosen is not None
+    mag = _magnitude(r.chosen.expr) if r.plan.role == "grad" else None
+    if mag is None:
+        return None
+    inputs = [r.plan.var.name, *[e.name for e in r.plan.extra]]
+    s = _compile(kernel_source("_s", [*inputs, *[p.name for p, _ in k.rp.params]], mag))["_s"]
+    if y is None:
+        return lambda x: _runtime.elementwise(s, x, None, k.args, None)
+    return lambda x: _runtime.elementwise2(s, x, y, None, k.args)
+
+
+def _measure_points(
+    k: _Kernel, xs: np.ndarray, y: float | None, everywhere: bool
+) -> tuple[Measurement, int, int]:
+    r = k.r
+    assert r.chosen is not None
+
+    def c_fn(x: np.ndarray) -> np.ndarray:
+        return k.c(x) if y is None else k.c(x, y)
+
+    with np.errstate(all="ignore"):
+        got_c = c_fn(xs)
+        got_np = np.asarray(k.np(xs) if y is None else k.np(xs, y), dtype=np.float64)
+    pick = np.ones(xs.shape, bool) if everywhere else ~_same(got_c, got_np) | ~np.isfinite(xs)
+    params = dict(k.rp.defaults)
+    if y is not None:
+        params[r.plan.extra[0].name] = y
+    pts = xs[pick]
+    m = measure(c_fn, to_reference(r.chosen.expr), r.plan.var, pts, params=params, scale=_scale(k, y))
+    return m, int((~_same(got_c, got_np)).sum()), int(xs.size)
+
+
+def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
+    r = k.r
+    group = "loss" if r.plan.extra else "activation"
+    check = CCheck(r.plan.name, group, r.plan.role, k.target, None)
+    xs = _domain_sample(r.plan.domain, xs_all)
+    if r.plan.extra:
+        xs = xs[~np.isinf(xs)]
+    measured = []
+    for y in r.plan.targets or (None,):
+        m, diff, n = _measure_points(k, xs, y, everywhere)
+        measured.append(m)
+        check.differing += diff
+        check.compared += n
+    worst = _worst(measured, k.target)
+    if r.plan.extra:
+        assert r.chosen is not None
+
+        def runner(y: float | None) -> Callable[[np.ndarray], Any]:
+            return lambda a: k.c(a, y)
+
+        worst.specials_wrong += _loss_limit_problems(k.rp, r.plan, r.chosen, runner)
+    check.measurement = worst
+    check.problems = worst.problems(k.target)
+    return check
+
+
+def _check_output_form(
+    k: _Kernel, fwd: Callable[..., Any], grad: _Kernel, xs_all: np.ndarray, everywhere: bool
+) -> CCheck:
+    """The output form on a = f(x) (the NumPy f, as the generator measured it), for the sample's x in
+    the range where ACCURACY.md documents the form accurate; the unit is the derivative's."""
+    r = k.r
+    check = CCheck(r.plan.name, "activation", r.plan.role, k.target, None)
+    if r.accurate_range is None:
+        return check  # documented accurate nowhere: nothing is promised
+    lo, hi = r.accurate_range
+    xs = _domain_sample(grad.r.plan.domain, xs_all[np.isfinite(xs_all)])
+    xs = xs[(xs >= lo) & (xs <= hi)]
+    with np.errstate(all="ignore"):
+        a = np.asarray(fwd(xs), dtype=np.float64)
+        got_c = k.c(a)
+        got_np = np.asarray(k.np(a), dtype=np.float64)
+    differ = ~_same(got_c, got_np)
+    pick = np.ones(xs.shape, bool) if everywhere else differ
+    assert grad.r.chosen is not None
+    ref = reference(to_reference(grad.r.chosen.expr), grad.r.plan.var, xs[pick], params=k.rp.defaults)
+    scale = _scale(grad, None)
+    with np.errstate(all="ignore"):
+        s = np.asarray(scale(xs[pick]), dtype=np.float64) if scale is not None else None
+        err = _errors(got_c[pick], ref, s)
+    m = Measurement(points=int(pick.sum()))
+    bad = np.isfinite(ref) & ~np.isfinite(got_c[pick])
+    m.nonfinite_wrong = [float(v) for v in xs[pick][bad][:5]]
+    usable = ~np.isnan(ref) & ~bad
+    if usable.any():
+        e = err[usable]
+        i = int(np.argmax(e))
+        m.max_ulp, m.worst_x = float(e[i]), float(xs[pick][usable][i])
+    check.measurement, check.differing, check.compared = m, int(differ.sum()), int(xs.size)
+    check.problems = m.problems(k.target)
+    return check
+
+
+def _kernel(r: KernelResult, lib: CLibrary, ns: dict[str, Any]) -> _Kernel:
+    record = catalogue.get(r.record)
+    params = tuple((p.symbol, p.default) for p in record.params)
+    args = tuple(_num(v) for _, v in params)
+    name = r.plan.name
+    if r.plan.extra:
+
+        def c(a: np.ndarray, y: float) -> np.ndarray:
+            return lib.loss(name, a, y, args)
+
+    else:
+
+        def c(a: np.ndarray) -> np.ndarray:  # type: ignore[misc]
+            return lib.elementwise(name, a, args)
+
+    target = (CAREFUL_TARGETS if r.plan.careful else TARGETS)[r.plan.role]
+    return _Kernel(r, RecordPlan(record, params), args, c, ns[name], target)
+
+
+def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int, everywhere: bool) -> CCheck:
+    """A vector kernel on the generator's rows (:func:`symact.codegen.vector_gen.vector_kernels`)."""
+    from symact.codegen.c.vector import _shape
+    from symact.codegen.vector_gen import _rows, _stats, _truth, _vjp_scale
+    from symact.derive import derive
+
+    record = catalogue.get(r.record)
+    d = derive(record)
+    xs_syms = d.inputs  # type: ignore[union-attr]
+    outputs = len(d.outputs) if d.outputs else 1  # type: ignore[union-attr]
+    data = _rows(len(xs_syms), VECTOR_ROWS, seed)
+    g = np.random.default_rng(seed + 1).normal(size=(VECTOR_ROWS, outputs))
+    gsyms = tuple(sp.Symbol(f"g_{i}", real=True) for i in range(g.shape[1]))
+    target = TARGETS[r.plan.role]
+    check = CCheck(r.plan.name, "vector", r.plan.role, target, None)
+    jac = d.jacobian  # type: ignore[union-attr]
+    with np.errstate(all="ignore"):
+        if r.plan.role == "fwd":
+            got = lib.rows(r.plan.name, data, outputs)
+            want = np.asarray(ns[r.plan.name](data), dtype=np.float64).reshape(VECTOR_ROWS, outputs)
+            exprs = list(d.expression)  # type: ignore[union-attr]
+        else:
+            gv = g if outputs > 1 else g[:, 0]
+            got = lib.rows(r.plan.name, data, data.shape[1], gv)
+            want = np.asarray(ns[r.plan.name](data, gv), dtype=np.float64)
+            rows = range(jac.shape[0])
+            exprs = [sp.Add(*[gsyms[i] * jac[i, k] for i in rows]) for k in range(jac.shape[1])]
+    if got is None:
+        check.problems.append(f"the row routine refused rows of length {data.shape[1]}")
+        return check
+    differ = ~np.all(_same(got, want), axis=1)
+    pick = np.ones(VECTOR_ROWS, bool) if everywhere else differ
+    ref = _truth(exprs, xs_syms, data[pick], g[pick], gsyms)
+    shape = _shape(r.record)
+    scale = _vjp_scale(shape, data[pick], g[pick]) if r.plan.role == "vjp" and shape is not None else None
+    m = _stats(got[pick], ref, scale)
+    check.measurement, check.differing, check.compared = m, int(differ.sum()), VECTOR_ROWS
+    check.problems = m.problems(target)
+    return check
+
+
+def check_c(
+    gen: Generation,
+    lib: CLibrary,
+    functions: list[CFunction],
+    *,
+    size: int = DEFAULT_SIZE,
+    seed: int = SEED,
+    everywhere: bool = False,
+) -> list[CCheck]:
+    """Measure every C kernel in `functions` (printed from `gen`) against references; one CCheck each.
+
+    The NumPy kernels are the ones of ``gen.source``; `size` and `seed` must be the generator's for
+    the C results equal to theirs to inherit their verified errors (or pass `everywhere`).
+    """
+    ns: dict[str, Any] = {}
+    exec(compile(gen.source, "<symact kernels>", "exec"), ns)
+    xs = full_range_sample(size, seed=seed)
+    by_name = {r.plan.name: r for r in gen.results if r.ok}
+    out = []
+    for f in functions:
+        r = by_name[f.name]
+        if f.group == "vector":
+            out.append(_vector_check(r, lib, ns, seed, everywhere))
+        elif r.plan.role == "grad_from_output":
+            grad = by_name[r.record + "_grad"]
+            fwd = ns[r.record]
+            out.append(_check_output_form(_kernel(r, lib, ns), fwd, _kernel(grad, lib, ns), xs, everywhere))
+        else:
+            out.append(_check_kernel(_kernel(r, lib, ns), xs, everywhere))
+    return out

@@ -1,0 +1,286 @@
+r"""C row routines of the vector kernels: the same stable shapes as ``symact.kernels._runtime``.
+
+Each routine works on `rows` contiguous rows of `n` doubles and returns 0, or -1 when `n` is not a
+valid size (0 for a normalised function, whose maximum is undefined; odd for a paired one), where the
+NumPy kernels raise:
+
+- ``int symact_NAME_rows(const double *x, double *out, size_t rows, size_t n)``: the forward
+  kernel; `out` holds `rows` values for a reduction (logsumexp), `rows*n/2` for a paired function
+  (GLU), `rows*n` otherwise;
+- ``int symact_NAME_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n)``:
+  $g^T J$ row by row; `g` is shaped like the forward output, `out` like `x`.
+
+A normalised function shifts by the row's maximum with the rounding error of $z - m$ kept (TwoSum);
+as in the NumPy routines, an entry at $-\infty$ is a masked class of weight 0, a row holding nan or
+$+\infty$ gives nan, and a row that is all $-\infty$ gives nan (logsumexp: $-\infty$).  The VJPs
+apply their formula to those values, as the NumPy kernels do.  A paired function is
+its element-wise kernel of the two halves (nan where either is nan).  The VJP of a normalised
+function is $g_k D(a_k) + Q(a_k) \sum_i g_i P(a_i)$ from the Jacobian split, or $g \cdot$ its gradient
+routine for a reduction.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import sympy as sp
+
+from symact import catalogue
+from symact.codegen.c.printer import CKernelPrinter
+from symact.codegen.lower import Builder, lower
+from symact.codegen.rules import rewrite
+from symact.codegen.vector import NormalisedForm, PairedForm, recognise
+
+if TYPE_CHECKING:
+    from symact.codegen.c.emit import CFunction
+    from symact.codegen.generate import Generation
+
+__all__ = ["ROW_PRELUDE", "vector_functions"]
+
+ROW_PRELUDE = r"""
+/* A row z = c x: 0 when its maximum is finite (entries at -inf are masked classes of weight 0),
+   1 when it holds nan or +inf (the result is nan), 2 when every entry is -inf. */
+static inline int symact_row_kind(const double *x, double c, size_t n) {
+    int all_masked = 1;
+    for (size_t i = 0; i < n; i++) {
+        const double z = c * x[i];
+        if (isnan(z) || z == INFINITY) return 1;
+        if (z != -INFINITY) all_masked = 0;
+    }
+    return all_masked ? 2 : 0;
+}
+
+static inline void symact_row_fill(double *out, size_t n, double value) {
+    for (size_t i = 0; i < n; i++) out[i] = value;
+}
+
+/* m = max_i c x_i and the first index where it is reached. */
+static inline double symact_row_max(const double *x, double c, size_t n, size_t *arg) {
+    double m = c * x[0];
+    *arg = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (c * x[i] > m) {
+            m = c * x[i];
+            *arg = i;
+        }
+    }
+    return m;
+}
+
+/* d = z - m rounded and lo its rounding error (TwoSum): z - m = d + lo exactly; -inf, 0 for a
+   masked entry (z = -inf). */
+static inline double symact_shift(double z, double m, double *lo) {
+    if (z == -INFINITY) {
+        *lo = 0.0;
+        return -INFINITY;
+    }
+    double d = z - m;
+    double bb = d - z;
+    *lo = (z - (d - bb)) + (-m - bb);
+    return d;
+}
+
+/* e^{z - m} with the TwoSum error applied: e^d (1 + lo). */
+static inline double symact_exp_shifted(double z, double m) {
+    double lo;
+    double d = symact_shift(z, m, &lo);
+    return exp(d) * (1.0 + lo);
+}
+
+/* sum_{i != arg max} e^{z_i - m}: the sum without the term that is exactly 1. */
+static inline double symact_others(const double *x, double c, double m, size_t k, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) if (i != k) s += symact_exp_shifted(c * x[i], m);
+    return s;
+}
+
+/* softmax(c x) of one row into out (nan for a row with nan or +inf, or all -inf). */
+static inline void symact_softmax_row(const double *x, double c, double *out, size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
+    }
+    size_t k;
+    double m = symact_row_max(x, c, n, &k);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = symact_exp_shifted(c * x[i], m);
+        s += out[i];
+    }
+    for (size_t i = 0; i < n; i++) out[i] = out[i] / s;
+}
+
+/* log_softmax(c x) of one row: (z_i - m) - (log1p(others) - lo_i); nan as softmax. */
+static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
+    }
+    size_t k;
+    double m = symact_row_max(x, c, n, &k);
+    double l = log1p(symact_others(x, c, m, k, n));
+    for (size_t i = 0; i < n; i++) {
+        double lo;
+        double d = symact_shift(c * x[i], m, &lo);
+        out[i] = d - (l - lo);
+    }
+}
+
+/* logsumexp(c x) of one row: m + log1p(others); nan with nan or +inf, -inf when all are -inf. */
+static inline void symact_logsumexp_row(const double *x, double c, double *out, size_t n) {
+    const int kind = symact_row_kind(x, c, n);
+    if (kind != 0) {
+        out[0] = kind == 1 ? NAN : -INFINITY;
+        return;
+    }
+    size_t k;
+    double m = symact_row_max(x, c, n, &k);
+    out[0] = m + log1p(symact_others(x, c, m, k, n));
+}
+"""
+
+_ROWS = "const double *x, double *out, size_t rows, size_t n"
+_VJP_ROWS = "const double *x, const double *g, double *out, size_t rows, size_t n"
+
+
+@functools.lru_cache(maxsize=64)
+def _shape(record: str) -> NormalisedForm | PairedForm | None:
+    return recognise(catalogue.get(record))
+
+
+@functools.lru_cache(maxsize=64)
+def _gradient(record: str) -> tuple[str, int] | None:
+    from symact.codegen.vector_gen import _gradient_routine
+
+    return _gradient_routine(catalogue.get(record))
+
+
+def _c(v: float | int) -> str:
+    return "1.0" if v == 1 else "-1.0"
+
+
+def _row_into(routine: str, c: int, out: str) -> str:
+    """The statement writing routine(c x_row) into `out`."""
+    return f"symact_{routine}_row(xr, {_c(c)}, {out}, n);"
+
+
+def _normalised_fwd(name: str, shape: NormalisedForm) -> tuple[str, str]:
+    width = "1" if shape.rule.reduces else "n"
+    body = (
+        f"int symact_{name}_rows({_ROWS}) {{\n"
+        "    if (n == 0) return -1;\n"
+        "    for (size_t r = 0; r < rows; r++) {\n"
+        f"        const double *xr = x + r * n;\n        double *o = out + r * {width};\n"
+        f"        {_row_into(shape.rule.routine, shape.scale, 'o')}\n"
+        "    }\n    return 0;\n}\n"
+    )
+    return f"int symact_{name}_rows({_ROWS});\n", body
+
+
+def _normalised_vjp(name: str, record: str, shape: NormalisedForm) -> tuple[str, str] | None:
+    p = CKernelPrinter()
+    head = (
+        f"int symact_{name}_rows({_VJP_ROWS}) {{\n"
+        "    if (n == 0) return -1;\n"
+        "    for (size_t r = 0; r < rows; r++) {\n"
+        "        const double *xr = x + r * n;\n        double *o = out + r * n;\n"
+    )
+    if shape.vjp_diag is not None and shape.vjp_p is not None and shape.vjp_q is not None:
+        diag, pp, q = (p.doprint(e) for e in (shape.vjp_diag, shape.vjp_p, shape.vjp_q))
+        inner = (
+            "        const double *gr = g + r * n;\n"
+            f"        {_row_into(shape.rule.routine, shape.scale, 'o')}\n"
+            "        double s = 0.0;\n"
+            "        for (size_t i = 0; i < n; i++) {\n"
+            "            const double a = o[i];\n            (void)a;\n"
+            f"            s += gr[i] * ({pp});\n        }}\n"
+            "        for (size_t i = 0; i < n; i++) {\n"
+            f"            const double a = o[i];\n            o[i] = gr[i] * ({diag}) + ({q}) * s;\n"
+            "        }\n"
+        )
+    else:
+        grad = _gradient(record)
+        if grad is None or grad[0] == "logsumexp":
+            return None
+        routine, c = grad
+        inner = (
+            f"        {_row_into(routine, c, 'o')}\n"
+            "        for (size_t i = 0; i < n; i++) o[i] = g[r] * o[i];\n"
+        )
+    return f"int symact_{name}_rows({_VJP_ROWS});\n", head + inner + "    }\n    return 0;\n}\n"
+
+
+def _pair_kernel(fname: str, expr: sp.Expr, u: sp.Symbol) -> str:
+    """``static double fname(double u, double v)`` evaluating the rewritten `expr`."""
+    p = CKernelPrinter()
+    builder = Builder()
+    result = lower(expr, builder, u)
+    lines = [f"static double {fname}(double u, double v) {{", "    (void)u;", "    (void)v;"]
+    lines += [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]
+    lines.append(f"    return {p.doprint(result)};")
+    return "\n".join(lines) + "\n}\n\n"
+
+
+def _canon(expr: sp.Expr, shape: PairedForm) -> sp.Expr:
+    """`expr` in symbols named u and v (the C function's arguments)."""
+    u, v = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
+    return expr.xreplace({shape.u: u, shape.v: v})
+
+
+def _paired_fwd(name: str, shape: PairedForm) -> tuple[str, str]:
+    h = _canon(rewrite(shape.h)[0], shape)
+    body = _pair_kernel(f"symact_{name}_pair", h, sp.Symbol("u", real=True)) + (
+        f"int symact_{name}_rows({_ROWS}) {{\n"
+        "    if (n % 2) return -1;\n"
+        "    const size_t h = n / 2;\n"
+        "    for (size_t r = 0; r < rows; r++) {\n"
+        "        for (size_t i = 0; i < h; i++) {\n"
+        "            const double u = x[r * n + i], v = x[r * n + h + i];\n"
+        f"            out[r * h + i] = (isnan(u) || isnan(v)) ? NAN : symact_{name}_pair(u, v);\n"
+        "        }\n    }\n    return 0;\n}\n"
+    )
+    return f"int symact_{name}_rows({_ROWS});\n", body
+
+
+def _paired_vjp(name: str, fwd: str, shape: PairedForm) -> tuple[str, str]:
+    u = sp.Symbol("u", real=True)
+    du, dv = (_canon(rewrite(sp.diff(shape.h, s))[0], shape) for s in (shape.u, shape.v))
+    body = (
+        _pair_kernel(f"symact_{fwd}_du", du, u)
+        + _pair_kernel(f"symact_{fwd}_dv", dv, u)
+        + f"int symact_{name}_rows({_VJP_ROWS}) {{\n"
+        "    if (n % 2) return -1;\n"
+        "    const size_t h = n / 2;\n"
+        "    for (size_t r = 0; r < rows; r++) {\n"
+        "        for (size_t i = 0; i < h; i++) {\n"
+        "            const double u = x[r * n + i], v = x[r * n + h + i], gi = g[r * h + i];\n"
+        "            const int bad = isnan(u) || isnan(v);\n"
+        f"            out[r * n + i] = bad ? NAN : gi * symact_{fwd}_du(u, v);\n"
+        f"            out[r * n + h + i] = bad ? NAN : gi * symact_{fwd}_dv(u, v);\n"
+        "        }\n    }\n    return 0;\n}\n"
+    )
+    return f"int symact_{name}_rows({_VJP_ROWS});\n", body
+
+
+def vector_functions(gen: Generation) -> list[CFunction]:
+    """The row routines of `gen`'s verified vector kernels (forward and VJP)."""
+    from symact.codegen.c.emit import CFunction
+
+    out = []
+    for r in gen.results:
+        if not r.ok or catalogue.get(r.record).kind != "vector" or r.plan.role not in ("fwd", "vjp"):
+            continue
+        shape = _shape(r.record)
+        made: tuple[str, str] | None = None
+        if isinstance(shape, NormalisedForm):
+            if r.plan.role == "fwd":
+                made = _normalised_fwd(r.plan.name, shape)
+            else:
+                made = _normalised_vjp(r.plan.name, r.record, shape)
+        elif isinstance(shape, PairedForm):
+            fwd = _paired_fwd if r.plan.role == "fwd" else None
+            made = fwd(r.plan.name, shape) if fwd else _paired_vjp(r.plan.name, r.record, shape)
+        if made is not None:
+            out.append(CFunction(r.plan.name, "vector", made[0], made[1]))
+    return out
