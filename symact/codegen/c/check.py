@@ -46,11 +46,20 @@ from symact.codegen.generate import (
     _magnitude,
 )
 from symact.codegen.plan import RecordPlan
-from symact.codegen.verify import Measurement, _errors, measure
+from symact.codegen.verify import Measurement, _errors, measure, output_form_range
 from symact.kernels import _runtime
 from symact.numeric import full_range_sample, reference
 
-__all__ = ["CFLAGS", "CCheck", "CLibrary", "CompileError", "check_c", "compile_library", "compiler"]
+__all__ = [
+    "CFLAGS",
+    "CCheck",
+    "CLibrary",
+    "CompileError",
+    "check_c",
+    "check_kernels",
+    "compile_library",
+    "compiler",
+]
 
 CFLAGS: tuple[str, ...] = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
@@ -237,39 +246,52 @@ def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
     return check
 
 
+def _output_form_errors(
+    got: np.ndarray, grad: _Kernel, xs: np.ndarray, params: dict[str, sp.Expr]
+) -> np.ndarray:
+    """Errors of `got` against f'(xs) in the derivative's unit (0 where f' has no reference)."""
+    assert grad.r.chosen is not None
+    ref = reference(to_reference(grad.r.chosen.expr), grad.r.plan.var, xs, params=params)
+    scale = _scale(grad, None)
+    with np.errstate(all="ignore"):
+        s = np.asarray(scale(xs), dtype=np.float64) if scale is not None else None
+        return np.where(np.isnan(ref), 0.0, _errors(got, ref, s))
+
+
 def _check_output_form(
-    k: _Kernel, fwd: Callable[..., Any], grad: _Kernel, xs_all: np.ndarray, everywhere: bool
+    k: _Kernel,
+    fwd: Callable[..., Any],
+    grad: _Kernel,
+    xs_all: np.ndarray,
+    everywhere: bool,
+    documented: bool,
 ) -> CCheck:
     """The output form on a = f(x) (the NumPy f, as the generator measured it), for the sample's x in
-    the range where ACCURACY.md documents the form accurate; the unit is the derivative's."""
+    the range where ACCURACY.md documents the form accurate (`documented`: ``r.accurate_range``;
+    otherwise that range is measured here from the NumPy kernel, as the generator does)."""
     r = k.r
     check = CCheck(r.plan.name, "activation", r.plan.role, k.target, None)
-    if r.accurate_range is None:
-        return check  # documented accurate nowhere: nothing is promised
-    lo, hi = r.accurate_range
     xs = _domain_sample(grad.r.plan.domain, xs_all[np.isfinite(xs_all)])
-    xs = xs[(xs >= lo) & (xs <= hi)]
     with np.errstate(all="ignore"):
         a = np.asarray(fwd(xs), dtype=np.float64)
         got_c = k.c(a)
         got_np = np.asarray(k.np(a), dtype=np.float64)
-    differ = ~_same(got_c, got_np)
-    pick = np.ones(xs.shape, bool) if everywhere else differ
-    assert grad.r.chosen is not None
-    ref = reference(to_reference(grad.r.chosen.expr), grad.r.plan.var, xs[pick], params=k.rp.defaults)
-    scale = _scale(grad, None)
-    with np.errstate(all="ignore"):
-        s = np.asarray(scale(xs[pick]), dtype=np.float64) if scale is not None else None
-        err = _errors(got_c[pick], ref, s)
+    rng = r.accurate_range
+    if not documented:
+        rng = output_form_range(_output_form_errors(got_np, grad, xs, k.rp.defaults), xs, k.target)
+    if rng is None:
+        return check  # documented accurate nowhere: nothing is promised
+    inside = (xs >= rng[0]) & (xs <= rng[1])
+    differ = ~_same(got_c, got_np) & inside
+    pick = inside if everywhere else differ
+    err = _output_form_errors(got_c[pick], grad, xs[pick], k.rp.defaults)
     m = Measurement(points=int(pick.sum()))
-    bad = np.isfinite(ref) & ~np.isfinite(got_c[pick])
-    m.nonfinite_wrong = [float(v) for v in xs[pick][bad][:5]]
-    usable = ~np.isnan(ref) & ~bad
-    if usable.any():
-        e = err[usable]
-        i = int(np.argmax(e))
-        m.max_ulp, m.worst_x = float(e[i]), float(xs[pick][usable][i])
-    check.measurement, check.differing, check.compared = m, int(differ.sum()), int(xs.size)
+    m.nonfinite_wrong = [float(v) for v in xs[pick][~np.isfinite(err)][:5]]
+    finite = np.isfinite(err)
+    if finite.any():
+        i = int(np.argmax(err[finite]))
+        m.max_ulp, m.worst_x = float(err[finite][i]), float(xs[pick][finite][i])
+    check.measurement, check.differing, check.compared = m, int(differ.sum()), int(inside.sum())
     check.problems = m.problems(k.target)
     return check
 
@@ -334,6 +356,42 @@ def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int,
     return check
 
 
+def check_kernels(
+    results: list[KernelResult],
+    lib: CLibrary,
+    numpy_kernels: dict[str, Any],
+    *,
+    size: int = DEFAULT_SIZE,
+    seed: int = SEED,
+    everywhere: bool = False,
+    documented: bool = True,
+) -> list[CCheck]:
+    """Measure the C kernel of each of `results` (chosen candidate, plan, documented range) against
+    references; one CCheck each.
+
+    `numpy_kernels` maps names to the verified NumPy kernels, and a grad_from_output result needs its
+    record's grad among `results`.  `size` and `seed` must be the generator's for C results equal to
+    NumPy's to inherit their verified errors; with `everywhere` every point is measured.  Without
+    `documented`, the range where an output form is accurate is measured from its NumPy kernel (as
+    the generator does) instead of read from ``accurate_range``.
+    """
+    xs = full_range_sample(size, seed=seed)
+    by_name = {r.plan.name: r for r in results}
+    out = []
+    for r in results:
+        if catalogue.get(r.record).kind == "vector":
+            out.append(_vector_check(r, lib, numpy_kernels, seed, everywhere))
+        elif r.plan.role == "grad_from_output":
+            fwd = numpy_kernels[r.record]
+            grad = _kernel(by_name[r.record + "_grad"], lib, numpy_kernels)
+            out.append(
+                _check_output_form(_kernel(r, lib, numpy_kernels), fwd, grad, xs, everywhere, documented)
+            )
+        else:
+            out.append(_check_kernel(_kernel(r, lib, numpy_kernels), xs, everywhere))
+    return out
+
+
 def check_c(
     gen: Generation,
     lib: CLibrary,
@@ -345,22 +403,14 @@ def check_c(
 ) -> list[CCheck]:
     """Measure every C kernel in `functions` (printed from `gen`) against references; one CCheck each.
 
-    The NumPy kernels are the ones of ``gen.source``; `size` and `seed` must be the generator's for
-    the C results equal to theirs to inherit their verified errors (or pass `everywhere`).
+    The NumPy kernels are the ones of ``gen.source``, just verified by the generator on the same
+    sample (`size`, `seed`).
     """
     ns: dict[str, Any] = {}
     exec(compile(gen.source, "<symact kernels>", "exec"), ns)
-    xs = full_range_sample(size, seed=seed)
     by_name = {r.plan.name: r for r in gen.results if r.ok}
-    out = []
-    for f in functions:
-        r = by_name[f.name]
-        if f.group == "vector":
-            out.append(_vector_check(r, lib, ns, seed, everywhere))
-        elif r.plan.role == "grad_from_output":
-            grad = by_name[r.record + "_grad"]
-            fwd = ns[r.record]
-            out.append(_check_output_form(_kernel(r, lib, ns), fwd, _kernel(grad, lib, ns), xs, everywhere))
-        else:
-            out.append(_check_kernel(_kernel(r, lib, ns), xs, everywhere))
-    return out
+    chosen = [by_name[f.name] for f in functions]
+    needed = {r.record + "_grad" for r in chosen if r.plan.role == "grad_from_output"}
+    extra = [by_name[n] for n in sorted(needed) if n not in {f.name for f in functions}]
+    checks = check_kernels([*chosen, *extra], lib, ns, size=size, seed=seed, everywhere=everywhere)
+    return checks[: len(chosen)]

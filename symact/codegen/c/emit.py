@@ -26,7 +26,7 @@ from symact.codegen.emit import HEADER
 from symact.codegen.generate import Generation, KernelResult
 from symact.codegen.lower import Builder, lower
 
-__all__ = ["C_PRELUDE", "CFunction", "c_function", "c_functions", "c_sources"]
+__all__ = ["C_PRELUDE", "CFunction", "c_function", "c_functions", "c_sources", "kernel_lines"]
 
 C_PRELUDE = r"""
 #include <math.h>
@@ -91,11 +91,18 @@ def _limit_text(v: sp.Expr | None, p: CKernelPrinter) -> str:
     return p.doprint(v) if v.free_symbols else _c_literal(v)
 
 
+def kernel_lines(expr: sp.Expr, var: sp.Symbol) -> list[str]:
+    """The C statements evaluating the rewritten `expr` in `var`: let-bound steps, then ``return``."""
+    p = CKernelPrinter()
+    builder = Builder()
+    result = lower(expr, builder, var)
+    lines = [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]
+    return [*lines, f"    return {p.doprint(result)};"]
+
+
 def _body(r: KernelResult, inputs: list[str], names: list[str], p: CKernelPrinter) -> list[str]:
     assert r.chosen is not None
     var = inputs[0]
-    builder = Builder()
-    result = lower(r.chosen.expr, builder, r.plan.var)
     body = [f"    (void){n};" for n in [*inputs, *names]]
     if r.plan.extra:  # a loss: nan in either input gives nan (_rt.elementwise2)
         body.append(f"    if ({' || '.join(f'isnan({n})' for n in inputs)}) return NAN;")
@@ -104,9 +111,7 @@ def _body(r: KernelResult, inputs: list[str], names: list[str], p: CKernelPrinte
     if r.guarded:
         neg, pos = (_limit_text(v, p) for v in r.limits)
         body.append(f"    if (isinf({var})) return {var} > 0 ? {pos} : {neg};")
-    body += [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]
-    body.append(f"    return {p.doprint(result)};")
-    return body
+    return body + kernel_lines(r.chosen.expr, r.plan.var)
 
 
 def c_function(r: KernelResult) -> CFunction:
