@@ -1,0 +1,100 @@
+"""The C sources are compiled and every C kernel checked before ``symact kernels`` writes them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import symact.codegen.update as update_module
+from symact import catalogue
+from symact.codegen.c.check import compiler
+from symact.codegen.c.emit import CFunction, c_functions
+from symact.codegen.generate import Generation, generate
+from symact.codegen.update import Outcome, c_files, update
+
+NAMES = ("sigmoid", "elu", "mse", "poisson_nll", "softmax", "glu")
+
+
+@pytest.fixture(scope="module")
+def gen() -> Generation:
+    return generate([catalogue.get(n) for n in NAMES])
+
+
+def _sabotaged(gen: Generation, name: str, old: str, new: str) -> list[CFunction]:
+    out = []
+    for f in c_functions(gen):
+        if f.name == name:
+            assert old in f.definition
+            f = replace(f, definition=f.definition.replace(old, new, 1))
+        out.append(f)
+    return out
+
+
+def _update(root: Path, gen: Generation, monkeypatch: pytest.MonkeyPatch) -> Outcome:
+    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
+    return update(root)
+
+
+needs_cc = pytest.mark.skipif(compiler() is None, reason="no C compiler on this machine")
+
+
+@needs_cc
+def test_every_c_kernel_is_checked_and_the_sources_written(
+    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outcome = _update(tmp_path, gen, monkeypatch)
+    assert outcome.c_failures == [] and outcome.c_note is None
+    assert {c.name for c in outcome.c_checks} == {f.name for f in c_functions(gen)}
+    assert {"sigmoid_grad_from_output", "poisson_nll_grad", "softmax_vjp", "glu"} <= {
+        c.name for c in outcome.c_checks
+    }
+    assert all(c.ok and c.compared > 0 for c in outcome.c_checks)
+    assert set(c_files(tmp_path)) <= set(outcome.changed)
+    again = _update(tmp_path, gen, monkeypatch)
+    assert again.changed == []  # deterministic: a second run changes no byte
+
+
+@needs_cc
+@pytest.mark.parametrize(
+    ("name", "old", "new", "where"),
+    [
+        ("sigmoid", "    return ", "    return 1.000000001*", "sigmoid (C):"),  # 4.5e6 ULP
+        ("poisson_nll", "return a > 0 ? INFINITY", "return a > 0 ? 0.0", "poisson_nll (C): special inputs"),
+        ("softmax", "symact_softmax_row(xr, 1.0,", "symact_softmax_row(xr, 1.0000001,", "softmax (C):"),
+        ("glu", "    return ", "    return 0.999999*", "glu (C):"),
+        ("elu", "    return ", "    return (", "does not compile"),
+    ],
+)
+def test_a_failing_c_kernel_is_named_and_the_c_files_are_not_written(
+    gen: Generation,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    old: str,
+    new: str,
+    where: str,
+) -> None:
+    functions = _sabotaged(gen, name, old, new)
+    monkeypatch.setattr(update_module, "c_functions", lambda g: functions)
+    lines: list[str] = []
+    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
+    outcome = update(tmp_path, progress=lines.append)
+    assert outcome.c_failures and all(where in line for line in outcome.c_failures[:1]), outcome.c_failures
+    assert any("FAILED" in line and where in line for line in lines)
+    assert not any(p.exists() for p in c_files(tmp_path))
+    assert (tmp_path / "symact" / "kernels" / "_generated.py").exists()  # the NumPy kernels still are
+
+
+def test_without_a_compiler_the_sources_are_written_and_the_outcome_says_so(
+    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(update_module, "compiler", lambda: None)
+    lines: list[str] = []
+    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
+    outcome = update(tmp_path, progress=lines.append)
+    assert outcome.c_note is not None and "no C compiler" in outcome.c_note
+    assert outcome.c_checks == [] and outcome.c_failures == []
+    assert all(p.exists() for p in c_files(tmp_path))
+    assert any("no C compiler" in line for line in lines)
