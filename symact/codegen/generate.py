@@ -30,6 +30,7 @@ from symact.codegen.gaps import KNOWN_GAPS, gap_table_problems, record_of
 from symact.codegen.limits import term_limit
 from symact.codegen.plan import Candidate, KernelPlan, RecordPlan, UnsupportedRecord, limits_of, plan
 from symact.codegen.rules import RULES, prove_rule
+from symact.codegen.saturation import saturated
 from symact.codegen.series import SERIES
 from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range
 from symact.kernels import _runtime
@@ -392,6 +393,15 @@ def _kernel(rp: RecordPlan, kp: KernelPlan, ctx: _Context) -> KernelResult:
             return result
         if best is None or (result.measurement and best.measurement is None):
             best = result
+    for cand in kp.candidates[:1] if kp.role != "grad_from_output" else ():
+        found = saturated(cand.expr, kp.truth, kp.var)  # a checked rounding claim: the last resort
+        if found is None:
+            continue
+        expr, tails = found
+        rules = (*cand.rules, *[f"saturated tail {t.describe()}" for t in tails])
+        result = _try_candidate(rp, kp, Candidate(expr, rules, f"{cand.origin}, saturated tails"), ctx)
+        if result.ok:
+            return result
     assert best is not None
     best.emitted = None
     return best

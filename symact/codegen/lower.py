@@ -75,16 +75,45 @@ def _step(cond: sp.Basic) -> sp.Expr:
     return sp.Piecewise((sp.S.One, cond), (sp.S.Zero, True))
 
 
+def _dd_exp(b: Builder, u: sp.Expr, k: int) -> sp.Expr | None:
+    r"""$e^{-|u|/k}$ through the double-double routine when u is a polynomial of degree >= 2 in one
+    variable (rounding u costs |u| ULP in the exponential; GELU-tanh's cubic reaches |u| ~ 700)."""
+    bound = dict(b.steps)
+    while any(s in bound for s in u.free_symbols):
+        u = u.xreplace(bound)
+    if len(u.free_symbols) != 1:
+        return None
+    gens = [
+        g for g in (*u.free_symbols, *u.atoms(sp.Max, sp.Min)) if not u.has(sp.Max, sp.Min) or g.has(sp.Max)
+    ]
+    for x in gens:  # the variable, or the variable clamped to a branch's range
+        try:
+            poly = sp.Poly(sp.expand(u), x)
+        except sp.PolynomialError:
+            continue
+        if all(c.is_number for c in poly.all_coeffs()):
+            break
+    else:
+        return None
+    if poly.degree() < 2:
+        return None
+    pairs: list[sp.Expr] = []
+    for c in poly.all_coeffs():
+        hi = sp.Float(float(sp.N(c, 40)), 17)
+        pairs += [hi, sp.Float(float(sp.N(c - sp.Rational(hi), 40)), 17)]
+    return runtime("exp_neg_abs_poly")(x, sp.Integer(k), *pairs)
+
+
 def _e(b: Builder, u: sp.Expr) -> sp.Expr:
     """e^{-|u|}; the square of e^{-|u|/2} when that is bound already (one exponential, not two)."""
-    half = sp.exp(-sp.Abs(u) / 2)
+    half = _dd_exp(b, u, 2) or sp.exp(-sp.Abs(u) / 2)
     if half in b._seen:
         return b.let(b._seen[half] ** 2)
-    return b.let(sp.exp(-sp.Abs(u)))
+    return b.let(_dd_exp(b, u, 1) or sp.exp(-sp.Abs(u)))
 
 
 def _h(b: Builder, u: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    h = b.let(sp.exp(-sp.Abs(u) / 2))
+    h = b.let(_dd_exp(b, u, 2) or sp.exp(-sp.Abs(u) / 2))
     return h, b.let(h * h)
 
 

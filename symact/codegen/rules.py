@@ -131,6 +131,8 @@ RULES: tuple[Rule, ...] = (
     Rule("log-sigmoid", sp.log(Sigmoid(_w)), -Softplus(-_w), "log σ(u) = -softplus(-u)"),
     Rule("sigmoid-product", Sigmoid(_w) * Sigmoid(-_w), SigmoidPrime(_w), "σ(u)σ(-u) = σ'(u)"),
     Rule("sech2", 1 - sp.tanh(_w) ** 2, Sech2(_w), "1 - tanh²u = sech²u"),
+    Rule("tanh-sigmoid", 1 + sp.tanh(_w), 2 * Sigmoid(2 * _w), "1 + tanh u = 2σ(2u) (no cancellation)"),
+    Rule("tanh-sigmoid-half", sp.S.Half + sp.tanh(_w) / 2, Sigmoid(2 * _w), "(1 + tanh u)/2 = σ(2u)"),
     Rule(
         "tanh-softplus", sp.tanh(Softplus(_w)), TanhSoftplus(_w), "tanh(softplus u) as a rational in e^{-|u|}"
     ),

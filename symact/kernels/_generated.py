@@ -39,6 +39,7 @@ __all__ = [
     "exponential_grad_from_output",
     "gelu",
     "gelu_grad",
+    "gelu_tanh_grad",
     "glu",
     "glu_vjp",
     "hard_sigmoid",
@@ -579,6 +580,28 @@ def gelu_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     """Derivative of gelu with respect to its input.
     """
     return _rt.elementwise(_k_gelu_grad, x, out, (), _lim_gelu_grad)
+
+
+def _k_gelu_tanh_grad(x):
+    _t0 = 0.3989422804014327*((0.134145*numpy.maximum(-24, numpy.minimum(8, x))**2 + 1)*numpy.maximum(-24, numpy.minimum(8, x)))
+    _t1 = 0.7978845608028654*(0.044715*numpy.maximum(-24, numpy.minimum(8, x))**3 + numpy.maximum(-24, numpy.minimum(8, x)))
+    _t2 = _rt.exp_neg_abs_poly(numpy.maximum(-24, numpy.minimum(8, x)), 1, 0.035677408136300125, -3.0875749590776575e-19, 0.0, 0.0, 0.7978845608028654, -4.98465440455546e-17, 0.0, 0.0)
+    _t3 = _t2**2
+    _t4 = 4*_t0*_t2
+    _t5 = 1.5957691216057308*(0.044715*numpy.maximum(-24, numpy.minimum(8, x))**3 + numpy.maximum(-24, numpy.minimum(8, x)))
+    _t6 = _rt.exp_neg_abs_poly(numpy.maximum(-24, numpy.minimum(8, x)), 1, 0.07135481627260025, -6.175149918155315e-19, 0.0, 0.0, 1.5957691216057308, -9.96930880911092e-17, 0.0, 0.0)
+    _t7 = numpy.maximum(_t6, numpy.greater_equal(_t5, 0))
+    return numpy.where(numpy.greater(x, 8), 1, numpy.where(numpy.greater_equal(x, -24), _t2*_t4/(_t3 + 1)**2 + _t7/(_t6 + 1), 0))
+
+
+def _lim_gelu_tanh_grad():
+    return (0.0, 1.0)
+
+
+def gelu_tanh_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Derivative of gelu_tanh with respect to its input.
+    """
+    return _rt.elementwise(_k_gelu_tanh_grad, x, out, (), _lim_gelu_tanh_grad)
 
 
 def _k_silu(x):

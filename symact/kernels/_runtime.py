@@ -23,6 +23,7 @@ __all__ = [
     "direct",
     "elementwise",
     "elementwise2",
+    "exp_neg_abs_poly",
     "nan_where",
     "ndtr",
     "ndtr_scaled",
@@ -197,6 +198,42 @@ def npdf_scaled(u: np.ndarray, m: np.ndarray) -> np.ndarray:
     r"""$m\,\varphi(u)$ as $((m/\sqrt{2\pi})\, e^{-u^2/4})\, e^{-u^2/4}$."""
     g = _gauss(u, 4.0)
     return ((m * _INV_SQRT_2PI) * g) * g
+
+
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a = hi + lo with 26-bit halves (Veltkamp); |a| must stay below ~1e300."""
+    t = a * _SPLIT
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _poly_dd(x: np.ndarray, coeffs: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """P(x) = hi + lo in double-double by Horner; `coeffs` are (hi, lo) pairs, highest degree first.
+
+    |x| is clamped to 1e30 (callers clamp it far below; the split needs |x| well under 1e300).
+    """
+    x = np.clip(x, -1e30, 1e30)
+    xh, xl = _split(x)
+    ph = np.full_like(x, coeffs[0])
+    pl = np.full_like(x, coeffs[1])
+    for ch, cl in zip(coeffs[2::2], coeffs[3::2], strict=True):
+        p = ph * x  # (ph + pl) x = p + e exactly up to pl x (Dekker's product)
+        ah, al = _split(ph)
+        e = ((ah * xh - p) + ah * xl + al * xh) + al * xl + pl * x
+        s = p + ch  # TwoSum
+        bb = s - p
+        f = (p - (s - bb)) + (ch - bb) + e + cl
+        ph = s + f
+        pl = f - (ph - s)
+    return ph, pl
+
+
+def exp_neg_abs_poly(x: np.ndarray, k: float, *coeffs: float) -> np.ndarray:
+    r"""$e^{-|P(x)|/k}$ with P evaluated in double-double, so that a large argument keeps its last
+    digits ($e^{-|u|}$ is as accurate as $u$ is in absolute terms); k = 1 or 2 (exact division)."""
+    hi, lo = _poly_dd(x, coeffs)
+    sign = np.where(hi < 0, -1.0, 1.0)
+    return np.exp(-np.abs(hi) / k) * (1.0 - sign * lo / k)
 
 
 def _shift(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
