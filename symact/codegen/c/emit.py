@@ -66,6 +66,76 @@ static inline double symact_npdf_scaled(double u, double m) {
     double g = symact_gauss(u, 4.0);
     return ((m * SYMACT_INV_SQRT_2PI) * g) * g;
 }
+
+/* a = hi + lo with 26-bit halves (Veltkamp); |a| well below 1e300. */
+static inline void symact_split(double a, double *hi, double *lo) {
+    double t = a * 134217729.0;
+    *hi = t - (t - a);
+    *lo = a - *hi;
+}
+
+/* P(x) = hi + lo in double-double by Horner (Dekker's product, TwoSum); c holds the n/2
+   coefficients as (hi, lo) pairs, highest degree first; |x| clamped to 1e30 as in NumPy. */
+static inline double symact_poly_dd(double x, const double *c, size_t n, double *lo) {
+    x = x < -1e30 ? -1e30 : (x > 1e30 ? 1e30 : x);
+    double xh, xl;
+    symact_split(x, &xh, &xl);
+    double ph = c[0], pl = c[1];
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        const double ch = c[i], cl = c[i + 1];
+        const double p = ph * x;
+        double ah, al;
+        symact_split(ph, &ah, &al);
+        const double e = ((ah * xh - p) + ah * xl + al * xh) + al * xl + pl * x;
+        const double s = p + ch;
+        const double bb = s - p;
+        const double f = (p - (s - bb)) + (ch - bb) + e + cl;
+        ph = s + f;
+        pl = f - (ph - s);
+    }
+    *lo = pl;
+    return ph;
+}
+
+/* exp(-|P(x)|/k) with P in double-double; k = 1 or 2. */
+static inline double symact_exp_neg_abs_poly(double x, double k, const double *c, size_t n) {
+    double lo;
+    const double hi = symact_poly_dd(x, c, n, &lo);
+    const double sign = hi < 0 ? -1.0 : 1.0;
+    return exp(-fabs(hi) / k) * (1.0 - sign * lo / k);
+}
+
+/* m sigmoid(P(x)) with P in double-double: m/(1 + e) for P >= 0, m e/(1 + e) below, e = e^{-|P|};
+   for |P| > 700 on the left the product is (m e^{-|P|/2}) e^{-|P|/2}. */
+static inline double symact_sigmoid_poly_scaled(double m, double x, const double *c, size_t n) {
+    double lo;
+    const double hi = symact_poly_dd(x, c, n, &lo);
+    const double sign = hi < 0 ? -1.0 : 1.0;
+    const double a = fabs(hi);
+    const double e = exp(-a) * (1.0 - sign * lo);
+    double num = hi >= 0 ? m : m * e;
+    if (a > 700.0 && hi < 0) {
+        const double h = exp(-a / 2) * (1.0 - sign * lo / 2);
+        num = (m * h) * h;
+    }
+    return num / (1.0 + e);
+}
+"""
+
+
+_USAGE = """/* Element-wise: double symact_NAME(double x, <params>) and
+   void symact_NAME_array(const double *x, double *out, size_t n, <params>).
+   Losses: double symact_NAME(double a, double y, <params>) and
+   void symact_NAME_array(const double *a, const double *y, double *out, size_t n, <params>);
+   nan when a or y is nan.
+   Vector kernels, on `rows` contiguous rows of n doubles:
+   int symact_NAME_rows(const double *x, double *out, size_t rows, size_t n) and
+   int symact_NAME_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n);
+   0, or -1 when n is no valid row length (0; odd for GLU).
+   Parameters come in the catalogue's order (their defaults are those of symact.kernels); every
+   kernel meets the accuracy targets of its NumPy twin (symact/kernels/ACCURACY.md), checked against
+   correctly rounded references before this file is written. */
+
 """
 
 
@@ -96,7 +166,13 @@ def kernel_lines(expr: sp.Expr, var: sp.Symbol) -> list[str]:
     p = CKernelPrinter()
     builder = Builder()
     result = lower(expr, builder, var)
-    lines = [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]
+    needed = set(result.free_symbols)
+    used = []
+    for sym, value in reversed(builder.steps):  # a step no later one reads is dropped (-Wunused)
+        if sym in needed:
+            used.append((sym, value))
+            needed |= value.free_symbols
+    lines = [f"    const double {sym} = {p.doprint(value)};" for sym, value in reversed(used)]
     return [*lines, f"    return {p.doprint(result)};"]
 
 
@@ -159,6 +235,7 @@ def c_sources(gen: Generation, functions: list[CFunction] | None = None) -> tupl
     header = (
         banner
         + "#ifndef SYMACT_KERNELS_H\n#define SYMACT_KERNELS_H\n\n#include <stddef.h>\n\n"
+        + _USAGE
         + "".join(f.declaration for f in funcs)
         + "\n#endif\n"
     )

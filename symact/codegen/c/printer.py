@@ -5,7 +5,8 @@
   (C's ``fmax`` drops it);
 - the indicator ``Piecewise((1, c), (0, True))`` prints as ``(double)(c)``; other Piecewise as nested
   conditional expressions (only the selected branch is evaluated);
-- integer powers print as products or ``1.0/`` products; runtime routines as ``symact_<name>``.
+- integer powers print as products or ``1.0/`` products; runtime routines as ``symact_<name>``
+  (the variadic ones of :data:`ARRAY_TAILS` with their tail as an array literal and its length).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from sympy.printing.c import C99CodePrinter
 from symact.codegen.lower import Runtime
 from symact.codegen.printer import KernelPrinting, literal
 
-__all__ = ["CKernelPrinter"]
+__all__ = ["ARRAY_TAILS", "CKernelPrinter"]
+
+ARRAY_TAILS: dict[str, int] = {"exp_neg_abs_poly": 2, "sigmoid_poly_scaled": 2}
+"""Runtime routines whose arguments from this index on are one array (``const double *c, size_t n``)."""
 
 
 def _c_literal(value: sp.Expr) -> str:
@@ -61,5 +65,10 @@ class CKernelPrinter(KernelPrinting, C99CodePrinter):  # type: ignore[misc]
 
     def _print_Function(self, expr: sp.Function) -> str:
         if isinstance(expr, Runtime):
-            return f"symact_{expr.name}({', '.join(self._print(a) for a in expr.args)})"
+            args = [self._print(a) for a in expr.args]
+            fixed = ARRAY_TAILS.get(expr.name)
+            if fixed is not None:  # a variadic NumPy routine: its tail passed as a C99 array literal
+                tail = args[fixed:]
+                args = [*args[:fixed], f"(const double[]){{{', '.join(tail)}}}", str(len(tail))]
+            return f"symact_{expr.name}({', '.join(args)})"
         return super()._print_Function(expr)  # type: ignore[no-any-return]

@@ -28,7 +28,6 @@ import sympy as sp
 
 from symact import catalogue
 from symact.codegen.c.printer import CKernelPrinter
-from symact.codegen.lower import Builder, lower
 from symact.codegen.rules import rewrite
 from symact.codegen.vector import NormalisedForm, PairedForm, recognise
 
@@ -213,13 +212,10 @@ def _normalised_vjp(name: str, record: str, shape: NormalisedForm) -> tuple[str,
 
 def _pair_kernel(fname: str, expr: sp.Expr, u: sp.Symbol) -> str:
     """``static double fname(double u, double v)`` evaluating the rewritten `expr`."""
-    p = CKernelPrinter()
-    builder = Builder()
-    result = lower(expr, builder, u)
+    from symact.codegen.c.emit import kernel_lines
+
     lines = [f"static double {fname}(double u, double v) {{", "    (void)u;", "    (void)v;"]
-    lines += [f"    const double {sym} = {p.doprint(value)};" for sym, value in builder.steps]
-    lines.append(f"    return {p.doprint(result)};")
-    return "\n".join(lines) + "\n}\n\n"
+    return "\n".join([*lines, *kernel_lines(expr, u)]) + "\n}\n\n"
 
 
 def _canon(expr: sp.Expr, shape: PairedForm) -> sp.Expr:
