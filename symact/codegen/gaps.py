@@ -15,10 +15,6 @@ from symact.catalogue import UnknownFunctionError, get
 __all__ = ["KNOWN_GAPS", "ROLE_SUFFIXES", "gap_table_problems", "record_of"]
 
 KNOWN_GAPS: dict[str, str] = {
-    "gelu_tanh": "with the overflow of x + 0.044715 x^3 solved (saturated tails, the cubic evaluated in "
-    "double-double) the best form, x e^{-|u|}/(1 + e^{-|u|}) with e^{-|u|/2} squared to keep the product "
-    "from underflowing early, reaches 5 ULP > 4 near x = -13 (two roundings of e^{-|u|/2} and four "
-    "operations); a correctly rounded exp or a double-double quotient would be needed",
     "kl_div": "y log y - y a cancels near a = log y: the rounding of log y is amplified by "
     "|log y|/|log y - a| (6 ULP > 4 on the sample); an exact fix needs log y in extra precision",
 }

@@ -55,13 +55,27 @@ class Builder:
 
     steps: list[tuple[sp.Symbol, sp.Expr]] = field(default_factory=list)
     _seen: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+    _count: int = 0
+
+    def prune(self, result: sp.Expr) -> None:
+        """Drop the steps that neither `result` nor a kept step uses (a double-double routine may
+        have replaced the only use of a bound argument)."""
+        needed = set(result.free_symbols)
+        kept = []
+        for sym, value in reversed(self.steps):
+            if sym in needed:
+                kept.append((sym, value))
+                needed |= value.free_symbols
+        self.steps = kept[::-1]
+        self._seen = {v: s for s, v in self.steps}
 
     def let(self, expr: sp.Expr) -> sp.Expr:
         if expr.is_Atom:
             return expr
         if expr in self._seen:
             return self._seen[expr]
-        sym = sp.Symbol(f"_t{len(self.steps)}", real=True)
+        sym = sp.Symbol(f"_t{self._count}", real=True)
+        self._count += 1
         self.steps.append((sym, expr))
         self._seen[expr] = sym
         return sym
@@ -75,9 +89,10 @@ def _step(cond: sp.Basic) -> sp.Expr:
     return sp.Piecewise((sp.S.One, cond), (sp.S.Zero, True))
 
 
-def _dd_exp(b: Builder, u: sp.Expr, k: int) -> sp.Expr | None:
-    r"""$e^{-|u|/k}$ through the double-double routine when u is a polynomial of degree >= 2 in one
-    variable (rounding u costs |u| ULP in the exponential; GELU-tanh's cubic reaches |u| ~ 700)."""
+def _dd_poly(b: Builder, u: sp.Expr) -> tuple[sp.Expr, list[sp.Expr]] | None:
+    """(variable, [hi, lo, ...] coefficient pairs) when u is a polynomial of degree >= 2 in one
+    variable (or that variable clamped): rounding u costs |u| ULP in e^{-|u|}, and GELU-tanh's cubic
+    reaches |u| ~ 700."""
     bound = dict(b.steps)
     while any(s in bound for s in u.free_symbols):
         u = u.xreplace(bound)
@@ -95,13 +110,34 @@ def _dd_exp(b: Builder, u: sp.Expr, k: int) -> sp.Expr | None:
             break
     else:
         return None
-    if poly.degree() < 2:
+    if poly.degree() < 2 or not _vanishes_beyond_clip(poly):
         return None
     pairs: list[sp.Expr] = []
     for c in poly.all_coeffs():
         hi = sp.Float(float(sp.N(c, 40)), 17)
         pairs += [hi, sp.Float(float(sp.N(c - sp.Rational(hi), 40)), 17)]
-    return runtime("exp_neg_abs_poly")(x, sp.Integer(k), *pairs)
+    return x, pairs
+
+
+_CLIP = sp.Integer(10) ** 30  # the runtime clamps |x| here (its split needs |x| far below 1e300)
+
+
+def _vanishes_beyond_clip(poly: sp.Poly) -> bool:
+    r"""Whether clamping |x| to 1e30 changes no rounded result: for |x| >= 1e30, |P(x)| >= 1500 and
+    |P| grows (leading term against the sum of the others, in exact arithmetic), so $e^{-|P|/k}$
+    and $m e^{-|P|}$ round to 0, and $\sigma(P)$ to 0 or 1, with and without the clamp."""
+    coeffs = [sp.nsimplify(c) if c.is_Float else c for c in poly.all_coeffs()]
+    n = len(coeffs) - 1
+    lead, rest = sp.Abs(coeffs[0]), [(n - i, sp.Abs(c)) for i, c in enumerate(coeffs) if i]
+    size = lead * _CLIP**n - sp.Add(*[c * _CLIP**d for d, c in rest])
+    slope = n * lead * _CLIP ** (n - 1) - sp.Add(*[d * c * _CLIP ** (d - 1) for d, c in rest if d])
+    return bool(size >= 1500 and slope > 0)
+
+
+def _dd_exp(b: Builder, u: sp.Expr, k: int) -> sp.Expr | None:
+    r"""$e^{-|u|/k}$ through the double-double routine (see :func:`_dd_poly`), or None."""
+    found = _dd_poly(b, u)
+    return None if found is None else runtime("exp_neg_abs_poly")(found[0], sp.Integer(k), *found[1])
 
 
 def _e(b: Builder, u: sp.Expr) -> sp.Expr:
@@ -118,6 +154,9 @@ def _h(b: Builder, u: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
 
 
 def _sigmoid(b: Builder, u: sp.Expr, m: sp.Expr | None) -> sp.Expr:
+    dd = _dd_poly(b, u) if m is not None else None
+    if dd is not None:
+        return runtime("sigmoid_poly_scaled")(m, dd[0], *dd[1])
     if m is None:
         e = _e(b, u)
         return b.let(sp.Max(e, _step(u >= 0))) / (1 + e)
@@ -364,4 +403,6 @@ def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.E
         memo[e] = result
         return result
 
-    return go(expr)
+    out = go(expr)
+    builder.prune(out)
+    return out

@@ -39,6 +39,7 @@ __all__ = [
     "exponential_grad_from_output",
     "gelu",
     "gelu_grad",
+    "gelu_tanh",
     "gelu_tanh_grad",
     "glu",
     "glu_vjp",
@@ -582,9 +583,22 @@ def gelu_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
     return _rt.elementwise(_k_gelu_grad, x, out, (), _lim_gelu_grad)
 
 
+def _k_gelu_tanh(x):
+    return _rt.sigmoid_poly_scaled(x, x, 0.07135481627260025, -6.175149918155315e-19, 0.0, 0.0, 1.5957691216057308, -9.96930880911092e-17, 0.0, 0.0)
+
+
+def _lim_gelu_tanh():
+    return (0.0, numpy.inf)
+
+
+def gelu_tanh(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """GELU, tanh approximation: x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    """
+    return _rt.elementwise(_k_gelu_tanh, x, out, (), _lim_gelu_tanh)
+
+
 def _k_gelu_tanh_grad(x):
     _t0 = 0.3989422804014327*((0.134145*numpy.maximum(-24, numpy.minimum(8, x))**2 + 1)*numpy.maximum(-24, numpy.minimum(8, x)))
-    _t1 = 0.7978845608028654*(0.044715*numpy.maximum(-24, numpy.minimum(8, x))**3 + numpy.maximum(-24, numpy.minimum(8, x)))
     _t2 = _rt.exp_neg_abs_poly(numpy.maximum(-24, numpy.minimum(8, x)), 1, 0.035677408136300125, -3.0875749590776575e-19, 0.0, 0.0, 0.7978845608028654, -4.98465440455546e-17, 0.0, 0.0)
     _t3 = _t2**2
     _t4 = 4*_t0*_t2

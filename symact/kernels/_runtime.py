@@ -29,6 +29,7 @@ __all__ = [
     "ndtr_scaled",
     "npdf",
     "npdf_scaled",
+    "sigmoid_poly_scaled",
     "signed_inf",
     "weighted_nll",
 ]
@@ -210,7 +211,9 @@ def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _poly_dd(x: np.ndarray, coeffs: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     """P(x) = hi + lo in double-double by Horner; `coeffs` are (hi, lo) pairs, highest degree first.
 
-    |x| is clamped to 1e30 (callers clamp it far below; the split needs |x| well under 1e300).
+    |x| is clamped to 1e30 (the split needs |x| well under 1e300): the generator uses this routine
+    only for polynomials with |P| >= 1500 and growing beyond 1e30, where every result built on
+    e^{-|P|} rounds the same with and without the clamp.
     """
     x = np.clip(x, -1e30, 1e30)
     xh, xl = _split(x)
@@ -234,6 +237,22 @@ def exp_neg_abs_poly(x: np.ndarray, k: float, *coeffs: float) -> np.ndarray:
     hi, lo = _poly_dd(x, coeffs)
     sign = np.where(hi < 0, -1.0, 1.0)
     return np.exp(-np.abs(hi) / k) * (1.0 - sign * lo / k)
+
+
+def sigmoid_poly_scaled(m: np.ndarray, x: np.ndarray, *coeffs: float) -> np.ndarray:
+    r"""$m\,\sigma(P(x))$ with P in double-double: $m/(1 + e)$ for $P \ge 0$, $me/(1 + e)$ below,
+    $e = e^{-|P|}$ taken once; where $e$ would be subnormal ($|P| > 700$) the product is formed as
+    $(m e^{-|P|/2}) e^{-|P|/2}$ so that it does not lose its digits before m is applied."""
+    hi, lo = _poly_dd(x, coeffs)
+    sign = np.where(hi < 0, -1.0, 1.0)
+    a = np.abs(hi)
+    e = np.exp(-a) * (1.0 - sign * lo)
+    num = np.where(hi >= 0, m, m * e)
+    deep = (a > 700.0) & (hi < 0)
+    if np.any(deep):
+        h = np.exp(-a / 2) * (1.0 - sign * lo / 2)
+        num = np.where(deep, (m * h) * h, num)
+    return num / (1.0 + e)  # type: ignore[no-any-return]
 
 
 def _shift(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
