@@ -267,8 +267,9 @@ def tanh(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_tanh_grad(x):
-    _t0 = numpy.exp(-2*numpy.minimum(1000, abs(x)))
-    return 4*_t0/(_t0 + 1)**2
+    _t0 = numpy.cosh(numpy.maximum(-380, numpy.minimum(380, x)))
+    _t1 = _t0**(-1.0)
+    return _t1**2
 
 
 def tanh_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
