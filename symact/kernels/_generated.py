@@ -267,8 +267,8 @@ def tanh(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_tanh_grad(x):
-    _t0 = numpy.cosh(numpy.maximum(-380, numpy.minimum(380, x)))
-    _t1 = _t0**(-1.0)
+    _t0 = numpy.cosh(numpy.clip(x, -380, 380))
+    _t1 = 1/_t0
     return _t1**2
 
 
@@ -463,7 +463,7 @@ def exponential_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = No
 
 
 def _k_softplus(x, beta):
-    _t0 = beta**(-1.0)
+    _t0 = 1/beta
     _t1 = beta*x
     _t2 = numpy.exp(-abs(_t1))
     _t3 = numpy.log1p(_t2) + numpy.maximum(0, _t1)
@@ -545,7 +545,7 @@ def _k_squareplus_grad_from_output(a, b):
     _t2 = numpy.minimum(1, _t1)
     _t3 = numpy.maximum(1, _t1)
     _t4 = _t0/_t3
-    _t5 = numpy.where(numpy.less(_t1, 1), _t2**2/(_t0 + _t2**2), (1 + _t4/_t3)**(-1.0))
+    _t5 = numpy.where(numpy.less(_t1, 1), _t2**2/(_t0 + _t2**2), 1/(1 + _t4/_t3))
     return _t5
 
 
@@ -599,12 +599,12 @@ def gelu_tanh(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_gelu_tanh_grad(x):
-    _t0 = 0.3989422804014327*((0.134145*numpy.maximum(-24, numpy.minimum(8, x))**2 + 1)*numpy.maximum(-24, numpy.minimum(8, x)))
-    _t2 = _rt.exp_neg_abs_poly(numpy.maximum(-24, numpy.minimum(8, x)), 1, 0.035677408136300125, -3.0875749590776575e-19, 0.0, 0.0, 0.7978845608028654, -4.98465440455546e-17, 0.0, 0.0)
+    _t0 = 0.3989422804014327*((0.134145*numpy.clip(x, -24, 8)**2 + 1)*numpy.clip(x, -24, 8))
+    _t2 = _rt.exp_neg_abs_poly(numpy.clip(x, -24, 8), 1, 0.035677408136300125, -3.0875749590776575e-19, 0.0, 0.0, 0.7978845608028654, -4.98465440455546e-17, 0.0, 0.0)
     _t3 = _t2**2
     _t4 = 4*_t0*_t2
-    _t5 = 1.5957691216057308*(0.044715*numpy.maximum(-24, numpy.minimum(8, x))**3 + numpy.maximum(-24, numpy.minimum(8, x)))
-    _t6 = _rt.exp_neg_abs_poly(numpy.maximum(-24, numpy.minimum(8, x)), 1, 0.07135481627260025, -6.175149918155315e-19, 0.0, 0.0, 1.5957691216057308, -9.96930880911092e-17, 0.0, 0.0)
+    _t5 = 1.5957691216057308*(0.044715*numpy.clip(x, -24, 8)**3 + numpy.clip(x, -24, 8))
+    _t6 = _rt.exp_neg_abs_poly(numpy.clip(x, -24, 8), 1, 0.07135481627260025, -6.175149918155315e-19, 0.0, 0.0, 1.5957691216057308, -9.96930880911092e-17, 0.0, 0.0)
     _t7 = numpy.maximum(_t6, numpy.greater_equal(_t5, 0))
     return numpy.where(numpy.greater(x, 8), 1, numpy.where(numpy.greater_equal(x, -24), _t2*_t4/(_t3 + 1)**2 + _t7/(_t6 + 1), 0))
 
@@ -700,7 +700,7 @@ def mish_grad(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_tanhshrink(x):
-    return numpy.where(numpy.greater(x, 1.5), -numpy.tanh(numpy.maximum(1.5, x)) + numpy.maximum(1.5, x), numpy.where(numpy.greater_equal(x, -1.5), (((((((((((numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 460)/1175091669949317120000)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 1.4797143443923793e-16)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 4.498331606952833e-14)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 1.0706029224547743e-11)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 1.9270852604185937e-09)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 2.505210838544172e-07)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 2.2045855379188714e-05)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 0.0011904761904761906)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 0.03333333333333333)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**2 + 0.3333333333333333)*numpy.maximum(-1.5, numpy.minimum(1.5, x))**3/numpy.cosh(numpy.maximum(-1.5, numpy.minimum(1.5, x))), -numpy.tanh(numpy.minimum(-1.5, x)) + numpy.minimum(-1.5, x)))
+    return numpy.where(numpy.greater(x, 1.5), -numpy.tanh(numpy.maximum(1.5, x)) + numpy.maximum(1.5, x), numpy.where(numpy.greater_equal(x, -1.5), (((((((((((numpy.clip(x, -1.5, 1.5)**2 + 460)/1175091669949317120000)*numpy.clip(x, -1.5, 1.5)**2 + 1.4797143443923793e-16)*numpy.clip(x, -1.5, 1.5)**2 + 4.498331606952833e-14)*numpy.clip(x, -1.5, 1.5)**2 + 1.0706029224547743e-11)*numpy.clip(x, -1.5, 1.5)**2 + 1.9270852604185937e-09)*numpy.clip(x, -1.5, 1.5)**2 + 2.505210838544172e-07)*numpy.clip(x, -1.5, 1.5)**2 + 2.2045855379188714e-05)*numpy.clip(x, -1.5, 1.5)**2 + 0.0011904761904761906)*numpy.clip(x, -1.5, 1.5)**2 + 0.03333333333333333)*numpy.clip(x, -1.5, 1.5)**2 + 0.3333333333333333)*numpy.clip(x, -1.5, 1.5)**3/numpy.cosh(numpy.clip(x, -1.5, 1.5)), -numpy.tanh(numpy.minimum(-1.5, x)) + numpy.minimum(-1.5, x)))
 
 
 def tanhshrink(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -754,7 +754,7 @@ def log1mexp_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None)
 
 
 def _k_hard_sigmoid(x):
-    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), 1, (numpy.maximum(-3, numpy.minimum(3, x)) + 3)/6))
+    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), 1, (numpy.clip(x, -3, 3) + 3)/6))
 
 
 def hard_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -789,7 +789,7 @@ def hard_sigmoid_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = N
 
 
 def _k_hard_sigmoid_keras2(x):
-    return numpy.where(numpy.less_equal(x, -2.5), 0, numpy.where(numpy.greater_equal(x, 2.5), 1, (numpy.maximum(-2.5, numpy.minimum(2.5, x)) + 2.5)/5))
+    return numpy.where(numpy.less_equal(x, -2.5), 0, numpy.where(numpy.greater_equal(x, 2.5), 1, (numpy.clip(x, -2.5, 2.5) + 2.5)/5))
 
 
 def hard_sigmoid_keras2(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -824,7 +824,7 @@ def hard_sigmoid_keras2_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | N
 
 
 def _k_sparse_sigmoid(x):
-    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (numpy.maximum(-1, numpy.minimum(1, x)) + 1)/2))
+    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), 1, (numpy.clip(x, -1, 1) + 1)/2))
 
 
 def sparse_sigmoid(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -859,7 +859,7 @@ def sparse_sigmoid_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None =
 
 
 def _k_sparse_plus(x):
-    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), x, 0.25*(numpy.maximum(-1, numpy.minimum(1, x)) + 1)**2))
+    return numpy.where(numpy.less_equal(x, -1), 0, numpy.where(numpy.greater_equal(x, 1), x, 0.25*(numpy.clip(x, -1, 1) + 1)**2))
 
 
 def sparse_plus(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -869,7 +869,7 @@ def sparse_plus(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_sparse_plus_grad(x):
-    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (numpy.maximum(-1, numpy.minimum(1, x)) + 1)/2, 1))
+    return numpy.where(numpy.less(x, -1), 0, numpy.where(numpy.less(x, 1), (numpy.clip(x, -1, 1) + 1)/2, 1))
 
 
 def _lim_sparse_plus_grad():
@@ -964,7 +964,7 @@ def relu6_grad_from_output(a: ArrayLike, *, out: numpy.ndarray | None = None) ->
 
 
 def _k_hardswish(x):
-    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), x, 0.16666666666666666*((numpy.maximum(-3, numpy.minimum(3, x)) + 3)*numpy.maximum(-3, numpy.minimum(3, x)))))
+    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.greater_equal(x, 3), x, 0.16666666666666666*((numpy.clip(x, -3, 3) + 3)*numpy.clip(x, -3, 3))))
 
 
 def hardswish(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
@@ -974,7 +974,7 @@ def hardswish(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_hardswish_grad(x):
-    return numpy.where(numpy.less(x, -3), 0, numpy.where(numpy.less_equal(x, 3), (numpy.maximum(-3, numpy.minimum(3, x)) + 1.5)/3, 1))
+    return numpy.where(numpy.less(x, -3), 0, numpy.where(numpy.less_equal(x, 3), (numpy.clip(x, -3, 3) + 1.5)/3, 1))
 
 
 def _lim_hardswish_grad():
@@ -1204,7 +1204,7 @@ def celu_grad_from_output(a: ArrayLike, *, alpha: float = 1.0, out: numpy.ndarra
 
 
 def _k_softplus_torch(x, beta, threshold):
-    _t0 = beta**(-1.0)
+    _t0 = 1/beta
     _t1 = beta*x
     _t2 = numpy.exp(-abs(_t1))
     _t3 = numpy.log1p(_t2) + numpy.maximum(0, _t1)
