@@ -206,6 +206,21 @@ class XLogY(sp.Function):
         return cls.definition(u, v)
 
 
+class XLogRatio(sp.Function):
+    r"""$y(\log y - c)$ with the value 0 where $y = 0$: the relative-entropy term.  Near $c = \log y$ it
+    cancels; the runtime takes $\log y$ in double-double there (``_rt.xlog_minus``)."""
+
+    nargs = 2
+
+    @classmethod
+    def definition(cls, u: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return sp.Piecewise((0, sp.Eq(u, 0)), (u * (sp.log(u) - c), True))
+
+    @classmethod
+    def reference_form(cls, u: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return cls.definition(u, c)
+
+
 class HypotSum(sp.Function):
     r"""$u + \operatorname{hypot}(u, s)$, evaluated as $s^2/(\operatorname{hypot}(u, s) - u)$ for $u < 0$."""
 
@@ -259,6 +274,7 @@ def to_reference(expr: sp.Expr) -> sp.Expr:
     table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
     table[HypotSum] = HypotSum.definition
     table[XLogY] = XLogY.definition
+    table[XLogRatio] = XLogRatio.definition
     table[SquareShare] = SquareShare.definition
     return _replace(expr, table)
 
@@ -271,6 +287,7 @@ def to_textbook(expr: sp.Expr) -> sp.Expr:
     table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
     table[HypotSum] = HypotSum.definition
     table[XLogY] = XLogY.definition
+    table[XLogRatio] = XLogRatio.definition
     table[SquareShare] = SquareShare.definition
     return _replace(expr, table)
 

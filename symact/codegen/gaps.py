@@ -15,8 +15,6 @@ from symact.catalogue import UnknownFunctionError, get
 __all__ = ["KNOWN_GAPS", "ROLE_SUFFIXES", "gap_table_problems", "record_of"]
 
 KNOWN_GAPS: dict[str, str] = {
-    "kl_div": "y log y - y a cancels near a = log y: the rounding of log y is amplified by "
-    "|log y|/|log y - a| (6 ULP > 4 on the sample); an exact fix needs log y in extra precision",
 }
 """Kernel name -> why it cannot meet its target now."""
 

@@ -136,6 +136,9 @@ class KernelPrinter(KernelPrinting, NumPyPrinter):  # type: ignore[misc]
     def _print_SignedInfinity(self, expr: sp.Function) -> str:
         return f"_rt.signed_inf({self._print(expr.args[0])})"
 
+    def _print_XLogRatio(self, expr: sp.Function) -> str:
+        return f"_rt.xlog_minus({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
     def _print_XLogY(self, expr: sp.Function) -> str:
         return f"scipy.special.xlogy({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 

@@ -31,6 +31,7 @@ from symact.codegen.functions import (
     Softplus,
     SquareShare,
     TanhSoftplus,
+    XLogRatio,
     XLogY,
     expm1,
     hypot,
@@ -43,6 +44,7 @@ __all__ = ["RULES", "Rule", "prove_rule", "rewrite"]
 
 _w = sp.Wild("w", real=True)
 _c = sp.Wild("c", exclude=[0])
+_v = sp.Wild("v", real=True)
 _MAX_SUBSET = 4
 
 
@@ -145,6 +147,12 @@ RULES: tuple[Rule, ...] = (
         sp.Piecewise((0, sp.Eq(_w, 0)), (_w * sp.log(_w), True)),
         XLogY(_w, _w),
         "0 log 0 = 0: xlogy(u, u)",
+    ),
+    Rule(
+        "xlog-ratio",
+        XLogY(_w, _w) - _v * _w,
+        XLogRatio(_w, _v),
+        "xlogy(u, u) - c u = u (log u - c), log u in double-double where they cancel",
     ),
     Rule("log1p", sp.log(1 + _w), log1p(_w), "log(1 + u) = log1p(u)", condition=_no_minus_one),
     Rule("norm-cdf", 1 + sp.erf(_w), 2 * NormCdf(_sqrt2 * _w), "1 + erf(u) = erfc(-u) = 2Φ(√2 u)"),

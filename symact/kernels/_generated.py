@@ -64,6 +64,7 @@ __all__ = [
     "identity_grad_from_output",
     "keras_relu",
     "keras_relu_grad",
+    "kl_div",
     "kl_div_grad",
     "l1",
     "l1_grad",
@@ -1630,6 +1631,16 @@ def poisson_nll_rate_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | No
     """Derivative of poisson_nll_rate with respect to the prediction.
     """
     return _rt.elementwise2(_k_poisson_nll_rate_grad, a, y, out, (), None)
+
+
+def _k_kl_div(a, y):
+    return _rt.xlog_minus(y, a)
+
+
+def kl_div(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
+    """Kullback-Leibler term y log y - y a of a log-probability a (log-space input).
+    """
+    return _rt.elementwise2(_k_kl_div, a, y, out, (), None)
 
 
 def _k_kl_div_grad(a, y):

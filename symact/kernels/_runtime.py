@@ -32,6 +32,7 @@ __all__ = [
     "sigmoid_poly_scaled",
     "signed_inf",
     "weighted_nll",
+    "xlog_minus",
 ]
 
 CHUNK = 8192
@@ -253,6 +254,95 @@ def sigmoid_poly_scaled(m: np.ndarray, x: np.ndarray, *coeffs: float) -> np.ndar
         h = np.exp(-a / 2) * (1.0 - sign * lo / 2)
         num = np.where(deep, (m * h) * h, num)
     return num / (1.0 + e)  # type: ignore[no-any-return]
+
+
+def _two_prod(a: Any, b: Any) -> tuple[Any, Any]:
+    """a*b = p + e exactly (Dekker; |a|, |b| well below 1e300)."""
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _dd_add(ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
+    s = ah + bh
+    bb = s - ah
+    e = ((ah - (s - bb)) + (bh - bb)) + (al + bl)
+    h = s + e
+    return h, e - (h - s)
+
+
+def _dd_mul(ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
+    p, e = _two_prod(ah, bh)
+    e = e + (ah * bl + al * bh)
+    h = p + e
+    return h, e - (h - p)
+
+
+def _dd_reciprocal(q: int) -> tuple[float, float]:
+    """1/q = hi + lo (q a small integer): lo from the exact residual 1 - q hi."""
+    hi = 1.0 / q
+    p, e = _two_prod(np.float64(q), np.float64(hi))
+    return hi, float(((1.0 - p) - e) / q)
+
+
+_LN2_DD = (0.6931471805599453, 2.3190468138462996e-17)
+_SQRT_HALF = 0.7071067811865476
+_ATANH_DD = tuple(_dd_reciprocal(2 * k + 3) for k in range(10))  # 1/3, 1/5, ..., 1/21 as double-doubles
+_ATANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(10, 22))  # 1/23 ... 1/45: their share is below 2^-50
+
+
+def log_dd(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""$\log y = hi + lo$ to about 100 bits, for finite $y > 0$.
+
+    $y = m 2^e$ with $m \in [\sqrt{1/2}, \sqrt 2)$; $\log m = 2\operatorname{atanh} s$,
+    $s = (m - 1)/(m + 1)$ ($|s| \le 0.172$) as a double-double quotient, and
+    $2\operatorname{atanh} s = 2s(1 + zP(z))$, $z = s^2$, with the first ten coefficients of P in
+    double-double arithmetic and the rest (each below $2^{-50}$ of the sum) in double.
+    """
+    m, e = np.frexp(y)
+    low = m < _SQRT_HALF
+    m = np.where(low, 2.0 * m, m)
+    ex = (e - low).astype(np.float64)
+    f = m - 1.0  # exact (Sterbenz)
+    dh = 2.0 + f
+    dl = f - (dh - 2.0)
+    sh = f / dh
+    p, pe = _two_prod(sh, dh)
+    sl = (((f - p) - pe) - sh * dl) / dh
+    zh, zl = _two_prod(sh, sh)
+    zh, zl = _dd_add(zh, zl + 2.0 * sh * sl, 0.0, 0.0)
+    tail = np.zeros_like(zh)
+    for c in reversed(_ATANH_TAIL):
+        tail = c + zh * tail
+    ah, al = tail, np.zeros_like(zh)
+    for ch, cl in reversed(_ATANH_DD):
+        ah, al = _dd_mul(zh, zl, ah, al)
+        ah, al = _dd_add(ch, cl, ah, al)
+    th, tl = _dd_mul(zh, zl, ah, al)  # z P(z)
+    uh, ul = _dd_mul(sh, sl, th, tl)
+    ah, al = _dd_add(sh, sl, uh, ul)  # s (1 + z P(z)) = atanh s
+    kh, kl = _two_prod(ex, _LN2_DD[0])
+    return _dd_add(kh, kl + ex * _LN2_DD[1], 2.0 * ah, 2.0 * al)
+
+
+def xlog_minus(y: np.ndarray, c: np.ndarray) -> np.ndarray:
+    r"""$y(\log y - c)$, 0 at $y = 0$ (xlogy's convention).  Where $\log y - c$ cancels (it is below
+    $|\log y|$), $\log y$ is taken in double-double (:func:`log_dd`), on those elements only."""
+    y, c = np.broadcast_arrays(np.asarray(y, dtype=np.float64), np.asarray(c, dtype=np.float64))
+    pos = y > 0
+    lg = np.log(np.where(pos, y, 1.0))
+    d = np.where(pos, lg - c, np.where(y == 0, 0.0, np.nan))  # y = 0 adds 0; y < 0 has no value
+    near = pos & np.isfinite(y) & np.isfinite(c) & (np.abs(d) < np.abs(lg))
+    if np.any(near):
+        yn, cn = y[near], c[near]
+        hi, lo = log_dd(yn)
+        s = hi - cn  # TwoSum(hi, -c), then the low parts
+        bb = s - hi
+        err = (hi - (s - bb)) + (-cn - bb)
+        d = d.copy()
+        d[near] = s + (err + lo)
+    return y * d  # type: ignore[no-any-return]
 
 
 def _shift(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -59,6 +59,9 @@ class CKernelPrinter(KernelPrinting, C99CodePrinter):  # type: ignore[misc]
             text = f"(({self._print(c)}) ? ({self._print(value)}) : ({text}))"
         return text
 
+    def _print_XLogRatio(self, expr: sp.Function) -> str:
+        return f"symact_xlog_minus({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
     def _print_SignedInfinity(self, expr: sp.Function) -> str:
         c = self._print(expr.args[0])
         return f"(({c}) == 0 ? 0.0 : copysign(INFINITY, {c}))"
