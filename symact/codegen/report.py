@@ -45,6 +45,15 @@ def accuracy_markdown(gen: Generation, *, size: int, size32: int, seed: int) -> 
         "only where the correctly rounded result is infinite (underflow is ignored, as NumPy does).",
         "Losses are measured at a few targets y in their range, over finite predictions.",
         "",
+        "What the *form* column rests on: rewrite rules are identities proved symbolically (listed",
+        "at the end); a *truncated series* (tanhshrink near 0) carries a truncation bound proved in",
+        "exact rational arithmetic (`symact.codegen.series`); a *saturated tail* is a claim about",
+        "float64 rounding (past the threshold the correctly rounded value is the asymptote), checked",
+        "against references at the listed number of points up to the largest float, not proved",
+        "(`symact.codegen.saturation`).  Routines marked double-double (`_rt.log_dd`,",
+        "`_rt.exp_neg_abs_poly`, `_rt.sigmoid_poly_scaled`) carry about 100 bits where a double would",
+        "cancel or lose |u| ULP.",
+        "",
         "| kernel | form | rewrite rules | target | max ULP | p99.9 ULP | float32 max ULP |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -94,7 +103,7 @@ def accuracy_markdown(gen: Generation, *, size: int, size32: int, seed: int) -> 
             lines.append(f"- `{r.plan.name}`: " + "; ".join(r.problems))
         for name, why in gen.skipped:
             lines.append(f"- `{name}`: {why}")
-    lines += ["", "## Rewrite rules (each proved symbolically at generation time)", ""]
+    lines += ["", "## Rewrite rules and series (each proved at generation time)", ""]
     for name, how in gen.proofs.items():
         lines.append(f"- `{name}`: {how}")
     return "\n".join(lines) + "\n"
