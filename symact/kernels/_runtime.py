@@ -175,7 +175,8 @@ def _square(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _gauss(u: np.ndarray, k: float) -> np.ndarray:
     r"""$e^{-u^2/k}$ for k = 2 or 4 (divisions by k are exact)."""
     hi, lo = _square(u)
-    return np.exp(-hi / k) * (1.0 - lo / k)
+    r = -1.0 / k  # exact: k is a power of two, so a product replaces the slower division
+    return np.exp(hi * r) * (1.0 + lo * r)
 
 
 def ndtr(u: np.ndarray) -> np.ndarray:
@@ -188,7 +189,8 @@ def ndtr_scaled(u: np.ndarray, m: np.ndarray) -> np.ndarray:
     r"""$m\,\Phi(u)$, the tiny factor $e^{-u^2/4}$ applied last (twice) on the left tail."""
     g = _gauss(u, 4.0)
     half = 0.5 * erfcx(np.abs(u) * _INV_SQRT2)
-    return np.where(u < 0, ((m * half) * g) * g, m * (1.0 - (half * g) * g))
+    tail = ((m * half) * g) * g  # m Phi(-|u|)
+    return np.where(u < 0, tail, m - tail)
 
 
 def npdf(u: np.ndarray) -> np.ndarray:
