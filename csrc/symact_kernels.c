@@ -39,6 +39,145 @@ static inline double symact_npdf_scaled(double u, double m) {
     return ((m * SYMACT_INV_SQRT_2PI) * g) * g;
 }
 
+/* a = hi + lo with 26-bit halves (Veltkamp); |a| well below 1e300. */
+static inline void symact_split(double a, double *hi, double *lo) {
+    double t = a * 134217729.0;
+    *hi = t - (t - a);
+    *lo = a - *hi;
+}
+
+/* a*b = p + e exactly (Dekker's product). */
+static inline double symact_two_prod(double a, double b, double *e) {
+    const double p = a * b;
+    double ah, al, bh, bl;
+    symact_split(a, &ah, &al);
+    symact_split(b, &bh, &bl);
+    *e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+    return p;
+}
+
+/* (ah + al) + (bh + bl) as a double-double. */
+static inline double symact_dd_add(double ah, double al, double bh, double bl, double *lo) {
+    const double s = ah + bh;
+    const double bb = s - ah;
+    const double e = ((ah - (s - bb)) + (bh - bb)) + (al + bl);
+    const double h = s + e;
+    *lo = e - (h - s);
+    return h;
+}
+
+/* (ah + al)(bh + bl) as a double-double. */
+static inline double symact_dd_mul(double ah, double al, double bh, double bl, double *lo) {
+    double e;
+    const double p = symact_two_prod(ah, bh, &e);
+    e = e + (ah * bl + al * bh);
+    const double h = p + e;
+    *lo = e - (h - p);
+    return h;
+}
+
+/* P(x) = hi + lo in double-double by Horner (Dekker's product, TwoSum); c holds the n/2
+   coefficients as (hi, lo) pairs, highest degree first; |x| clamped to 1e30 as in NumPy. */
+static inline double symact_poly_dd(double x, const double *c, size_t n, double *lo) {
+    x = x < -1e30 ? -1e30 : (x > 1e30 ? 1e30 : x);
+    double xh, xl;
+    symact_split(x, &xh, &xl);
+    double ph = c[0], pl = c[1];
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        const double ch = c[i], cl = c[i + 1];
+        const double p = ph * x;
+        double ah, al;
+        symact_split(ph, &ah, &al);
+        const double e = ((ah * xh - p) + ah * xl + al * xh) + al * xl + pl * x;
+        const double s = p + ch;
+        const double bb = s - p;
+        const double f = (p - (s - bb)) + (ch - bb) + e + cl;
+        ph = s + f;
+        pl = f - (ph - s);
+    }
+    *lo = pl;
+    return ph;
+}
+
+/* exp(-|P(x)|/k) with P in double-double; k = 1 or 2. */
+static inline double symact_exp_neg_abs_poly(double x, double k, const double *c, size_t n) {
+    double lo;
+    const double hi = symact_poly_dd(x, c, n, &lo);
+    const double sign = hi < 0 ? -1.0 : 1.0;
+    return exp(-fabs(hi) / k) * (1.0 - sign * lo / k);
+}
+
+/* m sigmoid(P(x)) with P in double-double: m/(1 + e) for P >= 0, m e/(1 + e) below, e = e^{-|P|};
+   for |P| > 700 on the left the product is (m e^{-|P|/2}) e^{-|P|/2}. */
+static inline double symact_sigmoid_poly_scaled(double m, double x, const double *c, size_t n) {
+    double lo;
+    const double hi = symact_poly_dd(x, c, n, &lo);
+    const double sign = hi < 0 ? -1.0 : 1.0;
+    const double a = fabs(hi);
+    const double e = exp(-a) * (1.0 - sign * lo);
+    double num = hi >= 0 ? m : m * e;
+    if (a > 700.0 && hi < 0) {
+        const double h = exp(-a / 2) * (1.0 - sign * lo / 2);
+        num = (m * h) * h;
+    }
+    return num / (1.0 + e);
+}
+
+static const double SQRT_HALF = 0.7071067811865476;
+static const double LN2_HI = 0.6931471805599453, LN2_LO = 2.3190468138462996e-17;
+static const double ATANH_DD[][2] = {{0.3333333333333333, 1.850371707708594e-17}, {0.2, -1.1102230246251566e-17}, {0.14285714285714285, 7.93016446160826e-18}, {0.1111111111111111, 6.1679056923619804e-18}, {0.09090909090909091, -2.523234146875356e-18}, {0.07692307692307693, -4.270088556250602e-18}, {0.06666666666666667, 9.251858538542971e-19}, {0.058823529411764705, 8.163404592832033e-19}, {0.05263157894736842, 2.921639538487254e-18}, {0.047619047619047616, 2.64338815386942e-18}};
+static const double ATANH_TAIL[] = {0.043478260869565216, 0.04, 0.037037037037037035, 0.034482758620689655, 0.03225806451612903, 0.030303030303030304, 0.02857142857142857, 0.02702702702702703, 0.02564102564102564, 0.024390243902439025, 0.023255813953488372, 0.022222222222222223};
+
+/* log y = hi + lo to about 100 bits for finite y > 0: y = m 2^e, m in [sqrt(1/2), sqrt(2)),
+   log m = 2 atanh s with s = (m - 1)/(m + 1) a double-double quotient, 2 atanh s = 2s(1 + z P(z)),
+   z = s^2, the first coefficients of P in double-double, the rest in double. */
+static inline double symact_log_dd(double y, double *lo) {
+    int e;
+    double m = frexp(y, &e);
+    const int low = m < SQRT_HALF;
+    if (low) m = 2.0 * m;
+    const double ex = (double)(e - low);
+    const double f = m - 1.0;
+    const double dh = 2.0 + f;
+    const double dl = f - (dh - 2.0);
+    const double sh = f / dh;
+    double pe;
+    const double p = symact_two_prod(sh, dh, &pe);
+    const double sl = (((f - p) - pe) - sh * dl) / dh;
+    double zl;
+    double zh = symact_two_prod(sh, sh, &zl);
+    zh = symact_dd_add(zh, zl + 2.0 * sh * sl, 0.0, 0.0, &zl);
+    double tail = 0.0;
+    for (size_t k = sizeof ATANH_TAIL / sizeof ATANH_TAIL[0]; k-- > 0;) tail = ATANH_TAIL[k] + zh * tail;
+    double ah = tail, al = 0.0;
+    for (size_t k = sizeof ATANH_DD / sizeof ATANH_DD[0]; k-- > 0;) {
+        ah = symact_dd_mul(zh, zl, ah, al, &al);
+        ah = symact_dd_add(ATANH_DD[k][0], ATANH_DD[k][1], ah, al, &al);
+    }
+    double tl, ul, kl;
+    const double th = symact_dd_mul(zh, zl, ah, al, &tl);
+    const double uh = symact_dd_mul(sh, sl, th, tl, &ul);
+    ah = symact_dd_add(sh, sl, uh, ul, &al);
+    const double kh = symact_two_prod(ex, LN2_HI, &kl);
+    return symact_dd_add(kh, kl + ex * LN2_LO, 2.0 * ah, 2.0 * al, lo);
+}
+
+/* y (log y - c), 0 at y = 0; log y in double-double where log y - c cancels (|log y - c| < |log y|). */
+static inline double symact_xlog_minus(double y, double c) {
+    const int pos = y > 0;
+    const double lg = log(pos ? y : 1.0);
+    double d = pos ? lg - c : (y == 0 ? 0.0 : NAN);
+    if (pos && isfinite(y) && isfinite(c) && fabs(d) < fabs(lg)) {
+        double lo;
+        const double hi = symact_log_dd(y, &lo);
+        const double s = hi - c;
+        const double bb = s - hi;
+        const double err = (hi - (s - bb)) + (-c - bb);
+        d = s + (err + lo);
+    }
+    return y * d;
+}
+
 /* A row z = c x: 0 when its maximum is finite (entries at -inf are masked classes of weight 0),
    1 when it holds nan or +inf (the result is nan), 2 when every entry is -inf. */
 static inline int symact_row_kind(const double *x, double c, size_t n) {
@@ -111,7 +250,14 @@ static inline void symact_softmax_row(const double *x, double c, double *out, si
     for (size_t i = 0; i < n; i++) out[i] = out[i] / s;
 }
 
-/* log_softmax(c x) of one row: (z_i - m) - (log1p(others) - lo_i); nan as softmax. */
+/* log_softmax of the entry z of a row with maximum m and l = log1p(others): (z - m) - (l - lo). */
+static inline double symact_log_softmax_at(double z, double m, double l) {
+    double lo;
+    double d = symact_shift(z, m, &lo);
+    return d - (l - lo);
+}
+
+/* log_softmax(c x) of one row; nan as softmax. */
 static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
     if (symact_row_kind(x, c, n) != 0) {
         symact_row_fill(out, n, NAN);
@@ -120,11 +266,7 @@ static inline void symact_log_softmax_row(const double *x, double c, double *out
     size_t k;
     double m = symact_row_max(x, c, n, &k);
     double l = log1p(symact_others(x, c, m, k, n));
-    for (size_t i = 0; i < n; i++) {
-        double lo;
-        double d = symact_shift(c * x[i], m, &lo);
-        out[i] = d - (l - lo);
-    }
+    for (size_t i = 0; i < n; i++) out[i] = symact_log_softmax_at(c * x[i], m, l);
 }
 
 /* logsumexp(c x) of one row: m + log1p(others); nan with nan or +inf, -inf when all are -inf. */
@@ -240,8 +382,9 @@ void symact_tanh_array(const double *x, double *out, size_t n) {
 
 double symact_tanh_grad(double x) {
     (void)x;
-    const double _t0 = exp(-2.0*symact_min(1000.0, fabs(x)));
-    return 4.0*_t0/((_t0 + 1.0)*(_t0 + 1.0));
+    const double _t0 = cosh(symact_max(-380.0, symact_min(380.0, x)));
+    const double _t1 = (1.0/(_t0));
+    return (_t1*_t1);
 }
 
 void symact_tanh_grad_array(const double *x, double *out, size_t n) {
@@ -515,6 +658,35 @@ double symact_gelu_grad(double x) {
 
 void symact_gelu_grad_array(const double *x, double *out, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = symact_gelu_grad(x[i]);
+}
+
+double symact_gelu_tanh(double x) {
+    (void)x;
+    if (isnan(x)) return x;
+    if (isinf(x)) return x > 0 ? INFINITY : 0.0;
+    return symact_sigmoid_poly_scaled(x, x, (const double[]){0.07135481627260025, -6.175149918155315e-19, 0.0, 0.0, 1.5957691216057308, -9.96930880911092e-17, 0.0, 0.0}, 8);
+}
+
+void symact_gelu_tanh_array(const double *x, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_gelu_tanh(x[i]);
+}
+
+double symact_gelu_tanh_grad(double x) {
+    (void)x;
+    if (isnan(x)) return x;
+    if (isinf(x)) return x > 0 ? 1.0 : 0.0;
+    const double _t0 = 0.3989422804014327*((0.134145*(symact_max(-24.0, symact_min(8.0, x))*symact_max(-24.0, symact_min(8.0, x))) + 1.0)*symact_max(-24.0, symact_min(8.0, x)));
+    const double _t2 = symact_exp_neg_abs_poly(symact_max(-24.0, symact_min(8.0, x)), 1.0, (const double[]){0.035677408136300125, -3.0875749590776575e-19, 0.0, 0.0, 0.7978845608028654, -4.98465440455546e-17, 0.0, 0.0}, 8);
+    const double _t3 = (_t2*_t2);
+    const double _t4 = 4.0*_t0*_t2;
+    const double _t5 = 1.5957691216057308*(0.044715*(symact_max(-24.0, symact_min(8.0, x))*symact_max(-24.0, symact_min(8.0, x))*symact_max(-24.0, symact_min(8.0, x))) + symact_max(-24.0, symact_min(8.0, x)));
+    const double _t6 = symact_exp_neg_abs_poly(symact_max(-24.0, symact_min(8.0, x)), 1.0, (const double[]){0.07135481627260025, -6.175149918155315e-19, 0.0, 0.0, 1.5957691216057308, -9.96930880911092e-17, 0.0, 0.0}, 8);
+    const double _t7 = symact_max(_t6, (double)(_t5 >= 0.0));
+    return ((x > 8.0) ? (1.0) : (((x >= -24.0) ? (_t2*_t4/((_t3 + 1.0)*(_t3 + 1.0)) + _t7/(_t6 + 1.0)) : (0.0))));
+}
+
+void symact_gelu_tanh_grad_array(const double *x, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_gelu_tanh_grad(x[i]);
 }
 
 double symact_silu(double x) {
@@ -1361,6 +1533,17 @@ void symact_poisson_nll_rate_grad_array(const double *a, const double *y, double
     for (size_t i = 0; i < n; i++) out[i] = symact_poisson_nll_rate_grad(a[i], y[i]);
 }
 
+double symact_kl_div(double a, double y) {
+    (void)a;
+    (void)y;
+    if (isnan(a) || isnan(y)) return NAN;
+    return symact_xlog_minus(y, a);
+}
+
+void symact_kl_div_array(const double *a, const double *y, double *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = symact_kl_div(a[i], y[i]);
+}
+
 double symact_kl_div_grad(double a, double y) {
     (void)a;
     (void)y;
@@ -1535,6 +1718,93 @@ int symact_logsumexp_vjp_rows(const double *x, const double *g, double *out, siz
         double *o = out + r * n;
         symact_softmax_row(xr, 1.0, o, n);
         for (size_t i = 0; i < n; i++) o[i] = g[r] * o[i];
+    }
+    return 0;
+}
+
+int symact_cross_entropy_rows(const double *z, const double *y, double *out, size_t rows, size_t n, double label_smoothing) {
+    if (n == 0) return -1;
+    (void)label_smoothing;
+    const double nd = (double)n;
+    (void)nd;
+    for (size_t r = 0; r < rows; r++) {
+        const double *zr = z + r * n, *yr = y + r * n;
+        const int bad = symact_row_kind(zr, 1.0, n) != 0;
+        double m = 0.0, l = 0.0;
+        if (!bad) {
+            size_t k;
+            m = symact_row_max(zr, 1.0, n, &k);
+            l = log1p(symact_others(zr, 1.0, m, k, n));
+        }
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double yi = yr[i];
+            (void)yi;
+            const double w = -label_smoothing*yi + label_smoothing/nd + yi;
+            const double lp = bad ? NAN : symact_log_softmax_at(zr[i], m, l);
+            s += w * (w == 0 ? 0.0 : lp);
+        }
+        out[r] = -s;
+    }
+    return 0;
+}
+
+int symact_cross_entropy_grad_rows(const double *z, const double *y, double *out, size_t rows, size_t n, double label_smoothing) {
+    if (n == 0) return -1;
+    (void)label_smoothing;
+    const double nd = (double)n;
+    (void)nd;
+    for (size_t r = 0; r < rows; r++) {
+        const double *zr = z + r * n, *yr = y + r * n;
+        double *o = out + r * n;
+        symact_softmax_row(zr, 1.0, o, n);
+        double sw = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double yi = yr[i];
+            (void)yi;
+            const double w = -label_smoothing*yi + label_smoothing/nd + yi;
+            sw += w;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const double yi = yr[i];
+            (void)yi;
+            const double w = -label_smoothing*yi + label_smoothing/nd + yi;
+            o[i] = o[i] * sw - w;
+        }
+    }
+    return 0;
+}
+
+int symact_nll_loss_rows(const double *z, const double *y, double *out, size_t rows, size_t n) {
+    const double nd = (double)n;
+    (void)nd;
+    for (size_t r = 0; r < rows; r++) {
+        const double *zr = z + r * n, *yr = y + r * n;
+        double s = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            const double yi = yr[i];
+            (void)yi;
+            const double w = yi;
+            const double lp = zr[i];
+            s += w * (w == 0 ? 0.0 : lp);
+        }
+        out[r] = -s;
+    }
+    return 0;
+}
+
+int symact_nll_loss_grad_rows(const double *z, const double *y, double *out, size_t rows, size_t n) {
+    const double nd = (double)n;
+    (void)nd;
+    for (size_t r = 0; r < rows; r++) {
+        const double *zr = z + r * n, *yr = y + r * n;
+        double *o = out + r * n;
+        for (size_t i = 0; i < n; i++) {
+            const double yi = yr[i];
+            (void)yi;
+            const double w = yi;
+            o[i] = isnan(zr[i]) ? NAN : -w;
+        }
     }
     return 0;
 }

@@ -5,6 +5,22 @@
 
 #include <stddef.h>
 
+/* Element-wise: double symact_NAME(double x, <params>) and
+   void symact_NAME_array(const double *x, double *out, size_t n, <params>).
+   Losses: double symact_NAME(double a, double y, <params>) and
+   void symact_NAME_array(const double *a, const double *y, double *out, size_t n, <params>);
+   nan when a or y is nan.
+   Vector kernels, on `rows` contiguous rows of n doubles:
+   int symact_NAME_rows(const double *x, double *out, size_t rows, size_t n) and
+   int symact_NAME_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n);
+   0, or -1 when n is no valid row length (0; odd for GLU).
+   Vector losses, one value per row of n classes (the gradient: n per row):
+   int symact_NAME_rows(const double *z, const double *y, double *out, size_t rows, size_t n,
+   <params>); the same for NAME_grad.
+   Parameters come in the catalogue's order (their defaults are those of symact.kernels); every
+   kernel meets the accuracy targets of its NumPy twin (symact/kernels/ACCURACY.md), checked against
+   correctly rounded references before this file is written. */
+
 double symact_binary_step(double x);
 void symact_binary_step_array(const double *x, double *out, size_t n);
 double symact_binary_step_grad(double x);
@@ -75,6 +91,10 @@ double symact_gelu(double x);
 void symact_gelu_array(const double *x, double *out, size_t n);
 double symact_gelu_grad(double x);
 void symact_gelu_grad_array(const double *x, double *out, size_t n);
+double symact_gelu_tanh(double x);
+void symact_gelu_tanh_array(const double *x, double *out, size_t n);
+double symact_gelu_tanh_grad(double x);
+void symact_gelu_tanh_grad_array(const double *x, double *out, size_t n);
 double symact_silu(double x);
 void symact_silu_array(const double *x, double *out, size_t n);
 double symact_silu_grad(double x);
@@ -223,6 +243,8 @@ double symact_poisson_nll_rate(double a, double y);
 void symact_poisson_nll_rate_array(const double *a, const double *y, double *out, size_t n);
 double symact_poisson_nll_rate_grad(double a, double y);
 void symact_poisson_nll_rate_grad_array(const double *a, const double *y, double *out, size_t n);
+double symact_kl_div(double a, double y);
+void symact_kl_div_array(const double *a, const double *y, double *out, size_t n);
 double symact_kl_div_grad(double a, double y);
 void symact_kl_div_grad_array(const double *a, const double *y, double *out, size_t n);
 int symact_softmax_rows(const double *x, double *out, size_t rows, size_t n);
@@ -235,5 +257,9 @@ int symact_glu_rows(const double *x, double *out, size_t rows, size_t n);
 int symact_glu_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n);
 int symact_logsumexp_rows(const double *x, double *out, size_t rows, size_t n);
 int symact_logsumexp_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n);
+int symact_cross_entropy_rows(const double *z, const double *y, double *out, size_t rows, size_t n, double label_smoothing);
+int symact_cross_entropy_grad_rows(const double *z, const double *y, double *out, size_t rows, size_t n, double label_smoothing);
+int symact_nll_loss_rows(const double *z, const double *y, double *out, size_t rows, size_t n);
+int symact_nll_loss_grad_rows(const double *z, const double *y, double *out, size_t rows, size_t n);
 
 #endif

@@ -27,7 +27,8 @@ from symact.codegen.c.check import CCheck, CLibrary, check_kernels, compile_libr
 from symact.codegen.c.emit import kernel_lines
 from symact.codegen.functions import to_reference
 from symact.codegen.generate import KernelResult
-from symact.codegen.plan import KernelPlan, plan
+from symact.codegen.plan import Candidate, KernelPlan, plan
+from symact.codegen.saturation import saturated
 from symact.codegen.verify import measure
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,11 +37,12 @@ SOURCE = ROOT / "csrc" / "symact_kernels.c"
 CC = compiler()
 pytestmark = pytest.mark.skipif(CC is None, reason="no C compiler on this machine")
 NUMPY = vars(importlib.import_module("symact.kernels._generated"))
-GROUPS = {"elementwise": "activation", "loss": "loss", "vector": "vector"}
+GROUPS = {"elementwise": "activation", "loss": "loss", "vector": "vector", "vector_loss": "vector_loss"}
 _FORMS = {
     "activation": re.compile(r"^double symact_(\w+)\(double \w+(?:, double \w+)*\);$"),
     "loss": re.compile(r"^double symact_(\w+)\(double a, double y(?:, double \w+)*\);$"),
     "vector": re.compile(r"^int symact_(\w+)_rows\(const double \*x, (?:const double \*g, )?double \*out, "),
+    "vector_loss": re.compile(r"^int symact_(\w+)_rows\(const double \*z, const double \*y, double \*out, "),
 }
 _DEFINITION = re.compile(r"^double symact_(\w+)\(.*?\) \{\n(.*?)\n\}$", re.S | re.M)
 
@@ -49,7 +51,7 @@ def _declared() -> dict[str, str]:
     """C kernel name -> group, from the committed header."""
     found: dict[str, str] = {}
     for line in HEADER.read_text().splitlines():
-        for group in ("loss", "activation", "vector"):
+        for group in ("loss", "activation", "vector", "vector_loss"):
             m = _FORMS[group].match(line)
             if m and m.group(1) not in found:
                 found[m.group(1)] = group
@@ -87,11 +89,15 @@ def _params(name: str) -> tuple[float, ...]:
 
 
 def _chosen(kp: KernelPlan) -> Any:
-    """The candidate the committed C kernel was printed from (found by its C statements)."""
+    """The candidate the committed C kernel was printed from (found by its C statements): one of the
+    planned ones, or the generator's last resort, the first one with saturated tails."""
     body = DEFINITIONS[kp.name]
     for cand in kp.candidates:
         if "\n".join(kernel_lines(cand.expr, kp.var)) in body:
             return cand
+    found = saturated(kp.candidates[0].expr, kp.truth, kp.var) if kp.role != "grad_from_output" else None
+    if found is not None and "\n".join(kernel_lines(found[0], kp.var)) in body:
+        return Candidate(found[0], kp.candidates[0].rules, "saturated tails")
     raise AssertionError(
         f"csrc is stale: {kp.name} is printed from none of its candidates (run symact kernels)"
     )
@@ -101,9 +107,10 @@ def _record_checks(name: str, lib_path: str) -> list[CCheck]:
     """Every C kernel of one record measured at every sample point (a unit of work for a worker)."""
     record = catalogue.get(name)
     results = []
-    if record.kind == "vector":
+    if record.kind in ("vector", "vector_loss"):
         x = sp.Symbol("x", real=True)
-        for public, role in ((name, "fwd"), (f"{name}_vjp", "vjp")):
+        second = (f"{name}_vjp", "vjp") if record.kind == "vector" else (f"{name}_grad", "grad")
+        for public, role in ((name, "fwd"), second):
             if public in C_KERNELS:
                 results.append(KernelResult(name, KernelPlan(public, role, x, [], sp.S.Zero), None, None))
     else:
@@ -132,7 +139,15 @@ def test_every_numpy_kernel_of_the_three_groups_has_a_c_twin() -> None:
     want = {n for n in K.__all__ if _owner(n).kind in GROUPS}
     assert set(C_KERNELS) == want
     assert {n: GROUPS[_owner(n).kind] for n in want} == C_KERNELS
-    assert {"sigmoid", "gelu_grad", "mse_grad", "poisson_nll", "softmax_vjp", "logsumexp", "glu"} <= want
+    assert {
+        "sigmoid",
+        "gelu_grad",
+        "mse_grad",
+        "poisson_nll",
+        "softmax_vjp",
+        "glu",
+        "cross_entropy_grad",
+    } <= want
 
 
 @pytest.mark.parametrize("name", sorted(C_KERNELS))
@@ -265,7 +280,46 @@ def test_forward_kernels_at_drawn_points_against_references(
             return lib.elementwise(name, xs, args)
 
     domain = record.input_domain if record.kind == "loss" else record.domain  # type: ignore[attr-defined]
-    if np.isfinite(x) and domain.contains(sp.Float(x)) != sp.true:
+    # the points the generator measures: all on the reals; else those inside the domain, and nan
+    if (domain != sp.S.Reals and np.isinf(x)) or (np.isfinite(x) and domain.contains(sp.Float(x)) != sp.true):
         return
     m = measure(run, to_reference(record.expr), var, np.array([x]), params=params)
     assert not m.problems(checks[name].target), (name, x, y, m.problems(checks[name].target))
+
+
+TARGET_ROWS = np.array(
+    [
+        [0.0, 1.0, 0.0, 0.0],
+        [0.25, 0.25, 0.5, 0.0],
+        [0.0, 0.0, 0.0, 0.0],
+        [1.0, 0.0, 0.0, 0.0],
+        [0.0, 0.0, 1.0, 0.0],
+        [0.1, 0.2, 0.3, 0.4],
+    ]
+)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, g in C_KERNELS.items() if g == "vector_loss"))
+def test_vector_loss_rows_with_inf_nan_and_masked_classes_as_numpy(lib: CLibrary, name: str) -> None:
+    params = _params(name)
+    for z in (ROWS, -np.abs(ROWS)):  # logits, and log-probabilities (<= 0)
+        with np.errstate(all="ignore"):
+            want = np.asarray(NUMPY[name](z, TARGET_ROWS), dtype=np.float64).reshape(z.shape[0], -1)
+        got = lib.loss_rows(name, z, TARGET_ROWS, want.shape[1], params)
+        assert got is not None
+        assert np.array_equal(np.isnan(got), np.isnan(want)), (name, got, want)
+        fin = np.isfinite(want)
+        assert np.array_equal(got[~fin & ~np.isnan(want)], want[~fin & ~np.isnan(want)]), name
+        np.testing.assert_allclose(got[fin], want[fin], rtol=1e-14, atol=0, err_msg=name)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, g in C_KERNELS.items() if g == "vector_loss"))
+def test_vector_loss_row_lengths_numpy_refuses_are_refused(lib: CLibrary, name: str) -> None:
+    z = np.zeros((2, 0))
+    try:
+        NUMPY[name](z, z)
+    except (ValueError, ZeroDivisionError):  # no maximum of no logits; label smoothing over 0 classes
+        refused = True
+    else:
+        refused = False
+    assert (lib.loss_rows(name, z, z, 1, _params(name)) is None) == refused, name

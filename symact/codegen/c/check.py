@@ -23,7 +23,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import sympy as sp
@@ -139,6 +139,18 @@ class CLibrary:
         args = [_ptr(xs)] + ([_ptr(np.ascontiguousarray(g, dtype=np.float64))] if g is not None else [])
         fn = self._fn(f"{name}_rows", ctypes.c_int, len(args) + 1, 0)
         status = fn(*args, _ptr(out), rows, n)
+        return None if status != 0 else out.reshape(rows, width)
+
+    def loss_rows(
+        self, name: str, z: np.ndarray, y: np.ndarray, width: int, params: tuple[float, ...] = ()
+    ) -> np.ndarray | None:
+        """``symact_NAME_rows`` of a vector loss on the rows of `z` and targets `y`."""
+        zs = np.ascontiguousarray(z, dtype=np.float64)
+        ys = np.ascontiguousarray(np.broadcast_to(y, zs.shape), dtype=np.float64)
+        rows, n = zs.shape
+        out = np.empty(rows * width)
+        fn = self._fn(f"{name}_rows", ctypes.c_int, 3, len(params))
+        status = fn(_ptr(zs), _ptr(ys), _ptr(out), rows, n, *params)
         return None if status != 0 else out.reshape(rows, width)
 
 
@@ -356,6 +368,53 @@ def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int,
     return check
 
 
+def _vector_loss_check(
+    r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int, everywhere: bool
+) -> CCheck:
+    """A vector loss on the generator's rows and targets
+    (:func:`symact.codegen.vector_loss.vector_loss_kernels`)."""
+    from symact.catalogue import VectorLoss, vector_symbols
+    from symact.codegen.c.vector_loss import _shape
+    from symact.codegen.vector_gen import _rows, _stats, _truth
+    from symact.codegen.vector_loss import N, Y, _targets
+
+    record = cast(VectorLoss, catalogue.get(r.record))
+    shape = _shape(r.record)
+    n = record.n_default
+    zs, ys = vector_symbols("z", n), vector_symbols("y", n)
+    data = _rows(n, VECTOR_ROWS, seed)
+    if not shape.logits:
+        data = -np.abs(data)
+    target = _targets(VECTOR_ROWS, n, seed + 2)
+    defaults = {p.symbol: p.default for p in record.params}
+    args = tuple(_num(p.default) for p in record.params)
+    loss = record.build(zs, ys)
+    fwd = r.plan.role == "fwd"
+    width = 1 if fwd else n
+    check = CCheck(r.plan.name, "vector_loss", r.plan.role, TARGETS[r.plan.role], None)
+    with np.errstate(all="ignore"):
+        got = lib.loss_rows(r.plan.name, data, target, width, args)
+        want = np.asarray(ns[r.plan.name](data, target), dtype=np.float64).reshape(VECTOR_ROWS, width)
+    if got is None:
+        check.problems.append(f"the row routine refused rows of length {n}")
+        return check
+    differ = ~np.all(_same(got, want), axis=1)
+    pick = np.ones(VECTOR_ROWS, bool) if everywhere else differ
+    exprs = [loss] if fwd else [sp.diff(loss, z) for z in zs]
+    exprs = [sp.sympify(e).subs(defaults) for e in exprs]
+    ref = _truth(exprs, zs, data[pick], target[pick], ys)
+    scale = None
+    if not fwd:  # |p_k sum(w)| + |w_k|, the magnitudes of the gradient's terms
+        w = np.asarray(sp.lambdify((Y, N), shape.weight.subs(defaults), "numpy")(target[pick], n))
+        w = w + 0 * target[pick]
+        p = ns["softmax"](data[pick]) if shape.logits else 0 * data[pick]
+        scale = np.abs(p * np.sum(w, axis=-1, keepdims=True)) + np.abs(w)
+    m = _stats(got[pick], ref, scale)
+    check.measurement, check.differing, check.compared = m, int(differ.sum()), VECTOR_ROWS
+    check.problems = m.problems(check.target)
+    return check
+
+
 def check_kernels(
     results: list[KernelResult],
     lib: CLibrary,
@@ -379,8 +438,11 @@ def check_kernels(
     by_name = {r.plan.name: r for r in results}
     out = []
     for r in results:
-        if catalogue.get(r.record).kind == "vector":
+        kind = catalogue.get(r.record).kind
+        if kind == "vector":
             out.append(_vector_check(r, lib, numpy_kernels, seed, everywhere))
+        elif kind == "vector_loss":
+            out.append(_vector_loss_check(r, lib, numpy_kernels, seed, everywhere))
         elif r.plan.role == "grad_from_output":
             fwd = numpy_kernels[r.record]
             grad = _kernel(by_name[r.record + "_grad"], lib, numpy_kernels)

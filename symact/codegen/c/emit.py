@@ -20,108 +20,15 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symact import catalogue
+from symact.codegen.c.prelude import c_prelude
 from symact.codegen.c.printer import CKernelPrinter, _c_literal
-from symact.codegen.c.vector import ROW_PRELUDE, vector_functions
+from symact.codegen.c.vector import vector_functions
+from symact.codegen.c.vector_loss import vector_loss_functions
 from symact.codegen.emit import HEADER
 from symact.codegen.generate import Generation, KernelResult
 from symact.codegen.lower import Builder, lower
 
-__all__ = ["C_PRELUDE", "CFunction", "c_function", "c_functions", "c_sources", "kernel_lines"]
-
-C_PRELUDE = r"""
-#include <math.h>
-#include <stddef.h>
-
-#include "symact_kernels.h"
-
-/* max/min that propagate NaN, as numpy.maximum/numpy.minimum do (fmax/fmin drop it). */
-static inline double symact_max(double a, double b) { return (a > b || isnan(a)) ? a : b; }
-static inline double symact_min(double a, double b) { return (a < b || isnan(a)) ? a : b; }
-
-/* Phi(u) = erfc(z)/2 with z = -u/sqrt(2) carried as hi + lo (fma), erfc(hi + lo) to first order. */
-static const double SYMACT_INV_SQRT2 = 0.7071067811865476;
-static const double SYMACT_INV_SQRT2_LO = -4.833646656726457e-17;
-static const double SYMACT_TWO_OVER_SQRT_PI = 1.1283791670955126;
-static const double SYMACT_INV_SQRT_2PI = 0.3989422804014327;
-
-static inline double symact_ndtr(double u) {
-    double hi = -u * SYMACT_INV_SQRT2;
-    double lo = fma(-u, SYMACT_INV_SQRT2, -hi) - u * SYMACT_INV_SQRT2_LO;
-    return 0.5 * (erfc(hi) - lo * SYMACT_TWO_OVER_SQRT_PI * exp(-hi * hi));
-}
-
-static inline double symact_ndtr_scaled(double u, double m) { return m * symact_ndtr(u); }
-
-/* exp(-u^2/k) with u^2 = hi + lo exactly (fma). */
-static inline double symact_gauss(double u, double k) {
-    double a = fmin(fabs(u), 1.0e5);
-    double hi = a * a;
-    double lo = fma(a, a, -hi);
-    return exp(-hi / k) * (1.0 - lo / k);
-}
-
-static inline double symact_npdf(double u) { return symact_gauss(u, 2.0) * SYMACT_INV_SQRT_2PI; }
-
-static inline double symact_npdf_scaled(double u, double m) {
-    double g = symact_gauss(u, 4.0);
-    return ((m * SYMACT_INV_SQRT_2PI) * g) * g;
-}
-
-/* a = hi + lo with 26-bit halves (Veltkamp); |a| well below 1e300. */
-static inline void symact_split(double a, double *hi, double *lo) {
-    double t = a * 134217729.0;
-    *hi = t - (t - a);
-    *lo = a - *hi;
-}
-
-/* P(x) = hi + lo in double-double by Horner (Dekker's product, TwoSum); c holds the n/2
-   coefficients as (hi, lo) pairs, highest degree first; |x| clamped to 1e30 as in NumPy. */
-static inline double symact_poly_dd(double x, const double *c, size_t n, double *lo) {
-    x = x < -1e30 ? -1e30 : (x > 1e30 ? 1e30 : x);
-    double xh, xl;
-    symact_split(x, &xh, &xl);
-    double ph = c[0], pl = c[1];
-    for (size_t i = 2; i + 1 < n; i += 2) {
-        const double ch = c[i], cl = c[i + 1];
-        const double p = ph * x;
-        double ah, al;
-        symact_split(ph, &ah, &al);
-        const double e = ((ah * xh - p) + ah * xl + al * xh) + al * xl + pl * x;
-        const double s = p + ch;
-        const double bb = s - p;
-        const double f = (p - (s - bb)) + (ch - bb) + e + cl;
-        ph = s + f;
-        pl = f - (ph - s);
-    }
-    *lo = pl;
-    return ph;
-}
-
-/* exp(-|P(x)|/k) with P in double-double; k = 1 or 2. */
-static inline double symact_exp_neg_abs_poly(double x, double k, const double *c, size_t n) {
-    double lo;
-    const double hi = symact_poly_dd(x, c, n, &lo);
-    const double sign = hi < 0 ? -1.0 : 1.0;
-    return exp(-fabs(hi) / k) * (1.0 - sign * lo / k);
-}
-
-/* m sigmoid(P(x)) with P in double-double: m/(1 + e) for P >= 0, m e/(1 + e) below, e = e^{-|P|};
-   for |P| > 700 on the left the product is (m e^{-|P|/2}) e^{-|P|/2}. */
-static inline double symact_sigmoid_poly_scaled(double m, double x, const double *c, size_t n) {
-    double lo;
-    const double hi = symact_poly_dd(x, c, n, &lo);
-    const double sign = hi < 0 ? -1.0 : 1.0;
-    const double a = fabs(hi);
-    const double e = exp(-a) * (1.0 - sign * lo);
-    double num = hi >= 0 ? m : m * e;
-    if (a > 700.0 && hi < 0) {
-        const double h = exp(-a / 2) * (1.0 - sign * lo / 2);
-        num = (m * h) * h;
-    }
-    return num / (1.0 + e);
-}
-"""
-
+__all__ = ["CFunction", "c_function", "c_functions", "c_sources", "kernel_lines"]
 
 _USAGE = """/* Element-wise: double symact_NAME(double x, <params>) and
    void symact_NAME_array(const double *x, double *out, size_t n, <params>).
@@ -132,6 +39,9 @@ _USAGE = """/* Element-wise: double symact_NAME(double x, <params>) and
    int symact_NAME_rows(const double *x, double *out, size_t rows, size_t n) and
    int symact_NAME_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n);
    0, or -1 when n is no valid row length (0; odd for GLU).
+   Vector losses, one value per row of n classes (the gradient: n per row):
+   int symact_NAME_rows(const double *z, const double *y, double *out, size_t rows, size_t n,
+   <params>); the same for NAME_grad.
    Parameters come in the catalogue's order (their defaults are those of symact.kernels); every
    kernel meets the accuracy targets of its NumPy twin (symact/kernels/ACCURACY.md), checked against
    correctly rounded references before this file is written. */
@@ -219,7 +129,11 @@ def _elementwise(gen: Generation) -> list[CFunction]:
     return out
 
 
-_GROUPS: tuple[Callable[[Generation], list[CFunction]], ...] = (_elementwise, vector_functions)
+_GROUPS: tuple[Callable[[Generation], list[CFunction]], ...] = (
+    _elementwise,
+    vector_functions,
+    vector_loss_functions,
+)
 """Each group's C functions from a generation, in the order they are written."""
 
 
@@ -239,6 +153,6 @@ def c_sources(gen: Generation, functions: list[CFunction] | None = None) -> tupl
         + "".join(f.declaration for f in funcs)
         + "\n#endif\n"
     )
-    prelude = C_PRELUDE + (ROW_PRELUDE if any(f.group == "vector" for f in funcs) else "")
+    prelude = c_prelude(rows=any(f.group.startswith("vector") for f in funcs))
     source = banner + prelude + "\n" + "\n".join(f.definition for f in funcs)
     return header, source

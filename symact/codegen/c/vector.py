@@ -110,7 +110,14 @@ static inline void symact_softmax_row(const double *x, double c, double *out, si
     for (size_t i = 0; i < n; i++) out[i] = out[i] / s;
 }
 
-/* log_softmax(c x) of one row: (z_i - m) - (log1p(others) - lo_i); nan as softmax. */
+/* log_softmax of the entry z of a row with maximum m and l = log1p(others): (z - m) - (l - lo). */
+static inline double symact_log_softmax_at(double z, double m, double l) {
+    double lo;
+    double d = symact_shift(z, m, &lo);
+    return d - (l - lo);
+}
+
+/* log_softmax(c x) of one row; nan as softmax. */
 static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
     if (symact_row_kind(x, c, n) != 0) {
         symact_row_fill(out, n, NAN);
@@ -119,11 +126,7 @@ static inline void symact_log_softmax_row(const double *x, double c, double *out
     size_t k;
     double m = symact_row_max(x, c, n, &k);
     double l = log1p(symact_others(x, c, m, k, n));
-    for (size_t i = 0; i < n; i++) {
-        double lo;
-        double d = symact_shift(c * x[i], m, &lo);
-        out[i] = d - (l - lo);
-    }
+    for (size_t i = 0; i < n; i++) out[i] = symact_log_softmax_at(c * x[i], m, l);
 }
 
 /* logsumexp(c x) of one row: m + log1p(others); nan with nan or +inf, -inf when all are -inf. */
