@@ -2,75 +2,31 @@
 
 Every C kernel is held to its NumPy kernel's targets against correctly rounded references, on the
 generator's full-range sample (same generator, same seed), with the same error unit, the same loss
-targets and the same range for output forms (:func:`symact.codegen.c.check.check_kernels`, every
-point measured).  The candidate each C kernel was printed from is found by its C text, so a stale
-``csrc`` fails here.  The special values (+-inf, nan, masked classes) behave as in NumPy.
+targets and the same range for output forms (:func:`symact.codegen.c.check.check_kernels`).  Here
+a C result bit-for-bit equal to the committed NumPy kernel's carries the error the generator
+verified for it on this very sample, and every other result (and every special input) is measured;
+``test_c_references.py`` (slow tier) measures every point.  The candidate each C kernel was printed
+from is found by its C text, so a stale ``csrc`` fails here.  The special values (+-inf, nan, masked
+classes) behave as in NumPy, and drawn points are measured against references too.
 """
 
 from __future__ import annotations
 
-import importlib
-import multiprocessing
-import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import sympy as sp
+from c_backend import C_KERNELS, CC, GROUPS, HEADER, NUMPY, SOURCE, all_checks, owner, params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symact.kernels as K
-from symact import catalogue
-from symact.codegen.c.check import CCheck, CLibrary, check_kernels, compile_library, compiler
-from symact.codegen.c.emit import kernel_lines
+from symact.codegen.c.check import CCheck, CLibrary, compile_library
 from symact.codegen.functions import to_reference
-from symact.codegen.generate import KernelResult
-from symact.codegen.plan import Candidate, KernelPlan, plan
-from symact.codegen.saturation import saturated
 from symact.codegen.verify import measure
 
-ROOT = Path(__file__).resolve().parents[1]
-HEADER = ROOT / "csrc" / "symact_kernels.h"
-SOURCE = ROOT / "csrc" / "symact_kernels.c"
-CC = compiler()
 pytestmark = pytest.mark.skipif(CC is None, reason="no C compiler on this machine")
-NUMPY = vars(importlib.import_module("symact.kernels._generated"))
-GROUPS = {"elementwise": "activation", "loss": "loss", "vector": "vector", "vector_loss": "vector_loss"}
-_FORMS = {
-    "activation": re.compile(r"^double symact_(\w+)\(double \w+(?:, double \w+)*\);$"),
-    "loss": re.compile(r"^double symact_(\w+)\(double a, double y(?:, double \w+)*\);$"),
-    "vector": re.compile(r"^int symact_(\w+)_rows\(const double \*x, (?:const double \*g, )?double \*out, "),
-    "vector_loss": re.compile(r"^int symact_(\w+)_rows\(const double \*z, const double \*y, double \*out, "),
-}
-_DEFINITION = re.compile(r"^double symact_(\w+)\(.*?\) \{\n(.*?)\n\}$", re.S | re.M)
-
-
-def _declared() -> dict[str, str]:
-    """C kernel name -> group, from the committed header."""
-    found: dict[str, str] = {}
-    for line in HEADER.read_text().splitlines():
-        for group in ("loss", "activation", "vector", "vector_loss"):
-            m = _FORMS[group].match(line)
-            if m and m.group(1) not in found:
-                found[m.group(1)] = group
-    return found
-
-
-C_KERNELS = _declared()
-DEFINITIONS = {m.group(1): m.group(2) for m in _DEFINITION.finditer(SOURCE.read_text())}
-
-
-def _owner(name: str) -> catalogue.Record:
-    for suffix in ("_grad_from_output", "_grad", "_vjp", ""):
-        base = name.removesuffix(suffix) if suffix else name
-        if base != name or not suffix:
-            try:
-                return catalogue.get(base)
-            except Exception:
-                continue
-    raise KeyError(name)
 
 
 @pytest.fixture(scope="module")
@@ -84,50 +40,9 @@ def lib(lib_path: Path) -> CLibrary:
     return CLibrary(lib_path)
 
 
-def _params(name: str) -> tuple[float, ...]:
-    return tuple(float(p.default) for p in _owner(name).params)
-
-
-def _chosen(kp: KernelPlan) -> Any:
-    """The candidate the committed C kernel was printed from (found by its C statements): one of the
-    planned ones, or the generator's last resort, the first one with saturated tails."""
-    body = DEFINITIONS[kp.name]
-    for cand in kp.candidates:
-        if "\n".join(kernel_lines(cand.expr, kp.var)) in body:
-            return cand
-    found = saturated(kp.candidates[0].expr, kp.truth, kp.var) if kp.role != "grad_from_output" else None
-    if found is not None and "\n".join(kernel_lines(found[0], kp.var)) in body:
-        return Candidate(found[0], kp.candidates[0].rules, "saturated tails")
-    raise AssertionError(
-        f"csrc is stale: {kp.name} is printed from none of its candidates (run symact kernels)"
-    )
-
-
-def _record_checks(name: str, lib_path: str) -> list[CCheck]:
-    """Every C kernel of one record measured at every sample point (a unit of work for a worker)."""
-    record = catalogue.get(name)
-    results = []
-    if record.kind in ("vector", "vector_loss"):
-        x = sp.Symbol("x", real=True)
-        second = (f"{name}_vjp", "vjp") if record.kind == "vector" else (f"{name}_grad", "grad")
-        for public, role in ((name, "fwd"), second):
-            if public in C_KERNELS:
-                results.append(KernelResult(name, KernelPlan(public, role, x, [], sp.S.Zero), None, None))
-    else:
-        for kp in plan(record).kernels:
-            if kp.name in C_KERNELS:
-                results.append(KernelResult(name, kp, _chosen(kp), None))
-    return check_kernels(results, CLibrary(Path(lib_path)), NUMPY, everywhere=True, documented=False)
-
-
 @pytest.fixture(scope="module")
 def checks(lib_path: Path) -> dict[str, CCheck]:
-    names = sorted(
-        {_owner(n).name for n in C_KERNELS}, key=lambda n: [r.name for r in catalogue.records()].index(n)
-    )
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        found = pool.starmap(_record_checks, [(n, str(lib_path)) for n in names], chunksize=1)
-    return {c.name: c for part in found for c in part}
+    return all_checks(lib_path, everywhere=False)
 
 
 def test_header_and_source_are_generated() -> None:
@@ -136,9 +51,9 @@ def test_header_and_source_are_generated() -> None:
 
 
 def test_every_numpy_kernel_of_the_three_groups_has_a_c_twin() -> None:
-    want = {n for n in K.__all__ if _owner(n).kind in GROUPS}
+    want = {n for n in K.__all__ if owner(n).kind in GROUPS}
     assert set(C_KERNELS) == want
-    assert {n: GROUPS[_owner(n).kind] for n in want} == C_KERNELS
+    assert {n: GROUPS[owner(n).kind] for n in want} == C_KERNELS
     assert {
         "sigmoid",
         "gelu_grad",
@@ -170,7 +85,7 @@ SPECIALS = np.array([-np.inf, np.inf, np.nan, 0.0, -0.0])
 def test_activation_specials_as_numpy(lib: CLibrary, name: str) -> None:
     with np.errstate(all="ignore"):
         want = np.asarray(NUMPY[name](SPECIALS), dtype=np.float64)
-    assert _same(lib.elementwise(name, SPECIALS, _params(name)), want), name
+    assert _same(lib.elementwise(name, SPECIALS, params(name)), want), name
 
 
 @pytest.mark.parametrize("name", sorted(n for n, g in C_KERNELS.items() if g == "loss"))
@@ -181,7 +96,7 @@ def test_loss_nan_and_infinite_predictions_as_numpy(lib: CLibrary, name: str) ->
         ys = np.array([y, y, y, y, np.nan])
         with np.errstate(all="ignore"):
             want = np.asarray(NUMPY[name](a, ys), dtype=np.float64)
-        assert _same(lib.loss(name, a, ys, _params(name)), want), (name, y)
+        assert _same(lib.loss(name, a, ys, params(name)), want), (name, y)
 
 
 def plan_targets() -> list[tuple[str, tuple[float, ...]]]:
@@ -191,7 +106,7 @@ def plan_targets() -> list[tuple[str, tuple[float, ...]]]:
     out = []
     for n, g in C_KERNELS.items():
         if g == "loss":
-            out.append((n, _target_values(_owner(n).target_domain)))  # type: ignore[attr-defined]
+            out.append((n, _target_values(owner(n).target_domain)))  # type: ignore[attr-defined]
     return out
 
 
@@ -251,7 +166,7 @@ def test_row_lengths_numpy_refuses_are_refused(lib: CLibrary, name: str) -> None
         assert (lib.rows(name, x, max(n, 1), g) is None) == refused, (name, n)
 
 
-FORWARD = sorted(n for n, g in C_KERNELS.items() if g in ("activation", "loss") and n == _owner(n).name)
+FORWARD = sorted(n for n, g in C_KERNELS.items() if g in ("activation", "loss") and n == owner(n).name)
 
 
 @settings(max_examples=150, deadline=None, database=None)
@@ -263,14 +178,14 @@ FORWARD = sorted(n for n, g in C_KERNELS.items() if g in ("activation", "loss") 
 def test_forward_kernels_at_drawn_points_against_references(
     checks: dict[str, CCheck], lib: CLibrary, name: str, x: float, y: float
 ) -> None:
-    record = _owner(name)
-    params = {p.name: p.default for p in record.params}
+    record = owner(name)
+    values = {p.name: p.default for p in record.params}
     var = record.variable  # type: ignore[attr-defined]
-    args = _params(name)
+    args = params(name)
     if record.kind == "loss":
         if not record.target_domain.contains(y) or np.isinf(x):  # type: ignore[attr-defined]
             return
-        params[record.target.name] = y  # type: ignore[attr-defined]
+        values[record.target.name] = y  # type: ignore[attr-defined]
 
         def run(xs: np.ndarray) -> np.ndarray:
             return lib.loss(name, xs, y, args)
@@ -283,7 +198,7 @@ def test_forward_kernels_at_drawn_points_against_references(
     # the points the generator measures: all on the reals; else those inside the domain, and nan
     if (domain != sp.S.Reals and np.isinf(x)) or (np.isfinite(x) and domain.contains(sp.Float(x)) != sp.true):
         return
-    m = measure(run, to_reference(record.expr), var, np.array([x]), params=params)
+    m = measure(run, to_reference(record.expr), var, np.array([x]), params=values)
     assert not m.problems(checks[name].target), (name, x, y, m.problems(checks[name].target))
 
 
@@ -301,11 +216,11 @@ TARGET_ROWS = np.array(
 
 @pytest.mark.parametrize("name", sorted(n for n, g in C_KERNELS.items() if g == "vector_loss"))
 def test_vector_loss_rows_with_inf_nan_and_masked_classes_as_numpy(lib: CLibrary, name: str) -> None:
-    params = _params(name)
+    args = params(name)
     for z in (ROWS, -np.abs(ROWS)):  # logits, and log-probabilities (<= 0)
         with np.errstate(all="ignore"):
             want = np.asarray(NUMPY[name](z, TARGET_ROWS), dtype=np.float64).reshape(z.shape[0], -1)
-        got = lib.loss_rows(name, z, TARGET_ROWS, want.shape[1], params)
+        got = lib.loss_rows(name, z, TARGET_ROWS, want.shape[1], args)
         assert got is not None
         assert np.array_equal(np.isnan(got), np.isnan(want)), (name, got, want)
         fin = np.isfinite(want)
@@ -322,4 +237,4 @@ def test_vector_loss_row_lengths_numpy_refuses_are_refused(lib: CLibrary, name: 
         refused = True
     else:
         refused = False
-    assert (lib.loss_rows(name, z, z, 1, _params(name)) is None) == refused, name
+    assert (lib.loss_rows(name, z, z, 1, params(name)) is None) == refused, name
