@@ -20,6 +20,7 @@ has missed its target.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,7 @@ def _grid(threshold: int, side: int) -> np.ndarray:
     return side * pts[pts > threshold]
 
 
+@functools.lru_cache(maxsize=256)
 def find_saturation(truth: sp.Expr, x: sp.Symbol, side: int) -> Saturation | None:
     """The smallest threshold of :data:`THRESHOLDS` past which `truth` rounds to its asymptote."""
     lim = _asymptote(to_textbook(truth), x, side * sp.oo)
