@@ -98,3 +98,16 @@ def test_without_a_compiler_the_sources_are_written_and_the_outcome_says_so(
     assert outcome.c_checks == [] and outcome.c_failures == []
     assert all(p.exists() for p in c_files(tmp_path))
     assert any("no C compiler" in line for line in lines)
+
+
+@needs_cc
+def test_with_check_a_failing_c_kernel_makes_the_c_files_stale(
+    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
+    update(tmp_path)  # the committed files: every kernel passes
+    assert update(tmp_path, check=True).stale == []
+    functions = _sabotaged(gen, "sigmoid", "    return ", "    return 1.000000001*")
+    monkeypatch.setattr(update_module, "c_functions", lambda g: functions)
+    outcome = update(tmp_path, check=True)
+    assert outcome.c_failures and set(outcome.stale) == set(c_files(tmp_path))

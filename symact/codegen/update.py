@@ -87,8 +87,9 @@ def update(
 
     The C sources are compiled with the system C compiler and every C kernel is checked against
     references (:mod:`symact.codegen.c.check`) before they are written; when one fails, neither C file
-    is written and `c_failures` (also passed to `progress`) says which kernel failed where.  Without a
-    compiler they are written unchecked and `c_note` says so.
+    is written and `c_failures` (also passed to `progress`) says which kernel failed where; with
+    `check` they are then listed in `stale`, so that the check fails.  Without a compiler they are
+    written unchecked and `c_note` says so.
     """
     chosen = list(selection) if selection is not None else list(records())
     gen = generate(chosen, size=size, size32=size32, seed=SEED, jobs=jobs, progress=progress)
@@ -105,10 +106,11 @@ def update(
         texts[accuracy] = accuracy_markdown(gen, size=size, size32=size32, seed=SEED)
     outcome.texts = texts
     for path, text in texts.items():
-        if path in (c_header, c_source) and outcome.c_failures and not (check or selection is not None):
+        c_failed = path in (c_header, c_source) and bool(outcome.c_failures)
+        if c_failed and not (check or selection is not None):
             continue  # a C kernel that fails its check is never written
         current = path.read_text(encoding="utf-8") if path.exists() else None
-        if current == text:
+        if current == text and not c_failed:  # checked C sources that fail are stale whatever they hold
             continue
         if check or selection is not None:
             if path != accuracy:  # measured figures may differ in the last digit between CPUs
