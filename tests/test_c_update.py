@@ -111,3 +111,19 @@ def test_with_check_a_failing_c_kernel_makes_the_c_files_stale(
     monkeypatch.setattr(update_module, "c_functions", lambda g: functions)
     outcome = update(tmp_path, check=True)
     assert outcome.c_failures and set(outcome.stale) == set(c_files(tmp_path))
+
+
+def test_a_c_printing_error_is_a_failure_not_a_crash(
+    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(g: Generation) -> list[CFunction]:
+        raise NotImplementedError("no C form for this routine")
+
+    monkeypatch.setattr(update_module, "c_functions", broken)
+    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
+    outcome = update(tmp_path)
+    assert outcome.c_failures == [
+        "the C sources could not be printed: NotImplementedError: no C form for this routine"
+    ]
+    assert not any(p.exists() for p in c_files(tmp_path))
+    assert (tmp_path / "symact" / "kernels" / "_generated.py").exists()

@@ -39,8 +39,12 @@ class Outcome:
 def _check_c(gen: Generation, size: int, outcome: Outcome) -> tuple[str, str]:
     """The C header and source of `gen`, compiled in a temporary folder and every kernel checked
     (:func:`symact.codegen.c.check.check_c`); fills the C fields of `outcome`."""
-    functions = c_functions(gen)
-    header, source = c_sources(gen, functions)
+    try:
+        functions = c_functions(gen)
+        header, source = c_sources(gen, functions)
+    except Exception as exc:  # a kernel the C printer cannot print yet: the NumPy files are still written
+        outcome.c_failures.append(f"the C sources could not be printed: {type(exc).__name__}: {exc}")
+        return "", ""
     cc = compiler()
     if cc is None:
         outcome.c_note = "no C compiler on this machine: the C sources are written without being compiled"
@@ -51,7 +55,11 @@ def _check_c(gen: Generation, size: int, outcome: Outcome) -> tuple[str, str]:
         except CompileError as exc:
             outcome.c_failures.append(f"csrc/symact_kernels.c does not compile: {exc}")
             return header, source
-        outcome.c_checks = check_c(gen, lib, functions, size=size, seed=SEED)
+        try:
+            outcome.c_checks = check_c(gen, lib, functions, size=size, seed=SEED)
+        except Exception as exc:
+            outcome.c_failures.append(f"the C check stopped: {type(exc).__name__}: {exc}")
+            return header, source
     outcome.c_failures += [f"{c.name} (C): {p}" for c in outcome.c_checks for p in c.problems]
     return header, source
 
