@@ -14,8 +14,7 @@ from symact.catalogue import UnknownFunctionError, get
 
 __all__ = ["KNOWN_GAPS", "ROLE_SUFFIXES", "gap_table_problems", "record_of"]
 
-KNOWN_GAPS: dict[str, str] = {
-}
+KNOWN_GAPS: dict[str, str] = {}
 """Kernel name -> why it cannot meet its target now."""
 
 ROLE_SUFFIXES: tuple[str, ...] = ("_grad_from_output", "_grad", "_vjp", "")

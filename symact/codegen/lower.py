@@ -81,8 +81,6 @@ class Builder:
         return sym
 
 
-
-
 def _step(cond: sp.Basic) -> sp.Expr:
     """The indicator [cond] as 0/1 (printed as a boolean array)."""
     return sp.Piecewise((sp.S.One, cond), (sp.S.Zero, True))

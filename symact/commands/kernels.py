@@ -81,15 +81,18 @@ def run(args: argparse.Namespace) -> int:
     for line in failures:
         print(f"symact kernels: FAILED {line}", file=sys.stderr)
     ok = sum(1 for r in gen.results if r.ok)
+    c_checked = sum(1 for c in outcome.c_checks if not c.problems)
     print(
         f"{ok} kernels verified, {len(failures)} failed, {len(gen.known_gaps())} known gaps, "
-        f"{len(gen.skipped)} functions without kernels "
-        f"({time.perf_counter() - start:.1f} s)"
+        f"{len(gen.skipped)} functions without kernels; C: {c_checked} checked, "
+        f"{len(outcome.c_failures)} failed ({time.perf_counter() - start:.1f} s)"
     )
+    if outcome.c_note:
+        print(f"symact kernels: {outcome.c_note}", file=sys.stderr)
     if args.check:
         for path in outcome.stale:
             print(f"stale: {path.relative_to(root)} (run 'symact kernels')")
         return 1 if outcome.stale else 0
     for path in outcome.changed:
         print(f"wrote {path.relative_to(root)}")
-    return 1 if failures else 0
+    return 1 if failures or outcome.c_failures else 0
