@@ -596,7 +596,7 @@ double symact_squareplus(double x, double b) {
     const double _t1 = symact_min(0.0, x);
     const double _t2 = hypot(_t1, _t0);
     const double _t3 = hypot(x, _t0);
-    const double _t4 = ((x < 0.0) ? (0.5*((_t0*_t0)/(-_t1 + _t2))) : (0.5*_t3 + 0.5*x));
+    const double _t4 = ((x < 0.0) ? (0.25*((_t0*_t0)/(-0.5*_t1 + 0.5*_t2))) : (0.5*_t3 + 0.5*x));
     return _t4;
 }
 
@@ -614,7 +614,7 @@ double symact_squareplus_grad(double x, double b) {
     const double _t2 = symact_min(0.0, x);
     const double _t3 = hypot(_t2, _t1);
     const double _t4 = hypot(x, _t1);
-    const double _t5 = ((x < 0.0) ? (_t0*(_t1*_t1)/(-_t2 + _t3)) : (_t0*_t4 + _t0*x));
+    const double _t5 = ((x < 0.0) ? (0.5*(_t0*(_t1*_t1)/(-0.5*_t2 + 0.5*_t3))) : (_t0*_t4 + _t0*x));
     return _t5;
 }
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import symact.kernels as K
@@ -27,7 +27,13 @@ POINTS = st.lists(
 
 
 @pytest.mark.slow
-@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+# no shrinking: each example regenerates the catalogue (~40 s), and the failure names its input
+@settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 @given(points=POINTS)
 def test_kernels_meet_their_targets_on_drawn_points(points: list[float]) -> None:
     g = generate(RECORDS, size=5, size32=20, extra=np.array(points, dtype=np.float64), jobs=2)

@@ -397,7 +397,9 @@ def _kernel(rp: RecordPlan, kp: KernelPlan, ctx: _Context) -> KernelResult:
             return result
         if best is None or (result.measurement and best.measurement is None):
             best = result
-    for cand in kp.candidates[:1] if kp.role != "grad_from_output" else ():
+    # a saturation is checked at the default parameters, so kernels with parameters are not offered one
+    plain = kp.role != "grad_from_output" and not rp.params
+    for cand in kp.candidates[:1] if plain else ():
         found = saturated(cand.expr, kp.truth, kp.var)  # a checked rounding claim: the last resort
         if found is None:
             continue

@@ -352,7 +352,8 @@ def lower(expr: sp.Expr, builder: Builder, var: sp.Symbol | None = None) -> sp.E
         """m (u + hypot(u, s)): m s^2/(hypot - u) for u < 0, m u + m hypot otherwise (no overflow)."""
         u, s = (arg(a) for a in e.args)
         neg = builder.let(sp.Min(u, 0))  # the u < 0 branch on its own range: hypot - u >= s > 0
-        far = m * s**2 / (builder.let(hypot(neg, s)) - neg)
+        # halves: hypot - u would overflow for u < -max/2 although the quotient is finite
+        far = m * s**2 / 2 / (builder.let(hypot(neg, s)) / 2 - neg / 2)
         near = m * u + m * builder.let(hypot(u, s))
         return builder.let(sp.Piecewise((far, u < 0), (near, True)))
 

@@ -68,7 +68,16 @@ class RecordPlan:
 
     @property
     def defaults(self) -> dict[str, sp.Expr]:
-        return {s.name: v for s, v in self.params}
+        """Parameter values for the references: each default as the float64 the kernel holds (an
+        exact rational), so that a kink at a parameter (threshold 0.1) lies where the kernel has it."""
+        return {s.name: _as_float(v) for s, v in self.params}
+
+
+def _as_float(v: sp.Expr) -> sp.Expr:
+    v = sp.sympify(v)
+    if not v.is_number or not v.is_finite:
+        return v
+    return sp.Rational(float(sp.N(v, 30)))
 
 
 def _prepare(expr: sp.Expr, x: sp.Symbol, numeric: dict[sp.Symbol, sp.Expr], origin: str) -> Candidate:

@@ -506,7 +506,7 @@ def _k_squareplus(x, b):
     _t1 = numpy.minimum(0, x)
     _t2 = numpy.hypot(_t1, _t0)
     _t3 = numpy.hypot(x, _t0)
-    _t4 = numpy.where(numpy.less(x, 0), 0.5*(_t0**2/(-_t1 + _t2)), 0.5*_t3 + 0.5*x)
+    _t4 = numpy.where(numpy.less(x, 0), 0.25*(_t0**2/(-0.5*_t1 + 0.5*_t2)), 0.5*_t3 + 0.5*x)
     return _t4
 
 
@@ -526,7 +526,7 @@ def _k_squareplus_grad(x, b):
     _t2 = numpy.minimum(0, x)
     _t3 = numpy.hypot(_t2, _t1)
     _t4 = numpy.hypot(x, _t1)
-    _t5 = numpy.where(numpy.less(x, 0), _t0*_t1**2/(-_t2 + _t3), _t0*_t4 + _t0*x)
+    _t5 = numpy.where(numpy.less(x, 0), 0.5*(_t0*_t1**2/(-0.5*_t2 + 0.5*_t3)), _t0*_t4 + _t0*x)
     return _t5
 
 

@@ -236,8 +236,13 @@ class MpFunction:
         def agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
             if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
                 return bool(a == b)
-            d = abs(a - b) * 256
-            return round_mpf(b - d, fmt) == round_mpf(b + d, fmt)
+            # the spread of two evaluations, and at least what the working precision can resolve: two
+            # equal values can both miss a term below it (x/2 erfc(-x/sqrt2) at the smallest
+            # subnormal sits 2^-1074 above a rounding tie)
+            with mpmath.workprec(self.last_precision + 64):  # b +- d exactly, not at 53 bits
+                d = max(abs(a - b) * 256, abs(b) * mpmath.ldexp(1, 8 - self.last_precision))
+                lo, hi = b - d, b + d
+            return round_mpf(lo, fmt) == round_mpf(hi, fmt)
 
         v = self._adaptive(xm, agree)
         return math.nan if v is None else round_mpf(v, fmt)

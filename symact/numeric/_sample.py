@@ -16,7 +16,8 @@ def full_range_sample(n: int, *, seed: int, dtype: object = np.float64) -> np.nd
 
     About 70% have log-uniform magnitudes from $10^{-300}$ to the largest finite float (float32:
     $10^{-37}$ to $3 \cdot 10^{38}$) with random signs, about 30% are uniform on $[-50, 50]$, and the
-    five special values $+0, -0, +\infty, -\infty$, nan come first (when $n \ge 5$).  The same
+    special values $+0, -0, +\infty, -\infty$, nan, then $\pm$ the largest, the smallest normal and
+    the smallest subnormal float of `dtype`, come first (as many as $n$ allows).  The same
     `seed` always gives the same array.
 
     **Arguments:**
@@ -30,11 +31,13 @@ def full_range_sample(n: int, *, seed: int, dtype: object = np.float64) -> np.nd
         raise ValueError(f"n must be >= 0, got {n}")
     fmt = float_format(dtype)
     rng = np.random.default_rng(seed)
-    specials = np.array(_SPECIALS[: min(n, len(_SPECIALS))], dtype=np.float64)
+    finfo = np.finfo(fmt.dtype)
+    edges = (float(finfo.max), float(finfo.tiny), float(finfo.smallest_subnormal))
+    allspecial = (*_SPECIALS, *[sign * e for e in edges for sign in (1.0, -1.0)])
+    specials = np.array(allspecial[: min(n, len(allspecial))], dtype=np.float64)
     rest = n - specials.size
     n_log = (rest * 7) // 10
     n_dense = rest - n_log
-    finfo = np.finfo(fmt.dtype)
     lo = -300.0 if fmt.precision == 53 else float(np.log10(finfo.tiny))
     hi = float(np.log10(float(finfo.max)))
     mags = 10.0 ** rng.uniform(lo, hi, n_log)
