@@ -268,15 +268,20 @@ STABLE_FUNCTIONS: tuple[type[StableFunction], ...] = (
 )
 
 
+_PLAIN: dict[type, Callable[..., sp.Expr]] = {
+    hypot: lambda u, v: sp.sqrt(u**2 + v**2),
+    HypotSum: HypotSum.definition,
+    XLogY: XLogY.definition,
+    XLogRatio: XLogRatio.definition,
+    SquareShare: SquareShare.definition,
+}
+"""Functions written the same way for references and in textbook form."""
+
+
 def to_reference(expr: sp.Expr) -> sp.Expr:
     """`expr` with every stable function replaced by its :meth:`~StableFunction.reference_form`."""
     table: dict[type, Callable[..., sp.Expr]] = {cls: cls.reference_form for cls in STABLE_FUNCTIONS}
-    table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
-    table[HypotSum] = HypotSum.definition
-    table[XLogY] = XLogY.definition
-    table[XLogRatio] = XLogRatio.definition
-    table[SquareShare] = SquareShare.definition
-    return _replace(expr, table)
+    return _replace(expr, {**table, **_PLAIN})
 
 
 def to_textbook(expr: sp.Expr) -> sp.Expr:
@@ -284,12 +289,7 @@ def to_textbook(expr: sp.Expr) -> sp.Expr:
     table: dict[type, Callable[..., sp.Expr]] = {cls: cls.definition for cls in STABLE_FUNCTIONS}
     table[expm1] = lambda u: sp.exp(u) - 1
     table[log1p] = lambda u: sp.log(1 + u)
-    table[hypot] = lambda u, v: sp.sqrt(u**2 + v**2)
-    table[HypotSum] = HypotSum.definition
-    table[XLogY] = XLogY.definition
-    table[XLogRatio] = XLogRatio.definition
-    table[SquareShare] = SquareShare.definition
-    return _replace(expr, table)
+    return _replace(expr, {**table, **_PLAIN})
 
 
 def _replace(expr: sp.Expr, table: dict[type, Callable[..., sp.Expr]]) -> sp.Expr:

@@ -165,9 +165,7 @@ def _square(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """|u|^2 = hi + lo exactly (Dekker's product with Veltkamp's split), |u| clamped to 1e5."""
     a = np.minimum(np.abs(u), _SQ_CLAMP)
     hi = a * a
-    t = a * _SPLIT
-    ah = t - (t - a)
-    al = a - ah
+    ah, al = _split(a)
     lo = ((ah * ah - hi) + 2.0 * ah * al) + al * al
     return hi, lo
 
