@@ -65,6 +65,15 @@ def test_every_numpy_kernel_of_the_three_groups_has_a_c_twin() -> None:
     } <= want
 
 
+def _same_rows(got: np.ndarray | None, want: np.ndarray, name: str) -> None:
+    """C rows as NumPy's: nan and infinities at the same places, finite values within 1e-14."""
+    assert got is not None
+    assert np.array_equal(np.isnan(got), np.isnan(want)), (name, got, want)
+    fin = np.isfinite(want)
+    assert np.array_equal(got[~fin & ~np.isnan(want)], want[~fin & ~np.isnan(want)]), name
+    np.testing.assert_allclose(got[fin], want[fin], rtol=1e-14, atol=0, err_msg=name)
+
+
 @pytest.mark.parametrize("name", sorted(C_KERNELS))
 def test_c_kernel_meets_its_target_against_references(checks: dict[str, CCheck], name: str) -> None:
     c = checks[name]
@@ -143,11 +152,7 @@ def test_vector_rows_with_inf_nan_and_masked_classes_as_numpy(lib: CLibrary, nam
         else:
             want = np.asarray(NUMPY[name](ROWS), dtype=np.float64).reshape(ROWS.shape[0], width)
             got = lib.rows(name, ROWS, width)
-    assert got is not None
-    assert np.array_equal(np.isnan(got), np.isnan(want)), (name, got, want)
-    fin = np.isfinite(want)
-    assert np.array_equal(got[~fin & ~np.isnan(want)], want[~fin & ~np.isnan(want)]), name
-    np.testing.assert_allclose(got[fin], want[fin], rtol=1e-14, atol=0, err_msg=name)
+    _same_rows(got, want, name)
 
 
 @pytest.mark.parametrize("name", sorted(n for n, g in C_KERNELS.items() if g == "vector"))
@@ -221,11 +226,7 @@ def test_vector_loss_rows_with_inf_nan_and_masked_classes_as_numpy(lib: CLibrary
         with np.errstate(all="ignore"):
             want = np.asarray(NUMPY[name](z, TARGET_ROWS), dtype=np.float64).reshape(z.shape[0], -1)
         got = lib.loss_rows(name, z, TARGET_ROWS, want.shape[1], args)
-        assert got is not None
-        assert np.array_equal(np.isnan(got), np.isnan(want)), (name, got, want)
-        fin = np.isfinite(want)
-        assert np.array_equal(got[~fin & ~np.isnan(want)], want[~fin & ~np.isnan(want)]), name
-        np.testing.assert_allclose(got[fin], want[fin], rtol=1e-14, atol=0, err_msg=name)
+        _same_rows(got, want, name)
 
 
 @pytest.mark.parametrize("name", sorted(n for n, g in C_KERNELS.items() if g == "vector_loss"))
