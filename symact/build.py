@@ -1,13 +1,17 @@
 """``symact build``: the main job, a pipeline of stages over the catalogue.
 
-Each stage is a function ``run(records, *, root, progress) -> StageResult`` named in :data:`STAGES`
-as ``"module:function"``.  A stage derives, writes (proofs, kernels) or verifies; it reports one
+Each stage is a :class:`~symact.pipeline.Stage` (the contract, in :mod:`symact.pipeline`): a
+function ``run(records, *, root, progress) -> StageResult`` and how it may be scheduled.  The
+default stages are named in :data:`STAGES` as ``"module:function"``; a name is turned into a
+:class:`~symact.pipeline.Stage` by :func:`as_stage` (per-record if listed in :data:`PER_RECORD`,
+and so on).  A caller may pass :class:`~symact.pipeline.Stage` objects instead, with their
+dependencies bound (:func:`symact.codegen.stage.kernels` takes the kernel backends).  A stage derives, writes (proofs, kernels) or verifies; it reports one
 short cell per function for the summary table and a line per failure.  The build fails if any
 stage reports a failure.
 
 **Per-record stages.**  A stage whose result for a function depends on that function alone, and
-whose files are that function's alone, is listed in :data:`PER_RECORD` (or its function has an
-attribute ``per_record = True``).  The build runs such stages one function at a time, in parallel
+whose files are that function's alone, says so (``Stage.per_record``; for a name: listed in
+:data:`PER_RECORD`, or its function has an attribute ``per_record = True``).  The build runs such stages one function at a time, in parallel
 worker processes (consecutive per-record stages run together in the same process, so in-process
 caches are shared), longest first.  Any other stage runs once over all records.
 
@@ -43,7 +47,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +55,16 @@ import sympy as sp
 
 from symact.budget import default_budget, with_budget
 from symact.catalogue import Record
+from symact.pipeline import Progress, Stage, StageResult
 
 __all__ = [
     "CACHE_DIR",
     "PER_RECORD",
     "STAGES",
     "BuildReport",
+    "Stage",
     "StageResult",
+    "as_stage",
     "record_fingerprint",
     "run_build",
     "source_fingerprint",
@@ -86,21 +93,6 @@ STAGE_LIMIT_FACTOR = 12
 _CACHE_FILE = "build.json"
 _CACHE_FORMAT = 2
 _SKIP_DIRS = {"__pycache__", "node_modules"}
-
-Progress = Callable[[str], None]
-
-
-@dataclass
-class StageResult:
-    """What one stage reports: its summary column, a cell per function, and failures."""
-
-    column: str
-    cells: dict[str, str] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    cached: int = 0
-    cacheable: bool = True
-
 
 @dataclass
 class BuildReport:
@@ -281,20 +273,39 @@ class _Cache:
 # -- running stages ----------------------------------------------------------------------------
 
 
-def _load(spec: str) -> Callable[..., StageResult]:
-    module, func = spec.split(":")
-    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+class _Named:
+    """The function of a stage named ``"module:function"``, imported when first called."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    def load(self) -> Callable[..., StageResult]:
+        module, func = self.spec.split(":")
+        return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+
+    def __call__(self, records: Sequence[Record], *, root: Path, progress: Progress) -> StageResult:
+        return self.load()(records, root=root, progress=progress)
 
 
-def _label(spec: str) -> str:
+def as_stage(spec: str | Stage) -> Stage:
+    """`spec` itself, or the stage named ``"module:function"`` scheduled as :data:`PER_RECORD`,
+    :data:`CHECK_ONLY` and :data:`SIBLINGS` say (read when called)."""
+    if isinstance(spec, Stage):
+        return spec
+    run = _Named(spec)
+    per_record = spec in PER_RECORD or bool(getattr(run.load(), "per_record", False))
+    return Stage(spec, run, per_record=per_record, check_only=spec in CHECK_ONLY, sibling=spec in SIBLINGS)
+
+
+def _label(name: str) -> str:
     """A short name for a stage: ``symact.derive.stage:run`` is ``derive``."""
-    module, _, func = spec.partition(":")
-    name = ".".join(p for p in module.split(".") if p not in ("symact", "stage")) or module
-    return name if func == "run" else f"{name}:{func}"
+    module, _, func = name.partition(":")
+    short = ".".join(p for p in module.split(".") if p not in ("symact", "stage")) or module
+    return short if func in ("run", "") else f"{short}:{func}"
 
 
-def _is_per_record(spec: str) -> bool:
-    return spec in PER_RECORD or bool(getattr(_load(spec), "per_record", False))
+def _column(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
 
 
 def stage_limit(count: int = 1) -> float:
@@ -303,24 +314,24 @@ def stage_limit(count: int = 1) -> float:
     return max(60.0, STAGE_LIMIT_FACTOR * default_budget()) * count
 
 
-def _call(spec: str, records: Sequence[Record], root: Path, progress: Progress) -> StageResult:
+def _call(stage: Stage, records: Sequence[Record], root: Path, progress: Progress) -> StageResult:
     """Run one stage within :func:`stage_limit`; a crash or a time-out becomes a failure line."""
     names = ", ".join(r.name for r in records) if len(records) <= 3 else f"{len(records)} functions"
     limit = stage_limit(len(records))
-    timed_out = StageResult(column=spec.rsplit(".", 1)[-1])
+    timed_out = StageResult(column=_column(stage.name))
     try:
         result, expired = with_budget(
-            _load(spec), records, root=root, progress=progress, seconds=limit, fallback=timed_out
+            stage.run, records, root=root, progress=progress, seconds=limit, fallback=timed_out
         )
         if expired:
-            result.failures.append(f"stage {spec} gave up on {names} after {limit:.0f} s")
+            result.failures.append(f"stage {stage.name} gave up on {names} after {limit:.0f} s")
             result.cells.update({r.name: "TIMED OUT" for r in records})
             result.cacheable = False
         return result
     except Exception as exc:  # a stage's bug is reported, the build goes on
-        result = StageResult(column=spec.rsplit(".", 1)[-1])
+        result = StageResult(column=_column(stage.name))
         first = str(exc).splitlines()[0] if str(exc) else ""
-        result.failures.append(f"stage {spec} crashed on {names}: {type(exc).__name__}: {first}")
+        result.failures.append(f"stage {stage.name} crashed on {names}: {type(exc).__name__}: {first}")
         result.cells.update({r.name: "CRASHED" for r in records})
         result.cacheable = False
         return result
@@ -328,6 +339,9 @@ def _call(spec: str, records: Sequence[Record], root: Path, progress: Progress) 
 
 _WORK: dict[str, Record] = {}
 """Records for worker processes (inherited through fork, never pickled)."""
+
+_STAGES: dict[str, Stage] = {}
+"""Stages for worker processes, by name (inherited through fork, never pickled)."""
 
 
 @dataclass
@@ -339,12 +353,12 @@ class _Part:
 
 
 def _record_task(name: str, specs: Sequence[str], root: str) -> list[_Part]:
-    """Worker: run `specs` for one record, in order."""
+    """Worker: run the stages named `specs` for one record, in order."""
     record = _WORK[name]
     out = []
     for spec in specs:
         start = time.perf_counter()
-        result = _call(spec, [record], Path(root), lambda message: None)
+        result = _call(_STAGES[spec], [record], Path(root), lambda message: None)
         result.seconds = time.perf_counter() - start
         out.append(_Part(spec, result))
     return out
@@ -353,7 +367,7 @@ def _record_task(name: str, specs: Sequence[str], root: str) -> list[_Part]:
 def _died(spec: str, records: Sequence[Record], exc: BaseException) -> StageResult:
     """The result of a stage whose worker process died (killed, out of memory)."""
     names = ", ".join(r.name for r in records) if len(records) <= 3 else f"{len(records)} functions"
-    result = StageResult(column=spec.rsplit(".", 1)[-1], cacheable=False)
+    result = StageResult(column=_column(spec), cacheable=False)
     result.failures.append(f"stage {spec}: the worker process for {names} died ({type(exc).__name__})")
     result.cells.update({r.name: "CRASHED" for r in records})
     return result
@@ -383,23 +397,23 @@ def _pool(jobs: int) -> cf.Executor | None:
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
-def _segments(stages: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """Consecutive stages grouped: ("record", specs) per-record, ("siblings", specs) concurrent
-    all-records stages, ("whole", [spec]) any other."""
+def _segments(stages: Sequence[Stage]) -> list[tuple[str, list[str]]]:
+    """Consecutive stages grouped, by name: ("record", names) per-record, ("siblings", names)
+    concurrent all-records stages, ("whole", [name]) any other."""
     groups: list[tuple[str, list[str]]] = []
-    for spec in stages:
-        kind = "record" if _is_per_record(spec) else "siblings" if spec in SIBLINGS else "whole"
+    for stage in stages:
+        kind = "record" if stage.per_record else "siblings" if stage.sibling else "whole"
         if groups and groups[-1][0] == kind and kind != "whole":
-            groups[-1][1].append(spec)
+            groups[-1][1].append(stage.name)
         else:
-            groups.append((kind, [spec]))
+            groups.append((kind, [stage.name]))
     return groups
 
 
 def _whole_task(spec: str, names: Sequence[str], root: str) -> StageResult:
     """Worker: one all-records stage."""
     start = time.perf_counter()
-    result = _call(spec, [_WORK[n] for n in names], Path(root), lambda message: None)
+    result = _call(_STAGES[spec], [_WORK[n] for n in names], Path(root), lambda message: None)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -436,7 +450,7 @@ class _Run:
 
     def result(self, spec: str, column: str | None = None) -> StageResult:
         if spec not in self.results:
-            self.results[spec] = StageResult(column=column or spec.rsplit(".", 1)[-1])
+            self.results[spec] = StageResult(column=column or _column(spec))
         elif column and self.results[spec].column != column:
             self.results[spec].column = column
         return self.results[spec]
@@ -570,7 +584,7 @@ class _Run:
         key = self._whole_key(spec)
         before = _snapshot(self.root)
         start = time.perf_counter()
-        got = _call(spec, self.records, self.root, self.progress)
+        got = _call(_STAGES[spec], self.records, self.root, self.progress)
         got.seconds = time.perf_counter() - start
         self.results[spec] = got
         self.milestone(f"{_label(spec)}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)")
@@ -588,7 +602,7 @@ def run_build(
     *,
     root: Path,
     progress: Progress,
-    stages: Sequence[str] | None = None,
+    stages: Sequence[str | Stage] | None = None,
     cache: bool = True,
     jobs: int = 1,
     milestone: Progress | None = None,
@@ -599,17 +613,21 @@ def run_build(
     - `records`: the functions to build; `root`: the project folder outputs are written under.
     - `progress`: called with one short line per event (a function done, a stage's own messages);
       `milestone`: called when a stage or group of stages ends (default: `progress`).
-    - `stages`: ``"module:function"`` specs, in order (default :data:`STAGES`).
+    - `stages`: :class:`~symact.pipeline.Stage` objects or ``"module:function"`` names, in order
+      (default :data:`STAGES`); names must be unique.
     - `cache`: reuse ``.symact-cache/`` (it is written either way).
     - `jobs`: worker processes for per-record stages (1: in this process).
     """
     root = Path(root)
-    stages = STAGES if stages is None else tuple(stages)
+    chosen = [as_stage(s) for s in (STAGES if stages is None else stages)]
+    if len({s.name for s in chosen}) != len(chosen):
+        raise ValueError("run_build: two stages have the same name")
+    _STAGES.update({s.name: s for s in chosen})
     cached = _Cache(root, read=cache)
     run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs))
-    for kind, specs in _segments(stages):
+    for kind, specs in _segments(chosen):
         if kind == "record":
-            run.per_record(specs, background=all(s in CHECK_ONLY for s in specs))
+            run.per_record(specs, background=all(_STAGES[s].check_only for s in specs))
         elif kind == "siblings":
             run.siblings(specs)
         else:
@@ -620,4 +638,4 @@ def run_build(
         run.cache.save()
     except OSError as exc:  # a read-only project still builds; it just is not incremental
         run.milestone(f"cache not written ({exc.strerror}): the next build starts from scratch")
-    return BuildReport(names=[r.name for r in records], stages=[run.results[s] for s in stages])
+    return BuildReport(names=[r.name for r in records], stages=[run.results[s.name] for s in chosen])

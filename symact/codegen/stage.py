@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from symact.build import StageResult
+from symact.pipeline import StageResult
 from symact.catalogue import Record, records
 from symact.codegen.gaps import KNOWN_GAPS
 from symact.codegen.report import cells

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from symact.build import StageResult
+from symact.pipeline import StageResult
 from symact.catalogue import Record
 from symact.derive import derive
 from symact.derive._elementwise import Derivation

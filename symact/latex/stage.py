@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from symact.build import StageResult
+from symact.pipeline import StageResult
 from symact.catalogue import Record
 from symact.catalogue import records as catalogue_records
 from symact.latex._files import generate, index_files, write
