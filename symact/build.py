@@ -1,19 +1,20 @@
 """``symact build``: the main job, a pipeline of stages over the catalogue.
 
 Each stage is a :class:`~symact.pipeline.Stage` (the contract, in :mod:`symact.pipeline`): a
-function ``run(records, *, root, progress) -> StageResult`` and how it may be scheduled.  The
-default stages are named in :data:`STAGES` as ``"module:function"``; a name is turned into a
-:class:`~symact.pipeline.Stage` by :func:`as_stage` (per-record if listed in :data:`PER_RECORD`,
-and so on).  A caller may pass :class:`~symact.pipeline.Stage` objects instead, with their
-dependencies bound (:func:`symact.codegen.stage.kernels` takes the kernel backends).  A stage derives, writes (proofs, kernels) or verifies; it reports one
-short cell per function for the summary table and a line per failure.  The build fails if any
-stage reports a failure.
+function ``run(records, *, root, progress) -> StageResult`` and how it may be scheduled. The default
+stages are named in :data:`STAGES` as ``"module:function"``; a name is turned into a
+:class:`~symact.pipeline.Stage` by :func:`as_stage` (per-record if listed in :data:`PER_RECORD`, and
+so on). A caller may pass :class:`~symact.pipeline.Stage` objects instead, with their dependencies
+bound (:func:`symact.codegen.stage.kernels` takes the kernel backends). A stage derives, writes
+(proofs, kernels) or verifies; it reports one short cell per function for the summary table and a
+line per failure. The build fails if any stage reports a failure.
 
-**Per-record stages.**  A stage whose result for a function depends on that function alone, and
-whose files are that function's alone, says so (``Stage.per_record``; for a name: listed in
-:data:`PER_RECORD`, or its function has an attribute ``per_record = True``).  The build runs such stages one function at a time, in parallel
-worker processes (consecutive per-record stages run together in the same process, so in-process
-caches are shared), longest first.  Any other stage runs once over all records.
+**Per-record stages.** A stage whose result for a function depends on that function alone, and whose
+files are that function's alone, says so (``Stage.per_record``; for a name: listed in
+:data:`PER_RECORD`, or its function has an attribute ``per_record = True``). The build runs such
+stages one function at a time, in parallel worker processes (consecutive per-record stages run
+together in the same process, so in-process caches are shared), longest first. Any other stage runs
+once over all records.
 
 **Incremental.**  A content hash of each record (the ``srepr`` of its expressions, its parameters
 and kinks), of symact's own source and of the time budget keys a cache in ``.symact-cache/`` under
@@ -93,6 +94,7 @@ STAGE_LIMIT_FACTOR = 12
 _CACHE_FILE = "build.json"
 _CACHE_FORMAT = 2
 _SKIP_DIRS = {"__pycache__", "node_modules"}
+
 
 @dataclass
 class BuildReport:

@@ -44,7 +44,7 @@ class StageResult:
 class StageFunction(Protocol):
     """``run(records, *, root, progress) -> StageResult``."""
 
-    def __call__(self, records: Sequence[Record], *, root: Path, progress: Progress) -> StageResult: ...
+    def __call__(self, records: Sequence[Record], /, *, root: Path, progress: Progress) -> StageResult: ...
 
 
 @dataclass(frozen=True)

@@ -108,11 +108,11 @@ def record_checks(name: str, lib_path: str, everywhere: bool) -> list[CCheck]:
         second = (f"{name}_vjp", "vjp") if record.kind == "vector" else (f"{name}_grad", "grad")
         for public, role in ((name, "fwd"), second):
             if public in C_KERNELS:
-                results.append(KernelResult(name, KernelPlan(public, role, x, [], sp.S.Zero), None, None))
+                results.append(KernelResult(record, KernelPlan(public, role, x, [], sp.S.Zero), None, None))
     else:
         for kp in plan(record).kernels:
             if kp.name in C_KERNELS:
-                results.append(KernelResult(name, kp, chosen(kp), None))
+                results.append(KernelResult(record, kp, chosen(kp), None))
     lib = CLibrary(Path(lib_path))
     return check_kernels(results, lib, NUMPY, everywhere=everywhere, documented=False)
 

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-import symact.codegen.update as update_module
 from symact import catalogue
+from symact.codegen.backend import BackendOutcome
+from symact.codegen.c.backend import CBackend, c_files
 from symact.codegen.c.check import compiler
 from symact.codegen.c.emit import CFunction, c_functions
 from symact.codegen.generate import Generation, generate
-from symact.codegen.update import Outcome, c_files, update
+from symact.codegen.numpy_backend import NumpyBackend
+from symact.codegen.update import Outcome, failures, update
 
 NAMES = ("sigmoid", "elu", "mse", "poisson_nll", "softmax", "glu")
 
@@ -32,27 +34,27 @@ def _sabotaged(gen: Generation, name: str, old: str, new: str) -> list[CFunction
     return out
 
 
-def _update(root: Path, gen: Generation, monkeypatch: pytest.MonkeyPatch) -> Outcome:
-    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
-    return update(root)
+def _update(root: Path, gen: Generation, c: CBackend | None = None, **kwargs: object) -> Outcome:
+    """`update` on the generation of NAMES, with the NumPy backend and `c` (default: the real one)."""
+    return update(root, generation=gen, backends=(NumpyBackend(), c or CBackend()), **kwargs)  # type: ignore[arg-type]
+
+
+def _c(outcome: Outcome) -> BackendOutcome:
+    return outcome.backends["c"]
 
 
 needs_cc = pytest.mark.skipif(compiler() is None, reason="no C compiler on this machine")
 
 
 @needs_cc
-def test_every_c_kernel_is_checked_and_the_sources_written(
-    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    outcome = _update(tmp_path, gen, monkeypatch)
-    assert outcome.c_failures == [] and outcome.c_note is None
-    assert {c.name for c in outcome.c_checks} == {f.name for f in c_functions(gen)}
-    assert {"sigmoid_grad_from_output", "poisson_nll_grad", "softmax_vjp", "glu"} <= {
-        c.name for c in outcome.c_checks
-    }
-    assert all(c.ok and c.compared > 0 for c in outcome.c_checks)
+def test_every_c_kernel_is_checked_and_the_sources_written(gen: Generation, tmp_path: Path) -> None:
+    outcome = _update(tmp_path, gen)
+    assert _c(outcome).failures == [] and _c(outcome).note is None
+    assert {c.name for c in _c(outcome).details} == {f.name for f in c_functions(gen)}
+    assert {"sigmoid_grad_from_output", "poisson_nll_grad", "softmax_vjp", "glu"} <= set(_c(outcome).checked)
+    assert all(c.ok and c.compared > 0 for c in _c(outcome).details)
     assert set(c_files(tmp_path)) <= set(outcome.changed)
-    again = _update(tmp_path, gen, monkeypatch)
+    again = _update(tmp_path, gen)
     assert again.changed == []  # deterministic: a second run changes no byte
 
 
@@ -70,59 +72,49 @@ def test_every_c_kernel_is_checked_and_the_sources_written(
 def test_a_failing_c_kernel_is_named_and_the_c_files_are_not_written(
     gen: Generation,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     name: str,
     old: str,
     new: str,
     where: str,
 ) -> None:
     functions = _sabotaged(gen, name, old, new)
-    monkeypatch.setattr(update_module, "c_functions", lambda g: functions)
     lines: list[str] = []
-    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
-    outcome = update(tmp_path, progress=lines.append)
-    assert outcome.c_failures and all(where in line for line in outcome.c_failures[:1]), outcome.c_failures
+    outcome = _update(tmp_path, gen, CBackend(functions=lambda g: functions), progress=lines.append)
+    found = _c(outcome).failures
+    assert found and where in found[0], found
+    assert found == failures(outcome)  # the one list the command and the build stage report
     assert any("FAILED" in line and where in line for line in lines)
     assert not any(p.exists() for p in c_files(tmp_path))
     assert (tmp_path / "symact" / "kernels" / "_generated.py").exists()  # the NumPy kernels still are
 
 
 def test_without_a_compiler_the_sources_are_written_and_the_outcome_says_so(
-    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gen: Generation, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(update_module, "compiler", lambda: None)
     lines: list[str] = []
-    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
-    outcome = update(tmp_path, progress=lines.append)
-    assert outcome.c_note is not None and "no C compiler" in outcome.c_note
-    assert outcome.c_checks == [] and outcome.c_failures == []
+    outcome = _update(tmp_path, gen, CBackend(compiler=lambda: None), progress=lines.append)
+    note = _c(outcome).note
+    assert note is not None and "no C compiler" in note
+    assert _c(outcome).details == [] and _c(outcome).failures == [] and failures(outcome) == []
     assert all(p.exists() for p in c_files(tmp_path))
     assert any("no C compiler" in line for line in lines)
 
 
 @needs_cc
-def test_with_check_a_failing_c_kernel_makes_the_c_files_stale(
-    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
-    update(tmp_path)  # the committed files: every kernel passes
-    assert update(tmp_path, check=True).stale == []
+def test_with_check_a_failing_c_kernel_makes_the_c_files_stale(gen: Generation, tmp_path: Path) -> None:
+    _update(tmp_path, gen)  # the committed files: every kernel passes
+    assert _update(tmp_path, gen, check=True).stale == []
     functions = _sabotaged(gen, "sigmoid", "    return ", "    return 1.000000001*")
-    monkeypatch.setattr(update_module, "c_functions", lambda g: functions)
-    outcome = update(tmp_path, check=True)
-    assert outcome.c_failures and set(outcome.stale) == set(c_files(tmp_path))
+    outcome = _update(tmp_path, gen, CBackend(functions=lambda g: functions), check=True)
+    assert _c(outcome).failures and set(outcome.stale) == set(c_files(tmp_path))
 
 
-def test_a_c_printing_error_is_a_failure_not_a_crash(
-    gen: Generation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_c_printing_error_is_a_failure_not_a_crash(gen: Generation, tmp_path: Path) -> None:
     def broken(g: Generation) -> list[CFunction]:
         raise NotImplementedError("no C form for this routine")
 
-    monkeypatch.setattr(update_module, "c_functions", broken)
-    monkeypatch.setattr(update_module, "generate", lambda *a, **k: gen)
-    outcome = update(tmp_path)
-    assert outcome.c_failures == [
+    outcome = _update(tmp_path, gen, CBackend(functions=broken))
+    assert _c(outcome).failures == [
         "the C sources could not be printed: NotImplementedError: no C form for this routine"
     ]
     assert not any(p.exists() for p in c_files(tmp_path))

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import scipy.special
@@ -28,7 +28,16 @@ from symact.codegen.emit import Emitted, kernel_source, limits_source, module_so
 from symact.codegen.functions import to_reference
 from symact.codegen.gaps import KNOWN_GAPS, gap_table_problems, record_of
 from symact.codegen.limits import term_limit
-from symact.codegen.plan import Candidate, KernelPlan, RecordPlan, UnsupportedRecord, limits_of, plan
+from symact.codegen.plan import (
+    ROLES,
+    Candidate,
+    KernelPlan,
+    RecordPlan,
+    Role,
+    UnsupportedRecord,
+    limits_of,
+    plan,
+)
 from symact.codegen.rules import RULES, prove_rule
 from symact.codegen.saturation import saturated
 from symact.codegen.series import SERIES
@@ -38,8 +47,8 @@ from symact.numeric import full_range_sample, reference
 
 __all__ = ["TARGETS", "Generation", "KernelResult", "atomic_write", "generate", "module_path"]
 
-TARGETS: dict[str, float] = {"fwd": 4.0, "grad": 8.0, "grad_from_output": 8.0, "vjp": 8.0}
-CAREFUL_TARGETS: dict[str, float] = {"fwd": 8.0, "grad": 16.0, "grad_from_output": 16.0, "vjp": 16.0}
+TARGETS: dict[Role, float] = {"fwd": 4.0, "grad": 8.0, "grad_from_output": 8.0, "vjp": 8.0}
+CAREFUL_TARGETS: dict[Role, float] = {"fwd": 8.0, "grad": 16.0, "grad_from_output": 16.0, "vjp": 16.0}
 VECTOR_ROWS = 40
 SEED = 20261122
 DEFAULT_SIZE = 2000
@@ -61,9 +70,10 @@ def module_path(root: Path) -> Path:
 
 @dataclass
 class KernelResult:
-    """The outcome for one kernel: the chosen candidate, its measurement, or why none was kept."""
+    """The outcome for one kernel: the record it belongs to, the chosen candidate, its measurement,
+    or why none was kept."""
 
-    record: str
+    record: Record
     plan: KernelPlan
     chosen: Candidate | None
     measurement: Measurement | None
@@ -100,7 +110,7 @@ class Generation:
             for r in self.results
             if r.ok and r.plan.name in KNOWN_GAPS
         ]
-        present = {r.record for r in self.results}
+        present = {r.record.name for r in self.results}
         planned = {r.plan.name for r in self.results}
         out += [line for line in gap_table_problems() if line.split(":", 1)[0] not in planned]
         out += [
@@ -267,9 +277,8 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
         worst.f32_max_ulp, worst.f32_worst_x = measured[0].f32_max_ulp, measured[0].f32_worst_x
     if kp.role == "fwd":
         ctx.fwd[record.name] = runner(None)
-    return KernelResult(
-        record.name, kp, cand, worst, worst.problems(target), emitted, guarded=guarded, limits=limits
-    )
+    problems = worst.problems(target)
+    return KernelResult(record, kp, cand, worst, problems, emitted, guarded=guarded, limits=limits)
 
 
 def _exact_limits(
@@ -352,7 +361,7 @@ def _measure_output_form(
 ) -> KernelResult:
     fwd = ctx.fwd.get(rp.record.name)
     if fwd is None:
-        return KernelResult(rp.record.name, kp, cand, None, ["no forward kernel to measure it with"])
+        return KernelResult(rp.record, kp, cand, None, ["no forward kernel to measure it with"])
     x = rp.record.variable  # type: ignore[union-attr]
     xs = _domain_sample(kp.domain, ctx.xs[np.isfinite(ctx.xs)])
     with np.errstate(all="ignore"):
@@ -365,7 +374,7 @@ def _measure_output_form(
         relaxed = _overflow_only(run, a)
         if relaxed is None:
             return KernelResult(
-                rp.record.name, kp, cand, None, [f"floating-point exception on f's outputs: {exc}"]
+                rp.record, kp, cand, None, [f"floating-point exception on f's outputs: {exc}"]
             )
         got = relaxed
     truth = to_reference(next(k for k in rp.kernels if k.role == "grad").candidates[0].expr)
@@ -381,7 +390,7 @@ def _measure_output_form(
         m.max_ulp = float(np.max(err)) if err.size else 0.0
         m.p999_ulp = float(np.quantile(err, 0.999)) if err.size else 0.0
     rng = output_form_range(err, xs, target)
-    return KernelResult(rp.record.name, kp, cand, m, [], emitted, accurate_range=rng)
+    return KernelResult(rp.record, kp, cand, m, [], emitted, accurate_range=rng)
 
 
 def _kernel(rp: RecordPlan, kp: KernelPlan, ctx: _Context) -> KernelResult:
@@ -391,7 +400,7 @@ def _kernel(rp: RecordPlan, kp: KernelPlan, ctx: _Context) -> KernelResult:
             result = _try_candidate(rp, kp, cand, ctx)
         except Exception as exc:
             result = KernelResult(
-                rp.record.name, kp, cand, None, [f"{cand.origin} form: {type(exc).__name__}: {exc}"]
+                rp.record, kp, cand, None, [f"{cand.origin} form: {type(exc).__name__}: {exc}"]
             )
         if result.ok:
             return result
@@ -453,10 +462,12 @@ def _vector_results(record: Record, seed: int) -> tuple[list[KernelResult], list
         return [], [(record.name, f"no vector kernel: {type(exc).__name__}: {exc}")]
     results = []
     for public, role, emitted, measurement, problems, rule in found:
-        kp = KernelPlan(public, role, sp.Symbol("x", real=True), [], sp.S.Zero)
+        if role not in ROLES:
+            raise ValueError(f"{public}: unknown kernel role {role!r}")
+        kp = KernelPlan(public, cast(Role, role), sp.Symbol("x", real=True), [], sp.S.Zero)
         origin = {"fwd": "stable routine", "vjp": "Jacobian split", "grad": "proved gradient"}[role]
         cand = Candidate(sp.Symbol(public), (rule,), origin)
-        results.append(KernelResult(record.name, kp, cand, measurement, problems, emitted))
+        results.append(KernelResult(record, kp, cand, measurement, problems, emitted))
     return results, []
 
 

@@ -34,6 +34,7 @@ from symact.codegen.functions import (
     hypot,
     log1p,
 )
+from symact.codegen.routines import routine
 
 __all__ = ["TEMPLATES", "Builder", "Runtime", "lower"]
 
@@ -45,8 +46,9 @@ class Runtime(sp.Function):
 
 
 def runtime(name: str) -> type[Runtime]:
-    """The Runtime function class printed as ``_rt.<name>(...)``."""
-    return type(f"rt_{name}", (Runtime,), {"name": name})
+    """The Runtime function class printed as ``_rt.<name>(...)``; `name` must be declared in
+    :data:`symact.codegen.routines.ROUTINES` (which every backend implements)."""
+    return type(f"rt_{name}", (Runtime,), {"name": routine(name).name})
 
 
 @dataclass

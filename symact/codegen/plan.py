@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import sympy as sp
 
@@ -39,12 +39,18 @@ class Candidate:
     origin: str
 
 
+Role = Literal["fwd", "grad", "grad_from_output", "vjp"]
+"""What a kernel computes: f, f', f' from the output a = f(x), or a vector-Jacobian product."""
+
+ROLES: tuple[Role, ...] = ("fwd", "grad", "grad_from_output", "vjp")
+
+
 @dataclass
 class KernelPlan:
     """One generated function."""
 
     name: str
-    role: str  # "fwd" | "grad" | "grad_from_output"
+    role: Role
     var: sp.Symbol
     candidates: list[Candidate]
     truth: sp.Expr  # the derivation's expression (for the report and the proof)
@@ -167,7 +173,7 @@ def _elementwise(record: Record) -> RecordPlan:
 
     def kernel(
         name: str,
-        role: str,
+        role: Role,
         var: sp.Symbol,
         cands: list[Candidate],
         truth: sp.Expr,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from symact.pipeline import StageResult
 from symact.catalogue import Record
 from symact.derive import derive
 from symact.derive._elementwise import Derivation
 from symact.errors import VerificationError
+from symact.pipeline import StageResult
 
 
 def run(records: Sequence[Record], *, root: Path, progress: Callable[[str], None]) -> StageResult:

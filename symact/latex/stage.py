@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from symact.pipeline import StageResult
 from symact.catalogue import Record
 from symact.catalogue import records as catalogue_records
 from symact.latex._files import generate, index_files, write
+from symact.pipeline import StageResult
 from symact.steps._build import planned_names
 
 __all__ = ["run"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from symact.pipeline import StageResult
 from symact.catalogue import Record
+from symact.pipeline import StageResult
 from symact.verify._catalogue import verify_record
 
 __all__ = ["EXAMPLES", "run"]

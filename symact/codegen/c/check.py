@@ -28,7 +28,6 @@ from typing import Any, cast
 import numpy as np
 import sympy as sp
 
-from symact import catalogue
 from symact.codegen.c.emit import CFunction
 from symact.codegen.emit import kernel_source
 from symact.codegen.functions import to_reference
@@ -309,7 +308,7 @@ def _check_output_form(
 
 
 def _kernel(r: KernelResult, lib: CLibrary, ns: dict[str, Any]) -> _Kernel:
-    record = catalogue.get(r.record)
+    record = r.record
     params = tuple((p.symbol, p.default) for p in record.params)
     args = tuple(_num(v) for _, v in params)
     name = r.plan.name
@@ -333,7 +332,7 @@ def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int,
     from symact.codegen.vector_gen import _rows, _stats, _truth, _vjp_scale
     from symact.derive import derive
 
-    record = catalogue.get(r.record)
+    record = r.record
     d = derive(record)
     xs_syms = d.inputs  # type: ignore[union-attr]
     outputs = len(d.outputs) if d.outputs else 1  # type: ignore[union-attr]
@@ -360,7 +359,7 @@ def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int,
     differ = ~np.all(_same(got, want), axis=1)
     pick = np.ones(VECTOR_ROWS, bool) if everywhere else differ
     ref = _truth(exprs, xs_syms, data[pick], g[pick], gsyms)
-    shape = _shape(r.record)
+    shape = _shape(r.record.name)
     scale = _vjp_scale(shape, data[pick], g[pick]) if r.plan.role == "vjp" and shape is not None else None
     m = _stats(got[pick], ref, scale)
     check.measurement, check.differing, check.compared = m, int(differ.sum()), VECTOR_ROWS
@@ -378,8 +377,8 @@ def _vector_loss_check(
     from symact.codegen.vector_gen import _rows, _stats, _truth
     from symact.codegen.vector_loss import N, Y, _targets
 
-    record = cast(VectorLoss, catalogue.get(r.record))
-    shape = _shape(r.record)
+    record = cast(VectorLoss, r.record)
+    shape = _shape(r.record.name)
     n = record.n_default
     zs, ys = vector_symbols("z", n), vector_symbols("y", n)
     data = _rows(n, VECTOR_ROWS, seed)
@@ -438,14 +437,14 @@ def check_kernels(
     by_name = {r.plan.name: r for r in results}
     out = []
     for r in results:
-        kind = catalogue.get(r.record).kind
+        kind = r.record.kind
         if kind == "vector":
             out.append(_vector_check(r, lib, numpy_kernels, seed, everywhere))
         elif kind == "vector_loss":
             out.append(_vector_loss_check(r, lib, numpy_kernels, seed, everywhere))
         elif r.plan.role == "grad_from_output":
-            fwd = numpy_kernels[r.record]
-            grad = _kernel(by_name[r.record + "_grad"], lib, numpy_kernels)
+            fwd = numpy_kernels[r.record.name]
+            grad = _kernel(by_name[r.record.name + "_grad"], lib, numpy_kernels)
             out.append(
                 _check_output_form(_kernel(r, lib, numpy_kernels), fwd, grad, xs, everywhere, documented)
             )
@@ -472,7 +471,7 @@ def check_c(
     exec(compile(gen.source, "<symact kernels>", "exec"), ns)
     by_name = {r.plan.name: r for r in gen.results if r.ok}
     chosen = [by_name[f.name] for f in functions]
-    needed = {r.record + "_grad" for r in chosen if r.plan.role == "grad_from_output"}
+    needed = {r.record.name + "_grad" for r in chosen if r.plan.role == "grad_from_output"}
     extra = [by_name[n] for n in sorted(needed) if n not in {f.name for f in functions}]
     checks = check_kernels([*chosen, *extra], lib, ns, size=size, seed=seed, everywhere=everywhere)
     return checks[: len(chosen)]

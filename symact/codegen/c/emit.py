@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symact import catalogue
+from symact.catalogue import Record
 from symact.codegen.c.prelude import c_prelude
 from symact.codegen.c.printer import CKernelPrinter, _c_literal
 from symact.codegen.c.vector import vector_functions
@@ -60,8 +60,8 @@ class CFunction:
     definition: str
 
 
-def _params(record: str) -> list[tuple[sp.Symbol, sp.Expr]]:
-    return [(p.symbol, p.default) for p in catalogue.get(record).params]
+def _params(record: Record) -> list[tuple[sp.Symbol, sp.Expr]]:
+    return [(p.symbol, p.default) for p in record.params]
 
 
 def _limit_text(v: sp.Expr | None, p: CKernelPrinter) -> str:
@@ -124,7 +124,7 @@ def _elementwise(gen: Generation) -> list[CFunction]:
     for r in gen.results:
         if not r.ok or r.chosen is None or r.plan.role not in ("fwd", "grad", "grad_from_output"):
             continue
-        if catalogue.get(r.record).kind in ("elementwise", "loss"):
+        if r.record.kind in ("elementwise", "loss"):
             out.append(c_function(r))
     return out
 

@@ -20,6 +20,8 @@ C_PRELUDE = r"""
 /* max/min that propagate NaN, as numpy.maximum/numpy.minimum do (fmax/fmin drop it). */
 static inline double symact_max(double a, double b) { return (a > b || isnan(a)) ? a : b; }
 static inline double symact_min(double a, double b) { return (a < b || isnan(a)) ? a : b; }
+/* copysign(inf, c), and 0 at c = 0: the limit of c*g for g -> inf (symact.codegen.routines) */
+static inline double symact_signed_inf(double c) { return c == 0 ? 0.0 : copysign(INFINITY, c); }
 
 /* Phi(u) = erfc(z)/2 with z = -u/sqrt(2) carried as hi + lo (fma), erfc(hi + lo) to first order. */
 static const double SYMACT_INV_SQRT2 = 0.7071067811865476;

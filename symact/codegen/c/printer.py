@@ -16,10 +16,11 @@ from sympy.printing.c import C99CodePrinter
 
 from symact.codegen.lower import Runtime
 from symact.codegen.printer import KernelPrinting, literal
+from symact.codegen.routines import ROUTINES
 
 __all__ = ["ARRAY_TAILS", "CKernelPrinter"]
 
-ARRAY_TAILS: dict[str, int] = {"exp_neg_abs_poly": 2, "sigmoid_poly_scaled": 2}
+ARRAY_TAILS: dict[str, int] = {r.name: len(r.args) for r in ROUTINES if r.coefficient_tail}
 """Runtime routines whose arguments from this index on are one array (``const double *c, size_t n``)."""
 
 
@@ -63,8 +64,7 @@ class CKernelPrinter(KernelPrinting, C99CodePrinter):  # type: ignore[misc]
         return f"symact_xlog_minus({self._print(expr.args[0])}, {self._print(expr.args[1])})"
 
     def _print_SignedInfinity(self, expr: sp.Function) -> str:
-        c = self._print(expr.args[0])
-        return f"(({c}) == 0 ? 0.0 : copysign(INFINITY, {c}))"
+        return f"symact_signed_inf({self._print(expr.args[0])})"
 
     def _print_Function(self, expr: sp.Function) -> str:
         if isinstance(expr, Runtime):

@@ -268,18 +268,18 @@ def vector_functions(gen: Generation) -> list[CFunction]:
 
     out = []
     for r in gen.results:
-        if not r.ok or catalogue.get(r.record).kind != "vector" or r.plan.role not in ("fwd", "vjp"):
+        if not r.ok or r.record.kind != "vector" or r.plan.role not in ("fwd", "vjp"):
             continue
-        shape = _shape(r.record)
+        shape = _shape(r.record.name)
         made: tuple[str, str] | None = None
         if isinstance(shape, NormalisedForm):
             if r.plan.role == "fwd":
                 made = _normalised_fwd(r.plan.name, shape)
             else:
-                made = _normalised_vjp(r.plan.name, r.record, shape)
+                made = _normalised_vjp(r.plan.name, r.record.name, shape)
         elif isinstance(shape, PairedForm):
             fwd = _paired_fwd if r.plan.role == "fwd" else None
-            made = fwd(r.plan.name, shape) if fwd else _paired_vjp(r.plan.name, r.record, shape)
+            made = fwd(r.plan.name, shape) if fwd else _paired_vjp(r.plan.name, r.record.name, shape)
         if made is not None:
             out.append(CFunction(r.plan.name, "vector", made[0], made[1]))
     return out

@@ -112,9 +112,9 @@ def vector_loss_functions(gen: Generation) -> list[CFunction]:
 
     out = []
     for r in gen.results:
-        if not r.ok or catalogue.get(r.record).kind != "vector_loss" or r.plan.role not in _ROLES:
+        if not r.ok or r.record.kind != "vector_loss" or r.plan.role not in _ROLES:
             continue
-        params = [p.name for p in catalogue.get(r.record).params]
-        text = _ROLES[r.plan.role](r.plan.name, _shape(r.record), params)
+        params = [p.name for p in r.record.params]
+        text = _ROLES[r.plan.role](r.plan.name, _shape(r.record.name), params)
         out.append(CFunction(r.plan.name, "vector_loss", f"{_signature(r.plan.name, params)};\n", text))
     return out

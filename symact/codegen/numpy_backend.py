@@ -1,0 +1,42 @@
+"""The NumPy backend: ``symact/kernels/_generated.py`` and its ``__init__.py``.
+
+Its check is the generation itself: :func:`symact.codegen.generate.generate` runs every NumPy
+kernel on the verification sample and keeps only those that meet their targets, so the module holds
+verified kernels only and is always written (the kernels left out are the generation's failures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from symact.codegen.backend import BackendOutcome
+from symact.codegen.generate import Generation, KernelResult, module_path
+from symact.codegen.report import init_source
+from symact.codegen.routines import ROUTINES
+
+__all__ = ["NumpyBackend"]
+
+
+@dataclass(frozen=True)
+class NumpyBackend:
+    """The NumPy kernels of ``symact.kernels`` (routines of ``symact.kernels._runtime``)."""
+
+    name: str = "numpy"
+    routines: Mapping[str, str] = field(default_factory=lambda: {r.name: f"_rt.{r.name}" for r in ROUTINES})
+
+    def files(self, root: Path) -> tuple[Path, ...]:
+        module = module_path(root)
+        return module, module.parent / "__init__.py"
+
+    def print_kernel(self, result: KernelResult) -> str:
+        if result.emitted is None:
+            raise ValueError(f"{result.plan.name}: no verified NumPy kernel to print")
+        return result.emitted.kernel
+
+    def build(self, gen: Generation, root: Path, *, size: int, seed: int) -> BackendOutcome:
+        del size, seed  # the generation was verified on this sample already
+        module, init = self.files(root)
+        checked = [r.plan.name for r in gen.results if r.ok]
+        return BackendOutcome(self.name, {module: gen.source, init: init_source(gen)}, checked)

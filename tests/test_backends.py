@@ -1,0 +1,165 @@
+"""The backend seam: a kernel that fails in any backend fails ``symact kernels`` and ``symact build``;
+every backend implements every declared runtime routine; ACCURACY.md does not depend on the machine."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+
+from symact import catalogue
+from symact.build import run_build
+from symact.codegen.backend import Backend, BackendOutcome
+from symact.codegen.backends import default_backends
+from symact.codegen.c.backend import CBackend, c_files
+from symact.codegen.c.check import compiler
+from symact.codegen.c.emit import c_functions
+from symact.codegen.c.prelude import c_prelude
+from symact.codegen.generate import CAREFUL_TARGETS, Generation, KernelResult, generate
+from symact.codegen.numpy_backend import NumpyBackend
+from symact.codegen.report import accuracy_markdown, measured_markdown
+from symact.codegen.routines import ROUTINES, UnknownRoutineError, routine
+from symact.codegen.stage import kernels
+from symact.codegen.update import failures, update
+from symact.errors import SymactError
+from symact.kernels import _runtime
+
+
+@dataclass(frozen=True)
+class OffByOne:
+    """A backend whose first kernel misses its target: what a broken PyTorch or JAX printer would do."""
+
+    name: str = "offbyone"
+    routines: Mapping[str, str] = field(default_factory=lambda: {r.name: r.name for r in ROUTINES})
+
+    def files(self, root: Path) -> tuple[Path, ...]:
+        return (root / "offbyone" / "kernels.txt",)
+
+    def print_kernel(self, result: KernelResult) -> str:
+        return f"{result.plan.name} = ..."
+
+    def build(self, gen: Generation, root: Path, *, size: int, seed: int) -> BackendOutcome:
+        names = [r.plan.name for r in gen.results if r.ok]
+        text = "".join(self.print_kernel(r) + "\n" for r in gen.results if r.ok)
+        out = BackendOutcome(self.name, {self.files(root)[0]: text}, checked=names[1:])
+        out.failures.append(f"{names[0]} ({self.name}): 1e6 ULP at x = 0.5, target 4")
+        out.withheld = True
+        return out
+
+
+def test_the_registered_backends_implement_the_protocol() -> None:
+    found: tuple[Backend, ...] = default_backends()
+    assert [b.name for b in found] == ["numpy", "c"]
+    assert len({b.name for b in found}) == len(found)
+
+
+def test_a_failing_backend_kernel_fails_the_build(tmp_path: Path) -> None:
+    stage = kernels(backends=(NumpyBackend(), OffByOne()))
+    report = run_build([catalogue.get("relu")], root=tmp_path, progress=lambda m: None, stages=[stage])
+    assert not report.ok
+    assert report.stages[0].failures == ["relu (offbyone): 1e6 ULP at x = 0.5, target 4"]
+    assert not (tmp_path / "offbyone").exists()
+    good = run_build(
+        [catalogue.get("relu")],
+        root=tmp_path,
+        progress=lambda m: None,
+        stages=[kernels(backends=(NumpyBackend(),))],
+        cache=False,
+    )
+    assert good.ok, good.stages[0].failures
+
+
+@pytest.mark.skipif(compiler() is None, reason="no C compiler on this machine")
+def test_a_failing_c_kernel_fails_the_build(tmp_path: Path) -> None:
+    """The defect: the build stage ignored the C failures that made ``symact kernels`` exit 1."""
+
+    def sabotaged(gen: Generation) -> list:
+        return [
+            replace(f, definition=f.definition.replace("    return ", "    return 1.000001*", 1))
+            if f.name == "sigmoid"
+            else f
+            for f in c_functions(gen)
+        ]
+
+    stage = kernels(backends=(NumpyBackend(), CBackend(functions=sabotaged)))
+    report = run_build([catalogue.get("sigmoid")], root=tmp_path, progress=lambda m: None, stages=[stage])
+    assert not report.ok
+    assert report.stages[0].failures and all("sigmoid (C)" in f for f in report.stages[0].failures)
+    assert not any(p.exists() for p in c_files(tmp_path))
+
+
+def test_update_withholds_a_failing_backend_and_writes_the_others(tmp_path: Path) -> None:
+    gen = generate([catalogue.get("relu"), catalogue.get("sigmoid")])
+    outcome = update(tmp_path, generation=gen, backends=(NumpyBackend(), OffByOne()))
+    assert failures(outcome) == ["relu (offbyone): 1e6 ULP at x = 0.5, target 4"]
+    assert not (tmp_path / "offbyone").exists()
+    assert all(p.exists() for p in NumpyBackend().files(tmp_path))
+    checked = update(tmp_path, generation=gen, backends=(NumpyBackend(), OffByOne()), check=True)
+    assert checked.stale == [tmp_path / "offbyone" / "kernels.txt"]
+
+
+def test_every_backend_implements_every_declared_routine() -> None:
+    prelude = c_prelude(rows=False)
+    for backend in default_backends():
+        assert set(backend.routines) == {r.name for r in ROUTINES}, backend.name
+    for r in ROUTINES:
+        assert callable(getattr(_runtime, r.name)), r.name
+        assert f"symact_{r.name}(" in prelude, r.name
+
+
+def test_an_undeclared_routine_cannot_be_lowered_to() -> None:
+    from symact.codegen.lower import runtime
+
+    with pytest.raises(UnknownRoutineError, match="no runtime routine 'expish'") as info:
+        runtime("expish")
+    assert isinstance(info.value, SymactError)
+    assert routine("ndtr").args == ("u",)
+
+
+_POINTS = [-37.5, -20.0, -5.25, -1.0, -0.125, 0.0, 0.375, 1.5, 4.0, 8.0]
+
+
+def _ulp_error(got: float, want: mpmath.mpf) -> float:
+    if want == 0:
+        return 0.0 if got == 0 else float("inf")
+    return float(abs(mpmath.mpf(got) - want) / np.spacing(abs(float(want))))
+
+
+@pytest.mark.parametrize("name", ["ndtr", "npdf", "ndtr_scaled", "npdf_scaled"])
+def test_the_numpy_routines_mean_what_is_declared(name: str) -> None:
+    """Measured against the declared reference at 50 digits (a numeric claim, not a proof), within
+    the target of the kernels built on Phi/phi (``CAREFUL_TARGETS["fwd"]``, 8 ULP), for a unit and a
+    tiny scale factor."""
+    decl = routine(name)
+    impl = getattr(_runtime, name)
+    mpmath.mp.dps = 50
+    try:
+        for u in _POINTS:
+            for args in [(u,)] if len(decl.args) == 1 else [(u, 1.0), (u, 3.0e-300)]:
+                got = float(impl(*[np.float64(a) for a in args]))
+                want = decl.reference(*[mpmath.mpf(a) for a in args])
+                assert _ulp_error(got, want) <= CAREFUL_TARGETS["fwd"], (name, args, got, want)
+    finally:
+        mpmath.mp.dps = 15
+
+
+def test_accuracy_md_holds_no_measurement() -> None:
+    """The committed report is the same whatever the machine measured; the printed one is not."""
+    gen = generate([catalogue.get(n) for n in ("sigmoid", "elu", "mse")])
+    committed = accuracy_markdown(gen, size=2000, size32=500, seed=1)
+    other = copy.deepcopy(gen)
+    for r in other.results:
+        if r.measurement is not None:
+            r.measurement.max_ulp, r.measurement.p999_ulp = 0.735, 0.25
+            r.measurement.f32_max_ulp = 0.5
+        if r.accurate_range is not None:
+            r.accurate_range = (-1.0, 1.0)
+    assert accuracy_markdown(other, size=2000, size32=500, seed=1) == committed
+    assert measured_markdown(other) != measured_markdown(gen)
+    assert "0.735" in measured_markdown(other)
+    assert "| `sigmoid` |" in committed and "| `sigmoid_grad_from_output` |" in committed
