@@ -9,6 +9,8 @@
 /* max/min that propagate NaN, as numpy.maximum/numpy.minimum do (fmax/fmin drop it). */
 static inline double symact_max(double a, double b) { return (a > b || isnan(a)) ? a : b; }
 static inline double symact_min(double a, double b) { return (a < b || isnan(a)) ? a : b; }
+/* copysign(inf, c), and 0 at c = 0: the limit of c*g for g -> inf (symact.codegen.routines) */
+static inline double symact_signed_inf(double c) { return c == 0 ? 0.0 : copysign(INFINITY, c); }
 
 /* Phi(u) = erfc(z)/2 with z = -u/sqrt(2) carried as hi + lo (fma), erfc(hi + lo) to first order. */
 static const double SYMACT_INV_SQRT2 = 0.7071067811865476;
@@ -1011,7 +1013,7 @@ double symact_keras_relu(double x, double negative_slope, double max_value, doub
     (void)max_value;
     (void)threshold;
     if (isnan(x)) return x;
-    if (isinf(x)) return x > 0 ? max_value : ((negative_slope != 0.0) ? (((-negative_slope) == 0 ? 0.0 : copysign(INFINITY, -negative_slope))) : (-negative_slope*threshold));
+    if (isinf(x)) return x > 0 ? max_value : ((negative_slope != 0.0) ? (symact_signed_inf(-negative_slope)) : (-negative_slope*threshold));
     return ((threshold >= x) ? (negative_slope*(-threshold + symact_min(threshold, x))) : (((max_value >= x) ? (x) : (max_value))));
 }
 
@@ -1335,7 +1337,7 @@ double symact_binary_cross_entropy_with_logits(double a, double y, double pos_we
     (void)y;
     (void)pos_weight;
     if (isnan(a) || isnan(y)) return NAN;
-    if (isinf(a)) return a > 0 ? ((y != 1.0) ? (((1.0 - y) == 0 ? 0.0 : copysign(INFINITY, 1.0 - y))) : (0.0)) : ((pos_weight*y != 0.0) ? (((pos_weight*y) == 0 ? 0.0 : copysign(INFINITY, pos_weight*y))) : (0.0));
+    if (isinf(a)) return a > 0 ? ((y != 1.0) ? (symact_signed_inf(1.0 - y)) : (0.0)) : ((pos_weight*y != 0.0) ? (symact_signed_inf(pos_weight*y)) : (0.0));
     const double _t0 = 1.0 - y;
     const double _t1 = exp(-fabs(a));
     const double _t2 = log1p(_t1) + symact_max(0.0, a);
@@ -1491,7 +1493,7 @@ double symact_poisson_nll(double a, double y) {
     (void)a;
     (void)y;
     if (isnan(a) || isnan(y)) return NAN;
-    if (isinf(a)) return a > 0 ? INFINITY : ((y != 0.0) ? (((y) == 0 ? 0.0 : copysign(INFINITY, y))) : (0.0));
+    if (isinf(a)) return a > 0 ? INFINITY : ((y != 0.0) ? (symact_signed_inf(y)) : (0.0));
     return -a*y + exp(a);
 }
 

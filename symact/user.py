@@ -46,7 +46,7 @@ from sympy.calculus.util import continuous_domain
 
 from symact.budget import with_budget
 from symact.catalogue import Activation, Kink, Param, X, register
-from symact.derive._pieces import to_piecewise
+from symact.derive import to_piecewise
 from symact.errors import UserError
 from symact.parse import check_param_name, parse_expression
 

@@ -16,6 +16,7 @@ from symact.catalogue.activations_piecewise import PIECEWISE_ACTIVATIONS
 from symact.catalogue.activations_rectifiers import RECTIFIER_ACTIVATIONS
 from symact.catalogue.losses import ELEMENTWISE_LOSSES, VECTOR_LOSSES
 from symact.catalogue.vector import VECTOR_FUNCTIONS
+from symact.errors import SymactError
 
 __all__ = [
     "A",
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 
-class UnknownFunctionError(KeyError):
+class UnknownFunctionError(SymactError, KeyError):
     """A name that is neither a record nor an alias."""
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from symact.codegen.emit import Emitted, kernel_source, limits_source, module_so
 from symact.codegen.functions import to_reference
 from symact.codegen.gaps import KNOWN_GAPS, gap_table_problems, record_of
 from symact.codegen.limits import term_limit
+from symact.codegen.measure import CAREFUL_TARGETS, TARGETS, domain_sample, magnitude
 from symact.codegen.plan import (
     ROLES,
     Candidate,
@@ -41,14 +42,22 @@ from symact.codegen.plan import (
 from symact.codegen.rules import RULES, prove_rule
 from symact.codegen.saturation import saturated
 from symact.codegen.series import SERIES
-from symact.codegen.verify import ERRSTATE, Measurement, _overflow_only, measure, output_form_range
-from symact.kernels import _runtime
+from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range, overflow_only, ulp_errors
+from symact.kernels import runtime as _runtime
 from symact.numeric import full_range_sample, reference
 
-__all__ = ["TARGETS", "Generation", "KernelResult", "atomic_write", "generate", "module_path"]
+__all__ = [
+    "CAREFUL_TARGETS",
+    "TARGETS",
+    "Generation",
+    "KernelResult",
+    "atomic_write",
+    "compile_source",
+    "generate",
+    "loss_limit_problems",
+    "module_path",
+]
 
-TARGETS: dict[Role, float] = {"fwd": 4.0, "grad": 8.0, "grad_from_output": 8.0, "vjp": 8.0}
-CAREFUL_TARGETS: dict[Role, float] = {"fwd": 8.0, "grad": 16.0, "grad_from_output": 16.0, "vjp": 16.0}
 VECTOR_ROWS = 40
 SEED = 20261122
 DEFAULT_SIZE = 2000
@@ -121,7 +130,8 @@ class Generation:
         return out
 
 
-def _compile(source: str) -> dict[str, Any]:
+def compile_source(source: str) -> dict[str, Any]:
+    """Run kernel source text in a namespace holding ``numpy``, ``_rt`` (the runtime) and ``scipy``."""
     namespace: dict[str, Any] = {"numpy": np, "_rt": _runtime, "scipy": scipy}
     exec(compile(source, "<symact kernel>", "exec"), namespace)
     return namespace
@@ -147,16 +157,6 @@ def _needs_guard(kernel: Callable[..., Any], args: tuple[float, ...], want: tupl
     return not all(_same(float(g), w) for g, w in zip(got, (*want, np.nan), strict=True))
 
 
-def _magnitude(expr: sp.Expr) -> sp.Expr | None:
-    """Sum of the magnitudes of the terms of `expr` (per Piecewise branch); None without a sum."""
-    if isinstance(expr, sp.Piecewise):
-        branches = [(_magnitude(v) or sp.Abs(v), c) for v, c in expr.args]
-        return sp.Piecewise(*branches) if any(isinstance(v, sp.Add) for v, _ in expr.args) else None
-    if isinstance(expr, sp.Add):
-        return sp.Add(*[sp.Abs(t) for t in expr.args])
-    return None
-
-
 @dataclass
 class _Context:
     xs: np.ndarray
@@ -168,23 +168,6 @@ class _Context:
 _ONE_UFUNC = re.compile(r"def \w+\((\w+)\):\n    return numpy\.(\w+)\((\w+)\)\n$")
 
 
-def _domain_sample(domain: sp.Set, xs: np.ndarray) -> np.ndarray:
-    """The points of `xs` inside `domain`; for a bounded interval, points crowding both ends."""
-    if domain == sp.S.Reals or not isinstance(domain, sp.Interval):
-        return xs
-    lo, hi = float(domain.start), float(domain.end)
-    if np.isfinite(lo) and np.isfinite(hi):
-        t = np.abs(xs[np.isfinite(xs)]) % 1.0
-        near = 10.0 ** -np.linspace(1, 16, 40)
-        pts = np.concatenate([lo + (hi - lo) * t, lo + (hi - lo) * near, hi - (hi - lo) * near])
-    else:
-        pts = xs
-    inside = (pts > lo) & (pts < hi)
-    inside |= ((pts == lo) & (not domain.left_open)) | ((pts == hi) & (not domain.right_open))
-    keep = pts[inside | np.isnan(pts)]
-    return np.concatenate([keep, [lo, hi]]) if not domain.left_open or not domain.right_open else keep
-
-
 def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Context) -> KernelResult:
     record = rp.record
     pnames = [s.name for s, _ in rp.params]
@@ -192,7 +175,7 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
     inputs = [kp.var.name, *[e.name for e in kp.extra]]
     kname = f"_k_{kp.name}"
     ksrc = kernel_source(kname, [*inputs, *pnames], cand.expr)
-    ns = _compile(ksrc)
+    ns = compile_source(ksrc)
     kernel = ns[kname]
     guarded = False
     lsrc = None
@@ -208,12 +191,12 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
         exact = (sp.Float(want[0]), sp.Float(want[1]))
         limits = _exact_limits(kp, cand, limits_of(kp)) if rp.params else exact
         lsrc = limits_source(lim_name, pnames, limits)
-        ns.update(_compile(lsrc))
+        ns.update(compile_source(lsrc))
     elif kp.extra:
         limits, lsrc = _loss_limits(rp, kp, cand, kernel, args)
         if lsrc is not None:
             guarded, lim_name = True, f"_lim_{kp.name}"
-            ns.update(_compile(lsrc))
+            ns.update(compile_source(lsrc))
     limits_fn = ns.get(lim_name) if guarded else None
     title = record.description
     plist = "".join(n + ", " for n in pnames)
@@ -241,11 +224,11 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
 
     if kp.role == "grad_from_output":
         return _measure_output_form(rp, kp, cand, runner(None), emitted, ctx, target)
-    mag = _magnitude(cand.expr) if kp.role == "grad" else None
-    sns = _compile(kernel_source("_s", [*inputs, *pnames], mag)) if mag is not None else {}
-    xs = _domain_sample(kp.domain, ctx.xs)
+    mag = magnitude(cand.expr) if kp.role == "grad" else None
+    sns = compile_source(kernel_source("_s", [*inputs, *pnames], mag)) if mag is not None else {}
+    xs = domain_sample(kp.domain, ctx.xs)
     xs32 = (
-        _domain_sample(kp.domain, ctx.xs32.astype(np.float64)).astype(np.float32)
+        domain_sample(kp.domain, ctx.xs32.astype(np.float64)).astype(np.float32)
         if ctx.xs32 is not None
         else None
     )
@@ -270,7 +253,7 @@ def _try_candidate(rp: RecordPlan, kp: KernelPlan, cand: Candidate, ctx: _Contex
         if kp.role == "grad" and y is None:
             ctx.scale[record.name] = scale
     if kp.extra:
-        measured[0].specials_wrong += _loss_limit_problems(rp, kp, cand, runner)
+        measured[0].specials_wrong += loss_limit_problems(rp, kp, cand, runner)
     failing = [m for m in measured if m.problems(target)]
     worst = failing[0] if failing else max(measured, key=lambda m: m.max_ulp)
     if worst.f32_max_ulp is None:  # float32 is checked at the first target only
@@ -313,7 +296,7 @@ def _loss_limits(
         return (None, None), None
     names = [kp.extra[0].name, *[s.name for s, _ in rp.params]]
     lsrc = limits_source("_lim", names, (limits[0], limits[1]))
-    lim = _compile(lsrc)["_lim"]
+    lim = compile_source(lsrc)["_lim"]
     for y in kp.targets:
         ys = np.full(2, y)
         try:
@@ -329,7 +312,7 @@ def _loss_limits(
     return (limits[0], limits[1]), lsrc.replace("def _lim(", f"def _lim_{kp.name}(", 1)
 
 
-def _loss_limit_problems(
+def loss_limit_problems(
     rp: RecordPlan, kp: KernelPlan, cand: Candidate, runner: Callable[[float | None], Callable[..., Any]]
 ) -> list[str]:
     """The loss kernel at a = -+inf against the reference's limits, at every target value."""
@@ -363,7 +346,7 @@ def _measure_output_form(
     if fwd is None:
         return KernelResult(rp.record, kp, cand, None, ["no forward kernel to measure it with"])
     x = rp.record.variable  # type: ignore[union-attr]
-    xs = _domain_sample(kp.domain, ctx.xs[np.isfinite(ctx.xs)])
+    xs = domain_sample(kp.domain, ctx.xs[np.isfinite(ctx.xs)])
     with np.errstate(all="ignore"):
         a = np.asarray(fwd(xs), dtype=np.float64)
     try:
@@ -371,7 +354,7 @@ def _measure_output_form(
             got = np.asarray(run(a), dtype=np.float64)
     except FloatingPointError as exc:
         # an overflow to a result that is truly infinite (f' beyond the largest float) is correct
-        relaxed = _overflow_only(run, a)
+        relaxed = overflow_only(run, a)
         if relaxed is None:
             return KernelResult(
                 rp.record, kp, cand, None, [f"floating-point exception on f's outputs: {exc}"]
@@ -381,10 +364,8 @@ def _measure_output_form(
     ref = reference(truth, x, xs, params=rp.defaults)
     scale_fn = ctx.scale.get(rp.record.name)
     s = np.asarray(scale_fn(xs), dtype=np.float64) if scale_fn is not None else None
-    from symact.codegen.verify import _errors
-
     with np.errstate(all="ignore"):  # where a saturates the error is infinite: measured, not raised
-        err = _errors(got, ref, s)
+        err = ulp_errors(got, ref, s)
         err = np.where(np.isnan(ref), 0.0, err)
         m = Measurement(points=int(xs.size))
         m.max_ulp = float(np.max(err)) if err.size else 0.0

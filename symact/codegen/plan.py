@@ -22,11 +22,12 @@ from symact.codegen.functions import NormCdf, NormPdf, to_textbook
 from symact.codegen.rules import rewrite
 from symact.codegen.series import apply_series
 from symact.derive import Derivation
+from symact.errors import SymactError
 
 __all__ = ["PLANNERS", "Candidate", "KernelPlan", "RecordPlan", "UnsupportedRecord", "limits_of", "plan"]
 
 
-class UnsupportedRecord(Exception):
+class UnsupportedRecord(SymactError):
     """A record this generator does not turn into kernels (yet); the message says why."""
 
 

@@ -183,3 +183,6 @@ def recognise(record: Record) -> NormalisedForm | PairedForm | None:
                 return None
         return PairedForm(h, u, v)
     return None
+
+
+normalised = _normalised  # public name (used by symact.codegen.vector_gen)

@@ -19,9 +19,10 @@ from symact.catalogue import Record
 from symact.codegen.emit import Emitted, kernel_source
 from symact.codegen.printer import KernelPrinter
 from symact.codegen.rules import rewrite
-from symact.codegen.vector import NormalisedForm, PairedForm, _normalised, recognise
+from symact.codegen.vector import NormalisedForm, PairedForm, recognise
+from symact.codegen.vector import normalised as _normalised
 from symact.codegen.verify import ERRSTATE, Measurement
-from symact.kernels import _runtime
+from symact.kernels import runtime as _runtime
 from symact.numeric import reference, ulp, ulp_error
 
 __all__ = ["vector_kernels"]
@@ -262,3 +263,7 @@ def _vjp_scale(shape: NormalisedForm | PairedForm, data: np.ndarray, g: np.ndarr
     a = getattr(_runtime, shape.rule.routine)(z, -1)
     diag, p, q = (np.broadcast_to(f(a), a.shape) for f in fns)
     return np.abs(g * diag) + np.abs(q) * np.sum(np.abs(g * p), axis=-1, keepdims=True)
+
+
+# Public names of the measurement helpers (re-exported by symact.codegen.measure).
+rows, truth, stats, vjp_scale, gradient_routine = _rows, _truth, _stats, _vjp_scale, _gradient_routine

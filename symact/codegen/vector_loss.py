@@ -30,9 +30,11 @@ from symact.catalogue import Record, VectorLoss
 from symact.catalogue import vector_symbols as _symbols
 from symact.codegen.emit import Emitted
 from symact.codegen.printer import KernelPrinter
-from symact.codegen.vector_gen import _rows, _stats, _truth
+from symact.codegen.vector_gen import rows as _rows
+from symact.codegen.vector_gen import stats as _stats
+from symact.codegen.vector_gen import truth as _truth
 from symact.codegen.verify import ERRSTATE, Measurement
-from symact.kernels import _runtime
+from symact.kernels import runtime as _runtime
 from symact.numeric import ulp_error
 
 __all__ = ["LossShape", "recognise_loss", "vector_loss_kernels"]
@@ -228,3 +230,6 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
         emitted = None if problems else Emitted(public, ksrc, None, wsrc)
         found.append((public, role, emitted, m, problems, rule))
     return found
+
+
+targets = _targets  # public name (re-exported by symact.codegen.measure)

@@ -21,7 +21,7 @@ import sympy as sp
 
 from symact.numeric import reference, ulp, ulp_error
 
-__all__ = ["ERRSTATE", "Measurement", "measure", "output_form_range"]
+__all__ = ["ERRSTATE", "Measurement", "measure", "output_form_range", "overflow_only", "ulp_errors"]
 
 ERRSTATE: dict[str, str] = {"divide": "raise", "over": "raise", "invalid": "raise", "under": "ignore"}
 
@@ -79,7 +79,7 @@ def _first_warning(fn: Callable[[np.ndarray], Any], xs: np.ndarray) -> str:
     return "in a chunk only"
 
 
-def _overflow_only(fn: Callable[[np.ndarray], Any], xs: np.ndarray) -> np.ndarray | None:
+def overflow_only(fn: Callable[[np.ndarray], Any], xs: np.ndarray) -> np.ndarray | None:
     """The results when the only exceptions are overflow or division by zero *to an infinite
     result*; None otherwise.
 
@@ -97,7 +97,7 @@ def _overflow_only(fn: Callable[[np.ndarray], Any], xs: np.ndarray) -> np.ndarra
     return got if rest is not None else None
 
 
-def _errors(got: np.ndarray, ref: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+def ulp_errors(got: np.ndarray, ref: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
     err = ulp_error(got, ref)
     if scale is None:
         return err
@@ -122,7 +122,7 @@ def measure(
     m = Measurement()
     got, _warning = _call(fn, xs)
     if got is None:
-        got = _overflow_only(fn, xs)
+        got = overflow_only(fn, xs)
         if got is None:
             m.warning = _first_warning(fn, xs)
             return m
@@ -131,7 +131,7 @@ def measure(
     if scale is not None:
         with np.errstate(all="ignore"):
             s = np.asarray(scale(xs), dtype=np.float64)
-    err = _errors(got, ref, s)
+    err = ulp_errors(got, ref, s)
     finite_x = np.isfinite(xs)
     missing = finite_x & np.isnan(ref)
     m.no_reference = int(missing.sum())
@@ -161,7 +161,7 @@ def measure(
             with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
                 got32 = np.asarray(fn(xs32))
         except FloatingPointError as exc:
-            relaxed = _overflow_only(fn, xs32)
+            relaxed = overflow_only(fn, xs32)
             if relaxed is None:
                 m.warning = f"float32: {exc}"
                 return m

@@ -10,8 +10,7 @@ from typing import Any
 import sympy as sp
 
 from symact.catalogue import Record, records
-from symact.derive import derive
-from symact.derive._elementwise import Derivation
+from symact.derive import Derivation, derive
 from symact.user import load_configured
 
 

@@ -13,6 +13,7 @@ import sympy as sp
 from symact.catalogue import Record
 from symact.derive._elementwise import Derivation, KinkAnalysis, derive_elementwise
 from symact.derive._output_form import OutputForm
+from symact.derive._pieces import to_piecewise
 from symact.derive._vector import VectorDerivation, derive_vector
 from symact.derive.identities import Identity, Refutation, prove_identity, refute_identity
 
@@ -27,6 +28,7 @@ __all__ = [
     "derive",
     "prove_identity",
     "refute_identity",
+    "to_piecewise",
 ]
 
 CONVENTIONS: tuple[str, ...] = ("pytorch", "jax", "symmetric")

@@ -11,7 +11,7 @@ from symact.budget import with_budget
 from symact.catalogue import Activation, Kink, Loss, Param
 from symact.catalogue._params import check_params
 from symact.derive._check import spot_check, zero_method
-from symact.derive._output_form import OutputForm, _limit, find_output_form
+from symact.derive._output_form import OutputForm, find_output_form, side_limit
 from symact.derive._pieces import Piece, pieces, to_piecewise
 from symact.errors import VerificationError
 
@@ -112,15 +112,15 @@ def _analyse_kink(
     index = next((i for i, p in enumerate(parts) if sp.simplify(p.hi - c) == 0), None)
     if index is None:
         raise VerificationError(f"declared kink at x = {c} is not a breakpoint of the expression")
-    left = sp.simplify(_limit(derivs[index], x, c, "-", numeric))
-    right = sp.simplify(_limit(derivs[index + 1], x, c, "+", numeric))
+    left = sp.simplify(side_limit(derivs[index], x, c, "-", numeric))
+    right = sp.simplify(side_limit(derivs[index + 1], x, c, "+", numeric))
     for side, derived, declared in (("left", left, kink.left), ("right", right, kink.right)):
         if sp.simplify(derived - declared) != 0:
             raise VerificationError(
                 f"kink at x = {c}: declared {side} derivative {declared}, derived {derived}"
             )
-    f_left = _limit(parts[index].expr, x, c, "-", numeric)
-    f_right = _limit(parts[index + 1].expr, x, c, "+", numeric)
+    f_left = side_limit(parts[index].expr, x, c, "-", numeric)
+    f_right = side_limit(parts[index + 1].expr, x, c, "+", numeric)
     jump = sp.simplify((f_left - f_right).subs(numeric)) != 0
     if jump and not kink.jump:
         raise VerificationError(
@@ -155,7 +155,7 @@ def _smooth_breakpoints(
             ("f'", derivs[i], derivs[i + 1]),
         ):
             gap = sp.simplify(
-                (_limit(lhs, x, c, "-", numeric) - _limit(rhs, x, c, "+", numeric)).subs(numeric)
+                (side_limit(lhs, x, c, "-", numeric) - side_limit(rhs, x, c, "+", numeric)).subs(numeric)
             )
             if gap != 0:
                 raise VerificationError(f"{what} is not continuous at x = {c} but no kink is declared there")
@@ -178,13 +178,13 @@ def _limits(
     hi_i = reaching_hi[0] if reaching_hi else len(parts) - 1
     first, last = parts[lo_i], parts[hi_i]
     if sp.sympify(first.lo).subs(true_values) == sp.S.NegativeInfinity:
-        result["-oo"] = _limit(derivs[lo_i], x, -sp.oo, "+", numeric)
+        result["-oo"] = side_limit(derivs[lo_i], x, -sp.oo, "+", numeric)
     else:
-        result[f"{first.lo}+"] = _limit(derivs[lo_i], x, first.lo, "+", numeric)
+        result[f"{first.lo}+"] = side_limit(derivs[lo_i], x, first.lo, "+", numeric)
     if sp.sympify(last.hi).subs(true_values) == sp.S.Infinity:
-        result["oo"] = _limit(derivs[hi_i], x, sp.oo, "-", numeric)
+        result["oo"] = side_limit(derivs[hi_i], x, sp.oo, "-", numeric)
     else:
-        result[f"{last.hi}-"] = _limit(derivs[hi_i], x, last.hi, "-", numeric)
+        result[f"{last.hi}-"] = side_limit(derivs[hi_i], x, last.hi, "-", numeric)
     return result
 
 

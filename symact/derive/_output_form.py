@@ -22,7 +22,7 @@ from symact.catalogue import A
 from symact.derive._check import zero_method
 from symact.derive._pieces import Piece
 
-__all__ = ["OutputForm", "find_output_form"]
+__all__ = ["OutputForm", "find_output_form", "side_limit"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class OutputForm:
     fixed: tuple[str, ...] = ()  # parameters the form holds only at their current values
 
 
-def _limit(
+def side_limit(
     expr: sp.Expr,
     x: sp.Symbol,
     at: sp.Expr,
@@ -62,8 +62,8 @@ def _limit(
 def _image(piece: Piece, x: sp.Symbol, numeric: Mapping[sp.Symbol, sp.Expr]) -> tuple[float, float]:
     f = piece.expr.subs(numeric)
     ends = (
-        float(_limit(f, x, piece.lo.subs(numeric), "+")),
-        float(_limit(f, x, piece.hi.subs(numeric), "-")),
+        float(side_limit(f, x, piece.lo.subs(numeric), "+")),
+        float(side_limit(f, x, piece.hi.subs(numeric), "-")),
     )
     return min(ends), max(ends)
 
@@ -267,8 +267,8 @@ def find_output_form(
             branches.insert(0, (g, sp.Eq(A, value)))
             continue
         cond = sp.true
-        lo_e = _limit(piece.expr, x, piece.lo, "+", numeric)
-        hi_e = _limit(piece.expr, x, piece.hi, "-", numeric)
+        lo_e = side_limit(piece.expr, x, piece.lo, "+", numeric)
+        hi_e = side_limit(piece.expr, x, piece.hi, "-", numeric)
         lo_e, hi_e = (
             (lo_e, hi_e) if lo == min(float(lo_e.subs(numeric)), float(hi_e.subs(numeric))) else (hi_e, lo_e)
         )

@@ -18,6 +18,11 @@ from typing import Any
 import numpy as np
 from scipy.special import erfcx
 
+from symact.kernels.constants import ATANH_DD as _ATANH_DD
+from symact.kernels.constants import ATANH_TAIL as _ATANH_TAIL
+from symact.kernels.constants import LN2_DD as _LN2_DD
+from symact.kernels.constants import SQRT_HALF as _SQRT_HALF
+
 __all__ = [
     "CHUNK",
     "direct",
@@ -284,12 +289,6 @@ def _dd_reciprocal(q: int) -> tuple[float, float]:
     hi = 1.0 / q
     p, e = _two_prod(np.float64(q), np.float64(hi))
     return hi, float(((1.0 - p) - e) / q)
-
-
-_LN2_DD = (0.6931471805599453, 2.3190468138462996e-17)
-_SQRT_HALF = 0.7071067811865476
-_ATANH_DD = tuple(_dd_reciprocal(2 * k + 3) for k in range(10))  # 1/3, 1/5, ..., 1/21 as double-doubles
-_ATANH_TAIL = tuple(1.0 / (2 * k + 3) for k in range(10, 22))  # 1/23 ... 1/45: their share is below 2^-50
 
 
 def log_dd(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symact.derive import _pieces
+from symact.derive import to_piecewise as _fold_nonsmooth
 from symact.errors import VerificationError
+from symact.steps._interior import strict_interior
 
 __all__ = [
     "Check",
@@ -73,7 +74,7 @@ def to_piecewise(expr: sp.Expr) -> sp.Expr:
     """`expr` with Max, Min, Abs, Heaviside and sign rewritten as Piecewise and folded."""
     if not expr.has(*_NONSMOOTH):
         return sp.piecewise_fold(expr) if expr.has(sp.Piecewise) else expr
-    return _pieces.to_piecewise(expr)
+    return _fold_nonsmooth(expr)
 
 
 def _negligible(cond: sp.Basic) -> bool:
@@ -169,8 +170,6 @@ def nested_nonsmooth(expr: sp.Expr) -> bool:
 @functools.lru_cache(maxsize=256)
 def diff_by_cases(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     """``sympy.diff`` applied case by case on the open regions of a Piecewise (plain diff otherwise)."""
-    from symact.steps._rules import strict_interior  # the rules import this module
-
     if nested_nonsmooth(expr):
         expr = to_piecewise(expr)
     if not expr.has(sp.Piecewise):

@@ -39,14 +39,14 @@ from symact.codegen.generate import (
     VECTOR_ROWS,
     Generation,
     KernelResult,
-    _compile,
-    _domain_sample,
-    _loss_limit_problems,
-    _magnitude,
+    compile_source,
+    loss_limit_problems,
 )
+from symact.codegen.measure import domain_sample, magnitude
 from symact.codegen.plan import RecordPlan
-from symact.codegen.verify import Measurement, _errors, measure, output_form_range
-from symact.kernels import _runtime
+from symact.codegen.verify import Measurement, measure, output_form_range, ulp_errors
+from symact.errors import SymactError
+from symact.kernels import runtime as _runtime
 from symact.numeric import full_range_sample, reference
 
 __all__ = [
@@ -64,7 +64,7 @@ CFLAGS: tuple[str, ...] = ("-std=c99", "-O2", "-Wall", "-Wextra", "-Werror")
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
 
 
-class CompileError(Exception):
+class CompileError(SymactError):
     """The C source does not compile; the message holds the compiler's first lines."""
 
 
@@ -200,11 +200,11 @@ def _worst(measured: list[Measurement], target: float) -> Measurement:
 def _scale(k: _Kernel, y: float | None) -> Callable[[np.ndarray], Any] | None:
     r = k.r
     assert r.chosen is not None
-    mag = _magnitude(r.chosen.expr) if r.plan.role == "grad" else None
+    mag = magnitude(r.chosen.expr) if r.plan.role == "grad" else None
     if mag is None:
         return None
     inputs = [r.plan.var.name, *[e.name for e in r.plan.extra]]
-    s = _compile(kernel_source("_s", [*inputs, *[p.name for p, _ in k.rp.params]], mag))["_s"]
+    s = compile_source(kernel_source("_s", [*inputs, *[p.name for p, _ in k.rp.params]], mag))["_s"]
     if y is None:
         return lambda x: _runtime.elementwise(s, x, None, k.args, None)
     return lambda x: _runtime.elementwise2(s, x, y, None, k.args)
@@ -235,7 +235,7 @@ def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
     r = k.r
     group = "loss" if r.plan.extra else "activation"
     check = CCheck(r.plan.name, group, r.plan.role, k.target, None)
-    xs = _domain_sample(r.plan.domain, xs_all)
+    xs = domain_sample(r.plan.domain, xs_all)
     if r.plan.extra:
         xs = xs[~np.isinf(xs)]
     measured = []
@@ -251,13 +251,13 @@ def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
         def runner(y: float | None) -> Callable[[np.ndarray], Any]:
             return lambda a: k.c(a, y)
 
-        worst.specials_wrong += _loss_limit_problems(k.rp, r.plan, r.chosen, runner)
+        worst.specials_wrong += loss_limit_problems(k.rp, r.plan, r.chosen, runner)
     check.measurement = worst
     check.problems = worst.problems(k.target)
     return check
 
 
-def _output_form_errors(
+def _output_formulp_errors(
     got: np.ndarray, grad: _Kernel, xs: np.ndarray, params: dict[str, sp.Expr]
 ) -> np.ndarray:
     """Errors of `got` against f'(xs) in the derivative's unit (0 where f' has no reference)."""
@@ -266,7 +266,7 @@ def _output_form_errors(
     scale = _scale(grad, None)
     with np.errstate(all="ignore"):
         s = np.asarray(scale(xs), dtype=np.float64) if scale is not None else None
-        return np.where(np.isnan(ref), 0.0, _errors(got, ref, s))
+        return np.where(np.isnan(ref), 0.0, ulp_errors(got, ref, s))
 
 
 def _check_output_form(
@@ -282,20 +282,20 @@ def _check_output_form(
     otherwise that range is measured here from the NumPy kernel, as the generator does)."""
     r = k.r
     check = CCheck(r.plan.name, "activation", r.plan.role, k.target, None)
-    xs = _domain_sample(grad.r.plan.domain, xs_all[np.isfinite(xs_all)])
+    xs = domain_sample(grad.r.plan.domain, xs_all[np.isfinite(xs_all)])
     with np.errstate(all="ignore"):
         a = np.asarray(fwd(xs), dtype=np.float64)
         got_c = k.c(a)
         got_np = np.asarray(k.np(a), dtype=np.float64)
     rng = r.accurate_range
     if not documented:
-        rng = output_form_range(_output_form_errors(got_np, grad, xs, k.rp.defaults), xs, k.target)
+        rng = output_form_range(_output_formulp_errors(got_np, grad, xs, k.rp.defaults), xs, k.target)
     if rng is None:
         return check  # documented accurate nowhere: nothing is promised
     inside = (xs >= rng[0]) & (xs <= rng[1])
     differ = ~_same(got_c, got_np) & inside
     pick = inside if everywhere else differ
-    err = _output_form_errors(got_c[pick], grad, xs[pick], k.rp.defaults)
+    err = _output_formulp_errors(got_c[pick], grad, xs[pick], k.rp.defaults)
     m = Measurement(points=int(pick.sum()))
     m.nonfinite_wrong = [float(v) for v in xs[pick][~np.isfinite(err)][:5]]
     finite = np.isfinite(err)
@@ -328,15 +328,15 @@ def _kernel(r: KernelResult, lib: CLibrary, ns: dict[str, Any]) -> _Kernel:
 
 def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int, everywhere: bool) -> CCheck:
     """A vector kernel on the generator's rows (:func:`symact.codegen.vector_gen.vector_kernels`)."""
-    from symact.codegen.c.vector import _shape
-    from symact.codegen.vector_gen import _rows, _stats, _truth, _vjp_scale
+    from symact.codegen.c.vector import shape as vector_shape
+    from symact.codegen.vector_gen import rows, stats, truth, vjp_scale
     from symact.derive import derive
 
     record = r.record
     d = derive(record)
     xs_syms = d.inputs  # type: ignore[union-attr]
     outputs = len(d.outputs) if d.outputs else 1  # type: ignore[union-attr]
-    data = _rows(len(xs_syms), VECTOR_ROWS, seed)
+    data = rows(len(xs_syms), VECTOR_ROWS, seed)
     g = np.random.default_rng(seed + 1).normal(size=(VECTOR_ROWS, outputs))
     gsyms = tuple(sp.Symbol(f"g_{i}", real=True) for i in range(g.shape[1]))
     target = TARGETS[r.plan.role]
@@ -351,17 +351,17 @@ def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int,
             gv = g if outputs > 1 else g[:, 0]
             got = lib.rows(r.plan.name, data, data.shape[1], gv)
             want = np.asarray(ns[r.plan.name](data, gv), dtype=np.float64)
-            rows = range(jac.shape[0])
-            exprs = [sp.Add(*[gsyms[i] * jac[i, k] for i in rows]) for k in range(jac.shape[1])]
+            outs = range(jac.shape[0])
+            exprs = [sp.Add(*[gsyms[i] * jac[i, k] for i in outs]) for k in range(jac.shape[1])]
     if got is None:
         check.problems.append(f"the row routine refused rows of length {data.shape[1]}")
         return check
     differ = ~np.all(_same(got, want), axis=1)
     pick = np.ones(VECTOR_ROWS, bool) if everywhere else differ
-    ref = _truth(exprs, xs_syms, data[pick], g[pick], gsyms)
-    shape = _shape(r.record.name)
-    scale = _vjp_scale(shape, data[pick], g[pick]) if r.plan.role == "vjp" and shape is not None else None
-    m = _stats(got[pick], ref, scale)
+    ref = truth(exprs, xs_syms, data[pick], g[pick], gsyms)
+    shape = vector_shape(r.record.name)
+    scale = vjp_scale(shape, data[pick], g[pick]) if r.plan.role == "vjp" and shape is not None else None
+    m = stats(got[pick], ref, scale)
     check.measurement, check.differing, check.compared = m, int(differ.sum()), VECTOR_ROWS
     check.problems = m.problems(target)
     return check
@@ -373,18 +373,18 @@ def _vector_loss_check(
     """A vector loss on the generator's rows and targets
     (:func:`symact.codegen.vector_loss.vector_loss_kernels`)."""
     from symact.catalogue import VectorLoss, vector_symbols
-    from symact.codegen.c.vector_loss import _shape
-    from symact.codegen.vector_gen import _rows, _stats, _truth
-    from symact.codegen.vector_loss import N, Y, _targets
+    from symact.codegen.c.vector_loss import shape as loss_shape
+    from symact.codegen.vector_gen import rows, stats, truth
+    from symact.codegen.vector_loss import N, Y, targets
 
     record = cast(VectorLoss, r.record)
-    shape = _shape(r.record.name)
+    shape = loss_shape(r.record.name)
     n = record.n_default
     zs, ys = vector_symbols("z", n), vector_symbols("y", n)
-    data = _rows(n, VECTOR_ROWS, seed)
+    data = rows(n, VECTOR_ROWS, seed)
     if not shape.logits:
         data = -np.abs(data)
-    target = _targets(VECTOR_ROWS, n, seed + 2)
+    target = targets(VECTOR_ROWS, n, seed + 2)
     defaults = {p.symbol: p.default for p in record.params}
     args = tuple(_num(p.default) for p in record.params)
     loss = record.build(zs, ys)
@@ -401,14 +401,14 @@ def _vector_loss_check(
     pick = np.ones(VECTOR_ROWS, bool) if everywhere else differ
     exprs = [loss] if fwd else [sp.diff(loss, z) for z in zs]
     exprs = [sp.sympify(e).subs(defaults) for e in exprs]
-    ref = _truth(exprs, zs, data[pick], target[pick], ys)
+    ref = truth(exprs, zs, data[pick], target[pick], ys)
     scale = None
     if not fwd:  # |p_k sum(w)| + |w_k|, the magnitudes of the gradient's terms
         w = np.asarray(sp.lambdify((Y, N), shape.weight.subs(defaults), "numpy")(target[pick], n))
         w = w + 0 * target[pick]
         p = ns["softmax"](data[pick]) if shape.logits else 0 * data[pick]
         scale = np.abs(p * np.sum(w, axis=-1, keepdims=True)) + np.abs(w)
-    m = _stats(got[pick], ref, scale)
+    m = stats(got[pick], ref, scale)
     check.measurement, check.differing, check.compared = m, int(differ.sum()), VECTOR_ROWS
     check.problems = m.problems(check.target)
     return check

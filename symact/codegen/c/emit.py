@@ -15,18 +15,17 @@ the same treatment here.  Only kernels the NumPy generator kept are printed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sympy as sp
 
 from symact.catalogue import Record
+from symact.codegen.c.function import CFunction, kernel_lines
 from symact.codegen.c.prelude import c_prelude
-from symact.codegen.c.printer import CKernelPrinter, _c_literal
+from symact.codegen.c.printer import CKernelPrinter, c_literal
 from symact.codegen.c.vector import vector_functions
 from symact.codegen.c.vector_loss import vector_loss_functions
 from symact.codegen.emit import HEADER
 from symact.codegen.generate import Generation, KernelResult
-from symact.codegen.lower import Builder, lower
 
 __all__ = ["CFunction", "c_function", "c_functions", "c_sources", "kernel_lines"]
 
@@ -49,17 +48,6 @@ _USAGE = """/* Element-wise: double symact_NAME(double x, <params>) and
 """
 
 
-@dataclass(frozen=True)
-class CFunction:
-    """One C kernel: its public name, group (``activation``, ``loss``, ``vector``), declarations and
-    definitions (the definition text is what the freshness of ``csrc`` is checked against)."""
-
-    name: str
-    group: str
-    declaration: str
-    definition: str
-
-
 def _params(record: Record) -> list[tuple[sp.Symbol, sp.Expr]]:
     return [(p.symbol, p.default) for p in record.params]
 
@@ -68,22 +56,7 @@ def _limit_text(v: sp.Expr | None, p: CKernelPrinter) -> str:
     if v is None:
         return "NAN"
     v = sp.sympify(v)
-    return p.doprint(v) if v.free_symbols else _c_literal(v)
-
-
-def kernel_lines(expr: sp.Expr, var: sp.Symbol) -> list[str]:
-    """The C statements evaluating the rewritten `expr` in `var`: let-bound steps, then ``return``."""
-    p = CKernelPrinter()
-    builder = Builder()
-    result = lower(expr, builder, var)
-    needed = set(result.free_symbols)
-    used = []
-    for sym, value in reversed(builder.steps):  # a step no later one reads is dropped (-Wunused)
-        if sym in needed:
-            used.append((sym, value))
-            needed |= value.free_symbols
-    lines = [f"    const double {sym} = {p.doprint(value)};" for sym, value in reversed(used)]
-    return [*lines, f"    return {p.doprint(result)};"]
+    return p.doprint(v) if v.free_symbols else c_literal(v)
 
 
 def _body(r: KernelResult, inputs: list[str], names: list[str], p: CKernelPrinter) -> list[str]:

@@ -8,6 +8,7 @@ kernels do; ``-std=c99`` keeps the compiler from contracting them into fused mul
 from __future__ import annotations
 
 from symact.codegen.c.vector import ROW_PRELUDE
+from symact.kernels.constants import ATANH_DD, ATANH_TAIL, LN2_DD, SQRT_HALF
 
 __all__ = ["C_PRELUDE", "c_prelude"]
 
@@ -192,13 +193,11 @@ static inline double symact_xlog_minus(double y, double c) {
 
 def _log_dd_constants() -> str:
     """The constants of ``_rt.log_dd`` (the same doubles), as C declarations."""
-    from symact.kernels._runtime import _ATANH_DD, _ATANH_TAIL, _LN2_DD, _SQRT_HALF
-
-    pairs = ", ".join(f"{{{hi!r}, {lo!r}}}" for hi, lo in _ATANH_DD)
-    tail = ", ".join(repr(c) for c in _ATANH_TAIL)
+    pairs = ", ".join(f"{{{hi!r}, {lo!r}}}" for hi, lo in ATANH_DD)
+    tail = ", ".join(repr(c) for c in ATANH_TAIL)
     return (
-        f"\nstatic const double SQRT_HALF = {_SQRT_HALF!r};\n"
-        f"static const double LN2_HI = {_LN2_DD[0]!r}, LN2_LO = {_LN2_DD[1]!r};\n"
+        f"\nstatic const double SQRT_HALF = {SQRT_HALF!r};\n"
+        f"static const double LN2_HI = {LN2_DD[0]!r}, LN2_LO = {LN2_DD[1]!r};\n"
         f"static const double ATANH_DD[][2] = {{{pairs}}};\n"
         f"static const double ATANH_TAIL[] = {{{tail}}};\n"
     )

@@ -18,13 +18,13 @@ from symact.codegen.lower import Runtime
 from symact.codegen.printer import KernelPrinting, literal
 from symact.codegen.routines import ROUTINES
 
-__all__ = ["ARRAY_TAILS", "CKernelPrinter"]
+__all__ = ["ARRAY_TAILS", "CKernelPrinter", "c_literal"]
 
 ARRAY_TAILS: dict[str, int] = {r.name: len(r.args) for r in ROUTINES if r.coefficient_tail}
 """Runtime routines whose arguments from this index on are one array (``const double *c, size_t n``)."""
 
 
-def _c_literal(value: sp.Expr) -> str:
+def c_literal(value: sp.Expr) -> str:
     text = literal(value)
     if text.startswith("numpy.") or text.startswith("(-numpy."):
         return text.replace("numpy.inf", "INFINITY").replace("numpy.nan", "NAN")
@@ -38,7 +38,7 @@ class CKernelPrinter(KernelPrinting, C99CodePrinter):  # type: ignore[misc]
     min_call = "symact_min"
 
     def number(self, value: sp.Expr) -> str:
-        return _c_literal(value)
+        return c_literal(value)
 
     def divided(self, inner: str, q: int) -> str:
         return f"(({inner})/{q}.0)"

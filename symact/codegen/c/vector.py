@@ -32,7 +32,7 @@ from symact.codegen.rules import rewrite
 from symact.codegen.vector import NormalisedForm, PairedForm, recognise
 
 if TYPE_CHECKING:
-    from symact.codegen.c.emit import CFunction
+    from symact.codegen.c.function import CFunction
     from symact.codegen.generate import Generation
 
 __all__ = ["ROW_PRELUDE", "vector_functions"]
@@ -153,7 +153,7 @@ def _shape(record: str) -> NormalisedForm | PairedForm | None:
 
 @functools.lru_cache(maxsize=64)
 def _gradient(record: str) -> tuple[str, int] | None:
-    from symact.codegen.vector_gen import _gradient_routine
+    from symact.codegen.vector_gen import gradient_routine as _gradient_routine
 
     return _gradient_routine(catalogue.get(record))
 
@@ -215,7 +215,7 @@ def _normalised_vjp(name: str, record: str, shape: NormalisedForm) -> tuple[str,
 
 def _pair_kernel(fname: str, expr: sp.Expr, u: sp.Symbol) -> str:
     """``static double fname(double u, double v)`` evaluating the rewritten `expr`."""
-    from symact.codegen.c.emit import kernel_lines
+    from symact.codegen.c.function import kernel_lines
 
     lines = [f"static double {fname}(double u, double v) {{", "    (void)u;", "    (void)v;"]
     return "\n".join([*lines, *kernel_lines(expr, u)]) + "\n}\n\n"
@@ -264,7 +264,7 @@ def _paired_vjp(name: str, fwd: str, shape: PairedForm) -> tuple[str, str]:
 
 def vector_functions(gen: Generation) -> list[CFunction]:
     """The row routines of `gen`'s verified vector kernels (forward and VJP)."""
-    from symact.codegen.c.emit import CFunction
+    from symact.codegen.c.function import CFunction
 
     out = []
     for r in gen.results:
@@ -283,3 +283,6 @@ def vector_functions(gen: Generation) -> list[CFunction]:
         if made is not None:
             out.append(CFunction(r.plan.name, "vector", made[0], made[1]))
     return out
+
+
+shape = _shape  # public name (used by symact.codegen.c.check)

@@ -26,7 +26,7 @@ from symact.codegen.c.printer import CKernelPrinter
 from symact.codegen.vector_loss import LossShape, N, Y, recognise_loss
 
 if TYPE_CHECKING:
-    from symact.codegen.c.emit import CFunction
+    from symact.codegen.c.function import CFunction
     from symact.codegen.generate import Generation
 
 __all__ = ["vector_loss_functions"]
@@ -108,7 +108,7 @@ _ROLES = {"fwd": _fwd, "grad": _grad}
 
 def vector_loss_functions(gen: Generation) -> list[CFunction]:
     """The row routines of `gen`'s verified vector-loss kernels (the loss and its gradient)."""
-    from symact.codegen.c.emit import CFunction
+    from symact.codegen.c.function import CFunction
 
     out = []
     for r in gen.results:
@@ -118,3 +118,6 @@ def vector_loss_functions(gen: Generation) -> list[CFunction]:
         text = _ROLES[r.plan.role](r.plan.name, _shape(r.record.name), params)
         out.append(CFunction(r.plan.name, "vector_loss", f"{_signature(r.plan.name, params)};\n", text))
     return out
+
+
+shape = _shape  # public name (used by symact.codegen.c.check)
