@@ -77,6 +77,7 @@ STAGES: tuple[str, ...] = (
     "symact.latex.stage:run",
     "symact.codegen.stage:run",
     "symact.verify.stage:run",
+    "symact.commands.list:build_stage",
 )
 
 PER_RECORD: frozenset[str] = frozenset({"symact.derive.stage:run"})
@@ -88,6 +89,9 @@ CHECK_ONLY: frozenset[str] = frozenset({"symact.derive.stage:run"})
 SIBLINGS: frozenset[str] = frozenset({"symact.latex.stage:run", "symact.codegen.stage:run"})
 """All-records stages on parallel branches of the pipeline (proofs | kernels): they read nothing the
 other writes and write separate files, so consecutive ones run at the same time."""
+
+READS: Mapping[str, tuple[str, ...]] = {"symact.commands.list:build_stage": ("symact.derive.stage:run",)}
+"""Stages that read earlier stages' results (the catalogue page reads the derive stage's cells)."""
 
 CACHE_DIR = ".symact-cache"
 STAGE_LIMIT_FACTOR = 12
@@ -285,8 +289,10 @@ class _Named:
         module, func = self.spec.split(":")
         return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
 
-    def __call__(self, records: Sequence[Record], *, root: Path, progress: Progress) -> StageResult:
-        return self.load()(records, root=root, progress=progress)
+    def __call__(
+        self, records: Sequence[Record], *, root: Path, progress: Progress, **inputs: Any
+    ) -> StageResult:
+        return self.load()(records, root=root, progress=progress, **inputs)
 
 
 def as_stage(spec: str | Stage) -> Stage:
@@ -296,7 +302,14 @@ def as_stage(spec: str | Stage) -> Stage:
         return spec
     run = _Named(spec)
     per_record = spec in PER_RECORD or bool(getattr(run.load(), "per_record", False))
-    return Stage(spec, run, per_record=per_record, check_only=spec in CHECK_ONLY, sibling=spec in SIBLINGS)
+    return Stage(
+        spec,
+        run,
+        per_record=per_record,
+        check_only=spec in CHECK_ONLY,
+        sibling=spec in SIBLINGS,
+        reads=READS.get(spec, ()),
+    )
 
 
 def _label(name: str) -> str:
@@ -316,14 +329,22 @@ def stage_limit(count: int = 1) -> float:
     return max(60.0, STAGE_LIMIT_FACTOR * default_budget()) * count
 
 
-def _call(stage: Stage, records: Sequence[Record], root: Path, progress: Progress) -> StageResult:
-    """Run one stage within :func:`stage_limit`; a crash or a time-out becomes a failure line."""
+def _call(
+    stage: Stage,
+    records: Sequence[Record],
+    root: Path,
+    progress: Progress,
+    inputs: Mapping[str, StageResult] | None = None,
+) -> StageResult:
+    """Run one stage within :func:`stage_limit`; a crash or a time-out becomes a failure line.
+    `inputs` (the results of the stages it reads) are passed when the stage reads any."""
+    extra = {"inputs": dict(inputs or {})} if stage.reads else {}
     names = ", ".join(r.name for r in records) if len(records) <= 3 else f"{len(records)} functions"
     limit = stage_limit(len(records))
     timed_out = StageResult(column=_column(stage.name))
     try:
         result, expired = with_budget(
-            stage.run, records, root=root, progress=progress, seconds=limit, fallback=timed_out
+            stage.run, records, root=root, progress=progress, seconds=limit, fallback=timed_out, **extra
         )
         if expired:
             result.failures.append(f"stage {stage.name} gave up on {names} after {limit:.0f} s")
@@ -586,7 +607,11 @@ class _Run:
         key = self._whole_key(spec)
         before = _snapshot(self.root)
         start = time.perf_counter()
-        got = _call(_STAGES[spec], self.records, self.root, self.progress)
+        stage = _STAGES[spec]
+        if stage.reads:
+            self.finish()  # the stages it reads may still run in the background
+        inputs = {name: self.results[name] for name in stage.reads if name in self.results}
+        got = _call(stage, self.records, self.root, self.progress, inputs)
         got.seconds = time.perf_counter() - start
         self.results[spec] = got
         self.milestone(f"{_label(spec)}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)")

@@ -62,11 +62,14 @@ class Stage:
       so consecutive siblings run at the same time.
     - `writes`: the files or folders it writes, relative to the project root (documentation; the
       build records what a stage actually wrote).
+    - `reads`: names of earlier stages whose results it reads: the build waits for them and passes
+      their :class:`StageResult` objects as ``inputs={name: result}`` (an all-records stage only).
     """
 
     name: str
-    run: StageFunction
+    run: StageFunction | Callable[..., StageResult]
     per_record: bool = False
     check_only: bool = False
     sibling: bool = False
     writes: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()

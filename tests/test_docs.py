@@ -27,3 +27,36 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert "pytest" in blocks[1] and "[test" in blocks[1]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1] in ci, "the README's test command must be the one .ci/run runs"
+
+
+def _committed_statuses() -> dict[str, str]:
+    """The output-form status of each function, read back from the committed page."""
+    from symact.commands.list import PAGE_CELLS
+
+    status = {cell: key for key, cell in PAGE_CELLS.items()}
+    lines = (ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8").splitlines()
+    rows = [line.split(" | ") for line in lines if line.startswith("| ") and not line.startswith("| name")]
+    return {row[0][2:]: status[row[4]] for row in rows}
+
+
+def test_the_build_writes_the_catalogue_page_from_the_derive_stage(tmp_path: Path) -> None:
+    from symact.catalogue import records
+    from symact.commands.list import DERIVE_STAGE, build_stage
+    from symact.derive.stage import STATUS_CELLS
+    from symact.pipeline import StageResult
+
+    statuses = _committed_statuses()
+    assert set(statuses) == {r.name for r in records()}
+    derived = StageResult("derive", cells={n: STATUS_CELLS[s] for n, s in statuses.items()})
+    result = build_stage(records(), root=tmp_path, progress=lambda m: None, inputs={DERIVE_STAGE: derived})
+    assert result.failures == []
+    page = (tmp_path / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    assert page == (ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8")
+
+    failed = StageResult("derive", cells={**derived.cells, "relu": "FAILED"})
+    (tmp_path / "docs" / "catalogue.md").unlink()
+    result = build_stage(records(), root=tmp_path, progress=lambda m: None, inputs={DERIVE_STAGE: failed})
+    assert result.failures == ["relu: not derived (FAILED), so not listed"]
+    assert not (tmp_path / "docs" / "catalogue.md").exists()
+    part = build_stage(records()[:3], root=tmp_path, progress=lambda m: None, inputs={DERIVE_STAGE: derived})
+    assert part.failures == [] and not (tmp_path / "docs").joinpath("catalogue.md").exists()

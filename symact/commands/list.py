@@ -1,17 +1,28 @@
-"""``symact list [--json]``: the catalogue."""
+"""``symact list [--json] [--markdown] [--no-derive]``: the catalogue.
+
+:func:`build_stage` is the build's adapter: it writes ``docs/catalogue.md`` (what ``symact list
+--markdown`` prints) from the derive stage's results, so ``symact build`` regenerates the page.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import sympy as sp
 
+from symact._atomic import atomic_write
 from symact.catalogue import Record, records
-from symact.derive import Derivation, derive
+from symact.derive import derive
+from symact.derive.stage import STATUS_CELLS, output_form_status
+from symact.pipeline import Progress, StageResult
 from symact.user import load_configured
+
+DERIVE_STAGE = "symact.derive.stage:run"
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,13 +52,35 @@ def record_summary(record: Record) -> dict[str, Any]:
     }
 
 
+PAGE_CELLS: dict[str, str] = {
+    "found": "yes",
+    "none": "no (witness)",
+    "not found": "not found",
+    "not applicable": "-",
+}
+"""The output-form column of the catalogue, by the status of the output form."""
+
+
 def _output_form(record: Record) -> str:
-    d = derive(record)
-    if isinstance(d, Derivation):
-        return {"found": "yes", "none": "no (witness)", "not found": "not found"}.get(
-            d.output_form.status, "-"
-        )
-    return "-" if d.record.kind == "vector_loss" else ("yes" if d.output_form is not None else "not found")
+    return PAGE_CELLS[output_form_status(derive(record))]
+
+
+def _table(rows: list[dict[str, Any]]) -> list[list[str]]:
+    table = [["name", "family", "parameters", "smooth / non-smooth at", "output form", "aliases"]]
+    for row in rows:
+        params = ", ".join(f"{k}={v['default']}" for k, v in row["parameters"].items()) or "-"
+        smooth = "smooth" if row["smooth"] else f"{row['variable']} = " + ", ".join(row["kinks"])
+        of = row.get("output_form", "-")
+        table.append([row["name"], row["family"], params, smooth, of, ", ".join(row["aliases"]) or "-"])
+    return table
+
+
+def catalogue_page(chosen: Sequence[Record], output_forms: Mapping[str, str]) -> str:
+    """``docs/catalogue.md``: the page of `chosen`, with the output-form cell of each record."""
+    rows = [record_summary(r) for r in chosen]
+    for row in rows:
+        row["output_form"] = output_forms[row["name"]]
+    return markdown(rows, _table(rows)) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,12 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = [["name", "family", "parameters", "smooth / non-smooth at", "output form", "aliases"]]
-    for row in rows:
-        params = ", ".join(f"{k}={v['default']}" for k, v in row["parameters"].items()) or "-"
-        smooth = "smooth" if row["smooth"] else f"{row['variable']} = " + ", ".join(row["kinks"])
-        of = row.get("output_form", "-")
-        table.append([row["name"], row["family"], params, smooth, of, ", ".join(row["aliases"]) or "-"])
+    table = _table(rows)
     if args.markdown:
         print(markdown(rows, table))
         return 0
@@ -97,3 +125,31 @@ def markdown(rows: list[dict[str, Any]], table: list[list[str]]) -> str:
     lines.append("")
     lines.append(f"{len(rows)} functions.")
     return "\n".join(lines)
+
+
+def build_stage(
+    chosen: Sequence[Record], *, root: Path, progress: Progress, inputs: Mapping[str, StageResult]
+) -> StageResult:
+    """Write ``docs/catalogue.md`` when `chosen` is the whole catalogue, its output-form column read
+    from the derive stage's cells (`inputs`); a record the derive stage did not prove is a failure."""
+    result = StageResult(column="catalogue page")
+    if [r.name for r in chosen] != [r.name for r in records()]:
+        result.cells = {r.name: "-" for r in chosen}
+        return result
+    derived = inputs.get(DERIVE_STAGE)
+    if derived is None:
+        result.failures.append(f"the catalogue page needs the stage {DERIVE_STAGE}")
+        return result
+    status = {cell: key for key, cell in STATUS_CELLS.items()}
+    forms: dict[str, str] = {}
+    for record in chosen:
+        cell = derived.cells.get(record.name, "missing")
+        if cell not in status:
+            result.failures.append(f"{record.name}: not derived ({cell}), so not listed")
+            continue
+        forms[record.name] = PAGE_CELLS[status[cell]]
+        result.cells[record.name] = "listed"
+    if not result.failures:
+        progress("catalogue page: docs/catalogue.md")
+        atomic_write(root / "docs" / "catalogue.md", catalogue_page(chosen, forms))
+    return result

@@ -6,10 +6,26 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from symact.catalogue import Record
-from symact.derive import derive
-from symact.derive._elementwise import Derivation
+from symact.derive import Derivation, VectorDerivation, derive
 from symact.errors import VerificationError
 from symact.pipeline import StageResult
+
+STATUS_CELLS: dict[str, str] = {
+    "found": "proved, a-form",
+    "none": "proved, no a-form (witness)",
+    "not found": "proved, a-form not found",
+    "not applicable": "proved (loss gradient)",
+}
+"""The summary cell of a derived record, by the status of its output form."""
+
+
+def output_form_status(d: Derivation | VectorDerivation) -> str:
+    """``found``, ``none`` (a witness shows there is none), ``not found`` or ``not applicable`` (losses)."""
+    if isinstance(d, Derivation):
+        return d.output_form.status
+    if d.record.kind == "vector_loss":
+        return "not applicable"
+    return "found" if d.output_form is not None else "not found"
 
 
 def run(records: Sequence[Record], *, root: Path, progress: Callable[[str], None]) -> StageResult:
@@ -24,14 +40,5 @@ def run(records: Sequence[Record], *, root: Path, progress: Callable[[str], None
             result.cells[record.name] = "FAILED"
             result.failures.append(f"{record.name}: {exc}")
             continue
-        if isinstance(d, Derivation) and d.output_form.status == "not applicable":
-            result.cells[record.name] = "proved (loss gradient)"
-        elif isinstance(d, Derivation):
-            status = {"found": "a-form", "none": "no a-form (witness)", "not found": "a-form not found"}
-            result.cells[record.name] = "proved, " + status[d.output_form.status]
-        elif d.record.kind == "vector_loss":
-            result.cells[record.name] = "proved (loss gradient)"
-        else:
-            found = d.output_form is not None
-            result.cells[record.name] = "proved, " + ("a-form" if found else "a-form not found")
+        result.cells[record.name] = STATUS_CELLS[output_form_status(d)]
     return result
