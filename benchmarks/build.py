@@ -3,16 +3,16 @@
     python benchmarks/build.py [--jobs N] [--warm-runs K] [--keep] [--commit REV] [--profile N]
 
 The project (without .git and caches) is copied to a temporary folder, so the build writes its
-proofs, kernels and cache there and the checkout is left alone.  With ``--commit REV`` the copy is
+proofs, kernels and cache there and the checkout is left alone. With ``--commit REV`` the copy is
 that commit's tree (``git archive``; compare two commits side by side on a busy machine) made a
 fresh git repository, and after the cold build ``git status --porcelain`` must print nothing (a
-build on a fresh clone changes no committed file).  ``--profile N`` runs the cold build under
-cProfile and prints its N most expensive functions by cumulative time (the main process only:
-stages in worker processes show as waiting; use ``--jobs 1`` to keep the per-record stages in it).  "cold" is a build with no cache
-(``--no-cache``, a fresh copy); "warm" repeats it with nothing changed.  Each time is the wall
-clock of a whole ``python -m symact build`` process (start-up and imports included); the CPU time
-of the build and its worker processes is printed too (on a busy machine the wall clock says more
-about the neighbours than about the build).  Targets: cold <= 60 s, warm <= 5 s.
+build on a fresh clone changes no committed file). ``--profile N`` runs the cold build under
+cProfile and prints its N most expensive functions by cumulative time (the main process only: stages
+in worker processes show as waiting; use ``--jobs 1`` to keep the per-record stages in it). "cold"
+is a build with no cache (``--no-cache``, a fresh copy); "warm" repeats it with nothing changed.
+Each time is the wall clock of a whole ``python -m symact build`` process (start-up and imports
+included); the CPU time of the build and its worker processes is printed too (on a busy machine the
+wall clock says more about the neighbours than about the build). Targets: cold <= 60 s, warm <= 5 s.
 """
 
 from __future__ import annotations
