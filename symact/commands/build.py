@@ -18,6 +18,7 @@ from typing import TextIO
 from symact.budget import parse_seconds, set_default_budget
 from symact.build import run_build
 from symact.catalogue import Record, UnknownFunctionError, get, records
+from symact.commands.options import add_jobs, add_root
 from symact.errors import UserError
 from symact.user import configured_modules, load_modules
 
@@ -25,7 +26,7 @@ from symact.user import configured_modules, load_modules
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("build", help="the main job: derive, prove, write and verify everything")
     p.add_argument("names", nargs="*", metavar="NAME", help="build only these functions (default: all)")
-    p.add_argument("--root", type=Path, default=Path("."), help="project folder to write into (default: .)")
+    add_root(p, default=Path(".").resolve(), help="project folder to write into (default: .)")
     p.add_argument(
         "--module",
         action="append",
@@ -33,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         metavar="M",
         help="a module (dotted name or .py path) that registers user activations; repeatable",
     )
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2)")
+    add_jobs(p)
     p.add_argument("--no-cache", action="store_true", help="rebuild everything (the cache is still written)")
     p.add_argument(
         "--time-budget", metavar="S", help="seconds per simplification or proof search (default 10)"
@@ -99,16 +100,11 @@ def _select(names: list[str]) -> list[Record]:
 
 
 def run(args: argparse.Namespace) -> int:
-    root = args.root.resolve()
-    if not root.is_dir():
-        raise UserError(f"--root {args.root}: no such folder")
-    if args.jobs is not None and args.jobs < 1:
-        raise UserError(f"--jobs must be at least 1, not {args.jobs}")
+    root = args.root
     if args.time_budget is not None:
         set_default_budget(parse_seconds(args.time_budget, what="--time-budget"))
     load_modules([*configured_modules(root), *args.module], root=root)
     chosen = _select(args.names)
-    jobs = args.jobs or min(2, os.cpu_count() or 1)
     display = Display()
     report = run_build(
         chosen,
@@ -116,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         progress=display.progress,
         milestone=display.milestone,
         cache=not args.no_cache,
-        jobs=jobs,
+        jobs=args.jobs,
     )
     display.clear()
     print(report.table())

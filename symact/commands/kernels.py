@@ -19,11 +19,11 @@ target is a failure.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
+from symact.commands.options import PACKAGE_ROOT, add_jobs, add_root
 from symact.errors import UserError
 
 
@@ -38,23 +38,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--full", action="store_true", help="verify on the full 20,000-point sample; write nothing"
     )
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: up to 2)")
-    p.add_argument("--root", type=Path, default=None, help="project folder (default: the one holding symact)")
+    add_jobs(p)
+    add_root(p, default=PACKAGE_ROOT, help="project folder (default: the one holding symact)")
     p.set_defaults(func=run)
 
 
-def _root(given: Path | None) -> Path:
-    if given is None:
-        return Path(__file__).resolve().parents[2]
+def _root(given: Path) -> Path:
     if not (given / "symact").is_dir():
         raise UserError(f"--root {given}: no symact package folder there")
     return given
 
 
 def run(args: argparse.Namespace) -> int:
-    jobs = args.jobs if args.jobs is not None else min(2, os.cpu_count() or 1)
-    if jobs < 1:
-        raise UserError(f"--jobs must be at least 1, got {jobs}")
+    jobs = args.jobs
     root = _root(args.root)
     from symact.codegen.gaps import KNOWN_GAPS
     from symact.codegen.generate import DEFAULT_SIZE, DEFAULT_SIZE32, FULL_SIZE, FULL_SIZE32
