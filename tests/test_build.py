@@ -101,13 +101,7 @@ def _calls(root: Path) -> list[str]:
     return calls
 
 
-@pytest.fixture(autouse=True)
-def own_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Functions registered by a test leave the catalogue with it."""
-    import symact.catalogue as catalogue
-
-    monkeypatch.setattr(catalogue, "_RECORDS", dict(catalogue._RECORDS))
-    monkeypatch.setattr(catalogue, "_ALIASES", dict(catalogue._ALIASES))
+pytestmark = pytest.mark.usefixtures("own_catalogue")  # conftest.py
 
 
 def _records() -> list:

@@ -72,7 +72,15 @@ def test_derivative_marks_the_convention_value() -> None:
 def test_expression_and_parameters(tmp_path: Path) -> None:
     out = tmp_path / "custom.png"
     assert main(["plot", "x*sigmoid(b*x)", "--param", "b=1.702", "-o", str(out), "--range", "-3", "3"]) == 0
-    assert out.stat().st_size > 10_000
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from matplotlib.image import imread
+
+    pixels = imread(out)[:, :, :3]
+    blue = np.array([0x1F, 0x77, 0xB4]) / 255  # the curve is drawn, in the first curve's colour
+    assert (np.abs(pixels - blue).max(axis=2) < 0.05).sum() > 500
+    other = tmp_path / "other.png"  # the parameter reaches the curve: another b, another picture
+    assert main(["plot", "x*sigmoid(b*x)", "--param", "b=0", "-o", str(other), "--range", "-3", "3"]) == 0
+    assert imread(other).shape == imread(out).shape and (imread(other) != imread(out)).any()
 
 
 def test_curve_values_match_the_function() -> None:

@@ -23,11 +23,7 @@ from symact.errors import UserError
 s = sp.Symbol("s", real=True)
 
 
-@pytest.fixture(autouse=True)
-def own_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Functions registered by a test leave the catalogue with it."""
-    monkeypatch.setattr(catalogue, "_RECORDS", dict(catalogue._RECORDS))
-    monkeypatch.setattr(catalogue, "_ALIASES", dict(catalogue._ALIASES))
+pytestmark = pytest.mark.usefixtures("own_catalogue")  # conftest.py
 
 
 def test_registered_function_is_listed_and_derived(capsys: pytest.CaptureFixture[str]) -> None:
