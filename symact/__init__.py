@@ -105,7 +105,8 @@ class _Package(types.ModuleType):
     """symact's module type: a subpackage with a public function's name (``symact.derive``) does not
     replace the function when it is imported (the import system sets the parent's attribute), so
     ``symact.derive`` means one thing; the subpackage is ``importlib.import_module("symact.derive")``
-    and ``from symact.derive import ...`` as before."""
+    and ``from symact.derive import ...`` as before (``import symact.derive as m`` binds the
+    function: Python resolves that form through the attribute)."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _HOMES and isinstance(value, types.ModuleType):

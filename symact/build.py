@@ -26,6 +26,11 @@ a success (same inputs, same result) and replayed, so the build still fails; a c
 is not cached; ``--no-cache`` reruns everything.  Files a stage writes inside the package do not
 count as a change of symact's source.
 
+**Shared derivations.**  The build's processes share one folder of derivations
+(``.symact-cache/derive/``, :mod:`symact.derive.store`, keyed by symact's source and the budget):
+the derive stage derives each record once, and the proofs, kernels and verification stages load
+what it stored instead of deriving again.
+
 **Concurrent.**  Per-record stages listed in :data:`CHECK_ONLY` write no file, so the stages after
 them start at once while they run in the worker processes; consecutive stages listed in
 :data:`SIBLINGS` (parallel branches, such as proofs and kernels) run side by side.
@@ -38,13 +43,12 @@ failure, so the build always ends.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import dataclasses
 import hashlib
 import importlib
-import inspect
 import json
 import multiprocessing
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -52,10 +56,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sympy as sp
-
 from symact.budget import default_budget, with_budget
 from symact.catalogue import Record
+from symact.derive import store as derivations
+from symact.fingerprint import record_fingerprint
 from symact.pipeline import Progress, Stage, StageResult
 
 __all__ = [
@@ -83,8 +87,10 @@ STAGES: tuple[str, ...] = (
 PER_RECORD: frozenset[str] = frozenset({"symact.derive.stage:run"})
 """Stages whose result and files for a function depend on that function alone (see above)."""
 
-CHECK_ONLY: frozenset[str] = frozenset({"symact.derive.stage:run"})
-"""Per-record stages that write no file: later stages may run while they do."""
+CHECK_ONLY: frozenset[str] = frozenset()
+"""Per-record stages that write no file: later stages may run while they do.  The derive stage is
+not one of them although it writes no file: the later stages read the derivations it stores
+(:mod:`symact.derive.store`) instead of deriving every record again."""
 
 SIBLINGS: frozenset[str] = frozenset({"symact.latex.stage:run", "symact.codegen.stage:run"})
 """All-records stages on parallel branches of the pipeline (proofs | kernels): they read nothing the
@@ -123,33 +129,6 @@ class BuildReport:
 
 
 # -- fingerprints ------------------------------------------------------------------------------
-
-
-def _canon(value: object) -> str:
-    """A deterministic text for a record field: srepr for SymPy, recursive for containers."""
-    if isinstance(value, sp.Basic):
-        return sp.srepr(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        inner = ",".join(f"{f.name}={_canon(getattr(value, f.name))}" for f in dataclasses.fields(value))
-        return f"{type(value).__name__}({inner})"
-    if isinstance(value, Mapping):
-        items = sorted((_canon(k), _canon(v)) for k, v in value.items())
-        return "{" + ",".join(f"{k}:{v}" for k, v in items) + "}"
-    if isinstance(value, list | tuple | set | frozenset):
-        parts = [_canon(v) for v in value]
-        return "(" + ",".join(sorted(parts) if isinstance(value, set | frozenset) else parts) + ")"
-    if callable(value):
-        try:
-            source = inspect.getsource(value)  # type: ignore[arg-type]
-        except (OSError, TypeError):
-            source = ""
-        return f"<{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', '')}:{source}>"
-    return repr(value)
-
-
-def record_fingerprint(record: Record) -> str:
-    """sha256 of the record's kind and fields (expressions as srepr, parameters, kinks)."""
-    return hashlib.sha256(f"{record.kind}|{_canon(record)}".encode()).hexdigest()
 
 
 def source_fingerprint(exclude: Iterable[Path] = ()) -> str:
@@ -624,6 +603,18 @@ class _Run:
         self.pending.clear()
 
 
+def _derivation_store(root: Path, identity: str, *, fresh: bool) -> Path:
+    """The folder of derivations shared by this build's processes (:mod:`symact.derive.store`):
+    one per source and budget (other ones are removed); emptied first when `fresh` (no cache)."""
+    base = root / CACHE_DIR / "derive"
+    folder = base / hashlib.sha256(identity.encode()).hexdigest()[:16]
+    if base.is_dir():
+        for other in base.iterdir():
+            if other != folder or fresh:
+                shutil.rmtree(other, ignore_errors=True)
+    return folder
+
+
 def run_build(
     records: Sequence[Record],
     *,
@@ -652,14 +643,18 @@ def run_build(
     _STAGES.update({s.name: s for s in chosen})
     cached = _Cache(root, read=cache)
     run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs))
-    for kind, specs in _segments(chosen):
-        if kind == "record":
-            run.per_record(specs, background=all(_STAGES[s].check_only for s in specs))
-        elif kind == "siblings":
-            run.siblings(specs)
-        else:
-            run.whole(specs[0])
-    run.finish()
+    previous = derivations.use(_derivation_store(root, cached.source, fresh=not cache))
+    try:
+        for kind, specs in _segments(chosen):
+            if kind == "record":
+                run.per_record(specs, background=all(_STAGES[s].check_only for s in specs))
+            elif kind == "siblings":
+                run.siblings(specs)
+            else:
+                run.whole(specs[0])
+        run.finish()
+    finally:
+        derivations.use(previous)
     run.cache.refresh(root)
     try:
         run.cache.save()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import sympy as sp
 
 from symact.catalogue import Record
+from symact.derive import store
 from symact.derive._elementwise import Derivation, KinkAnalysis, derive_elementwise
 from symact.derive._output_form import OutputForm
 from symact.derive._pieces import to_piecewise
@@ -44,11 +45,18 @@ def derive(
     cached = _MEMO.get(key)
     if cached is not None and cached[0] is record:
         return cached[1]
+    stored = store.key(record, params, convention) if store.current() is not None else ""
+    found = store.load(record, stored) if stored else None
+    if found is not None:
+        _MEMO[key] = (record, found)
+        return found  # type: ignore[no-any-return]
     if record.kind in ("vector", "vector_loss"):
         result: Derivation | VectorDerivation = derive_vector(record, params=params)  # type: ignore[arg-type]
     else:
         result = derive_elementwise(record, params=params, convention=convention)  # type: ignore[arg-type]
     _MEMO[key] = (record, result)
+    if stored:
+        store.save(stored, result)
     return result
 
 
