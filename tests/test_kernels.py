@@ -200,12 +200,24 @@ def test_limits_at_infinity() -> None:
     np.testing.assert_array_equal(K.sigmoid_grad(inf), [0.0, 0.0])
 
 
-def test_command_report_and_bad_input() -> None:
+def test_command_bad_input() -> None:
     from symact.cli import main
 
-    assert main(["kernels", "--report", "--root", str(ROOT)]) == 0
     assert main(["kernels", "--jobs", "0"]) == 2
     assert main(["kernels", "--root", "/nonexistent-folder"]) == 2
+
+
+@pytest.mark.slow
+def test_command_report_prints_this_machines_measurements(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--report`` generates and measures every kernel (minutes), writes nothing, prints the table."""
+    from symact.cli import main
+
+    before = {p: p.read_bytes() for p in (ROOT / "symact" / "kernels").iterdir() if p.is_file()}
+    assert main(["kernels", "--report", "--root", str(ROOT)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Accuracy of `symact.kernels` measured on this machine")
+    assert "| `sigmoid` | 4 |" in out and "| `sigmoid_grad_from_output` |" in out
+    assert {p: p.read_bytes() for p in (ROOT / "symact" / "kernels").iterdir() if p.is_file()} == before
 
 
 @pytest.mark.slow
