@@ -163,3 +163,32 @@ def test_accuracy_md_holds_no_measurement() -> None:
     assert measured_markdown(other) != measured_markdown(gen)
     assert "0.735" in measured_markdown(other)
     assert "| `sigmoid` |" in committed and "| `sigmoid_grad_from_output` |" in committed
+
+
+_POLY = (1.0, 0.0, 0.0, 0.0, 0.5, 0.0)  # P(x) = x^2 + 1/2 as (hi, lo) pairs
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        *[("exp_neg_abs_poly", (x, k, *_POLY)) for x in (-30.0, -1.0, 0.25, 26.0) for k in (1.0, 2.0)],
+        *[("sigmoid_poly_scaled", (m, x, *_POLY)) for x in (-26.0, -1.0, 0.0, 2.0) for m in (1.0, 3e-300)],
+        *[("xlog_minus", (y, 1.25)) for y in (0.5, 3.490342957461841, 40.0)],
+        ("xlog_minus", (0.0, 1.25)),
+        *[("signed_inf", (c,)) for c in (-2.0, 0.0, 3.0)],
+    ],
+)
+def test_the_other_numpy_routines_mean_what_is_declared(name: str, args: tuple[float, ...]) -> None:
+    """The double-double and limit routines, measured like the ones above (3.4903... is e^1.25 to
+    within a few ULP, where log y - c cancels)."""
+    decl = routine(name)
+    mpmath.mp.dps = 50
+    try:
+        got = float(getattr(_runtime, name)(*[np.float64(a) for a in args]))
+        want = decl.reference(*[mpmath.mpf(a) for a in args])
+        if mpmath.isinf(want):
+            assert got == float(want)
+        else:
+            assert _ulp_error(got, want) <= CAREFUL_TARGETS["fwd"], (name, args, got, want)
+    finally:
+        mpmath.mp.dps = 15
