@@ -59,6 +59,7 @@ from typing import Any
 from symact.budget import default_budget, with_budget
 from symact.catalogue import Record
 from symact.derive import store as derivations
+from symact.errors import ArgumentError
 from symact.fingerprint import record_fingerprint
 from symact.pipeline import Progress, Stage, StageResult
 
@@ -639,7 +640,7 @@ def run_build(
     root = Path(root)
     chosen = [as_stage(s) for s in (STAGES if stages is None else stages)]
     if len({s.name for s in chosen}) != len(chosen):
-        raise ValueError("run_build: two stages have the same name")
+        raise ArgumentError("run_build: two stages have the same name")
     _STAGES.update({s.name: s for s in chosen})
     cached = _Cache(root, read=cache)
     run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs))

@@ -115,3 +115,16 @@ def test_every_exception_is_a_symact_error() -> None:
 def test_the_package_has_its_marker_files() -> None:
     assert (PACKAGE / "__init__.py").is_file() and (PACKAGE / "py.typed").is_file()
     assert Path(importlib.import_module("symact").__file__ or "").parent == PACKAGE
+
+
+def test_a_bad_argument_is_a_symact_error_that_names_it() -> None:
+    from symact.catalogue import get
+    from symact.derive import derive
+    from symact.errors import ArgumentError, SymactError
+    from symact.numeric import full_range_sample
+
+    with pytest.raises(ArgumentError, match="unknown convention 'tensorflow'") as info:
+        derive(get("relu"), convention="tensorflow")
+    assert isinstance(info.value, SymactError) and isinstance(info.value, ValueError)
+    with pytest.raises(ArgumentError, match="n must be >= 0, got -1"):
+        full_range_sample(-1)

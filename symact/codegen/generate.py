@@ -43,6 +43,7 @@ from symact.codegen.rules import RULES, prove_rule
 from symact.codegen.saturation import saturated
 from symact.codegen.series import SERIES
 from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range, overflow_only, ulp_errors
+from symact.errors import ArgumentError
 from symact.kernels import runtime as _runtime
 from symact.numeric import full_range_sample, reference
 
@@ -444,7 +445,7 @@ def _vector_results(record: Record, seed: int) -> tuple[list[KernelResult], list
     results = []
     for public, role, emitted, measurement, problems, rule in found:
         if role not in ROLES:
-            raise ValueError(f"{public}: unknown kernel role {role!r}")
+            raise ArgumentError(f"{public}: unknown kernel role {role!r}")
         kp = KernelPlan(public, cast(Role, role), sp.Symbol("x", real=True), [], sp.S.Zero)
         origin = {"fwd": "stable routine", "vjp": "Jacobian split", "grad": "proved gradient"}[role]
         cand = Candidate(sp.Symbol(public), (rule,), origin)

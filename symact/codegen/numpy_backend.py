@@ -15,6 +15,7 @@ from symact.codegen.backend import BackendOutcome
 from symact.codegen.generate import Generation, KernelResult, module_path
 from symact.codegen.report import init_source
 from symact.codegen.routines import ROUTINES
+from symact.errors import ArgumentError
 
 __all__ = ["NumpyBackend"]
 
@@ -32,7 +33,7 @@ class NumpyBackend:
 
     def print_kernel(self, result: KernelResult) -> str:
         if result.emitted is None:
-            raise ValueError(f"{result.plan.name}: no verified NumPy kernel to print")
+            raise ArgumentError(f"{result.plan.name}: no verified NumPy kernel to print")
         return result.emitted.kernel
 
     def build(self, gen: Generation, root: Path, *, size: int, seed: int) -> BackendOutcome:

@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
 from symact.codegen.lower import Runtime
+from symact.errors import ArgumentError
 
 __all__ = ["KernelPrinter", "KernelPrinting", "literal"]
 
@@ -107,7 +108,7 @@ class KernelPrinter(KernelPrinting, NumPyPrinter):  # type: ignore[misc]
             return self._print(expr.args[0][1])  # type: ignore[no-any-return]
         *branches, (last, cond) = expr.args
         if cond != sp.true:
-            raise ValueError(f"a kernel Piecewise needs a final True branch: {expr}")
+            raise ArgumentError(f"a kernel Piecewise needs a final True branch: {expr}")
         text = self._print(last)
         for value, c in reversed(branches):
             text = f"{self._module_format('numpy.where')}({self._print(c)}, {self._print(value)}, {text})"

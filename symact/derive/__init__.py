@@ -17,6 +17,7 @@ from symact.derive._output_form import OutputForm
 from symact.derive._pieces import to_piecewise
 from symact.derive._vector import VectorDerivation, derive_vector
 from symact.derive.identities import Identity, Refutation, prove_identity, refute_identity
+from symact.errors import ArgumentError
 
 __all__ = [
     "CONVENTIONS",
@@ -40,7 +41,7 @@ def derive(
 ) -> Derivation | VectorDerivation:
     """Derive everything about `record` under `convention` (the value used at kinks)."""
     if convention not in CONVENTIONS:
-        raise ValueError(f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
+        raise ArgumentError(f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
     key = (id(record), tuple(sorted((params or {}).items(), key=str)), convention)
     cached = _MEMO.get(key)
     if cached is not None and cached[0] is record:

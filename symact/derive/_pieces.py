@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symact.errors import ArgumentError
+
 __all__ = ["Piece", "breakpoints", "pieces", "to_piecewise"]
 
 
@@ -83,7 +85,7 @@ def _active_branch(pw: sp.Expr, x: sp.Symbol, at: float, numeric: Mapping[sp.Sym
             truth = sp.sympify(cond).subs(numeric).subs(x, sp.Float(at, 30))
             if truth == sp.true:
                 return _active_branch(value, x, at, numeric)
-        raise ValueError(f"no branch of {node} is active at x = {at}")
+        raise ArgumentError(f"no branch of {node} is active at x = {at}")
 
     return pw.replace(lambda e: isinstance(e, sp.Piecewise), choose)
 

@@ -14,7 +14,7 @@ import sympy as sp
 
 from symact.catalogue import VectorFunction, VectorLoss, vector_symbols
 from symact.derive._check import spot_check, zero_method
-from symact.errors import VerificationError
+from symact.errors import ArgumentError, VerificationError
 
 __all__ = ["VectorDerivation", "derive_vector"]
 
@@ -76,7 +76,7 @@ def derive_vector(
 ) -> VectorDerivation:
     """The Jacobian of a vector function (with its output form, if one is found) or a loss gradient."""
     if params:
-        raise ValueError(f"{record.name} takes no parameters on the command line")
+        raise ArgumentError(f"{record.name} takes no parameters on the command line")
     n = n or record.n_default
     xs = vector_symbols("x" if record.kind == "vector" else "z", n)
     numeric_ranges = {x: (-4.0, 4.0) for x in xs}

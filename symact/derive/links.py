@@ -31,6 +31,7 @@ from symact.catalogue import (
     vector_symbols,
 )
 from symact.derive.identities import Identity, Refutation, prove_identity, refute_identity
+from symact.errors import ArgumentError
 
 __all__ = [
     "CLASS_PAIRINGS",
@@ -262,7 +263,7 @@ def _activation_at(name: str, zs: tuple[sp.Symbol, ...]) -> list[sp.Expr]:
     if isinstance(record, VectorFunction):
         return list(record.build(zs))
     if not isinstance(record, Activation):
-        raise ValueError(f"{name} is not an activation")
+        raise ArgumentError(f"{name} is not an activation")
     return [record.expr.subs(X, z) for z in zs]
 
 
@@ -276,7 +277,7 @@ def composed_loss(loss: str, activation: str, params: Mapping[str, sp.Expr] | No
     """The element-wise catalogue loss `loss` evaluated at a = `activation`(z), in :data:`Z` and y."""
     record = get(loss)
     if not isinstance(record, Loss):
-        raise ValueError(f"{loss} is not an element-wise loss")
+        raise ArgumentError(f"{loss} is not an element-wise loss")
     (a,) = _activation_at(activation, (Z,))
     return record.expr.subs(_fixed(record, params or {})).subs(A, a)
 
@@ -295,7 +296,7 @@ def class_loss(
     elif isinstance(record, Loss):
         total = sp.Add(*[record.expr.subs({A: a, Y: y}) for a, y in zip(placeholders, ys, strict=True)])
     else:
-        raise ValueError(f"{loss} is not a loss")
+        raise ArgumentError(f"{loss} is not a loss")
     total = total.subs(_fixed(record, params or {}))
     outputs = _activation_at(activation, zs)
     return total.subs(dict(zip(placeholders, outputs, strict=True))), zs, ys

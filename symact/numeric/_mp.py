@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symact.errors import ArgumentError
 from symact.numeric._round import FloatFormat, round_mpf
 
 __all__ = ["NEGLIGIBLE_BITS", "MpFunction", "Params", "bind", "compile_mp", "exact_value"]
@@ -75,10 +76,10 @@ def exact_value(value: Any, *, name: str = "value") -> sp.Expr:
     """
     if isinstance(value, sp.Basic):
         if value.free_symbols:
-            raise ValueError(f"{name} must be a number, got {value}")
+            raise ArgumentError(f"{name} must be a number, got {value}")
         return sp.S(value)
     if isinstance(value, bool) or isinstance(value, str):
-        raise ValueError(f"{name} must be a number, got {value!r}")
+        raise ArgumentError(f"{name} must be a number, got {value!r}")
     if isinstance(value, int | np.integer):
         return sp.Integer(int(value))
     if isinstance(value, Fraction):
@@ -86,9 +87,9 @@ def exact_value(value: Any, *, name: str = "value") -> sp.Expr:
     if isinstance(value, float | np.floating):
         f = float(value)
         if not math.isfinite(f):
-            raise ValueError(f"{name} must be finite, got {f}")
+            raise ArgumentError(f"{name} must be finite, got {f}")
         return sp.Rational(f)
-    raise ValueError(f"{name} must be a number, got {type(value).__name__}")
+    raise ArgumentError(f"{name} must be a number, got {type(value).__name__}")
 
 
 def bind(expr: sp.Expr, params: Params) -> sp.Expr:
@@ -159,7 +160,7 @@ class MpFunction:
         extra = expr.free_symbols - {var}
         if extra:
             names = ", ".join(sorted(s.name for s in extra))  # type: ignore[attr-defined]
-            raise ValueError(f"expression has unbound symbols: {names} (pass them in params)")
+            raise ArgumentError(f"expression has unbound symbols: {names} (pass them in params)")
         self.expr = expr
         self.var = var
         self._fn = sp.lambdify([var], _textbook(expr), modules=[_EXTRA, "mpmath"])

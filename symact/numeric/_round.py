@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
+from symact.errors import ArgumentError
+
 __all__ = ["FloatFormat", "float_format", "round_mpf"]
 
 
@@ -36,7 +38,7 @@ def float_format(dtype: object) -> FloatFormat:
     """The :class:`FloatFormat` of a NumPy floating dtype (float64, float32, float16)."""
     key = np.dtype(dtype).type  # type: ignore[call-overload]
     if key not in _FORMATS:
-        raise ValueError(f"dtype {np.dtype(dtype)} is not a supported binary float format")  # type: ignore[call-overload]
+        raise ArgumentError(f"dtype {np.dtype(dtype)} is not a supported binary float format")  # type: ignore[call-overload]
     return _FORMATS[key]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from symact.errors import ArgumentError
 from symact.numeric._round import float_format
 
 __all__ = ["full_range_sample"]
@@ -28,7 +29,7 @@ def full_range_sample(n: int, *, seed: int, dtype: object = np.float64) -> np.nd
     **Returns:** a 1-d array of `dtype`.
     """
     if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
+        raise ArgumentError(f"n must be >= 0, got {n}")
     fmt = float_format(dtype)
     rng = np.random.default_rng(seed)
     finfo = np.finfo(fmt.dtype)
