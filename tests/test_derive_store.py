@@ -57,3 +57,25 @@ def test_without_a_store_nothing_is_written(tmp_path: Path) -> None:
         assert store.current() is None
     finally:
         store.use(previous)
+
+
+def test_the_proofs_stage_derives_for_itself(tmp_path: Path) -> None:
+    """Proofs print a derivation's form, which depends on the process's SymPy cache: no store there."""
+    from symact import build
+    from symact.pipeline import Stage, StageResult
+
+    seen: list[object] = []
+
+    def probe(records, *, root, progress) -> StageResult:  # type: ignore[no-untyped-def]
+        seen.append(store.current())
+        return StageResult("probe")
+
+    previous = store.use(tmp_path / "derive")
+    try:
+        own, shared = (Stage(name, probe) for name in ("symact.latex.stage:run", "other:run"))
+        assert "symact.latex.stage:run" in build.OWN_DERIVATIONS
+        build._call(own, [get("relu")], tmp_path, lambda m: None)
+        build._call(shared, [get("relu")], tmp_path, lambda m: None)
+        assert seen == [None, tmp_path / "derive"] and store.current() == tmp_path / "derive"
+    finally:
+        store.use(previous)

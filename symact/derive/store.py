@@ -8,6 +8,11 @@ record's content hash (:func:`symact.fingerprint.record_fingerprint`), the param
 convention, and saves each one it computes.  The build keys the folder by symact's source and time
 budget, so a derivation is never reused across versions of the code that made it.
 
+A caveat: SymPy's cache makes the *form* of a derivation (``(a + b)/2`` or ``a/2 + b/2``) depend on
+what the process derived before, so a loaded derivation is equal in value to a fresh one but not
+always in form; a stage whose output prints those forms derives for itself
+(``symact.build.OWN_DERIVATIONS``).
+
 Derivations are pickled without their record (the caller's record is put back on loading); one that
 cannot be pickled is simply not stored.  Files are written atomically, so concurrent processes see a
 whole file or none.
