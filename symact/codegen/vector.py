@@ -25,7 +25,15 @@ import sympy as sp
 
 from symact.catalogue import Record, VectorFunction, vector_symbols
 
-__all__ = ["VECTOR_RULES", "NormalisedForm", "PairedForm", "VectorRule", "prove_vector_rule", "recognise"]
+__all__ = [
+    "VECTOR_RULES",
+    "NormalisedForm",
+    "PairedForm",
+    "VectorRule",
+    "probability_split",
+    "prove_vector_rule",
+    "recognise",
+]
 
 T = sp.Symbol("t", real=True)
 S = sp.Symbol("S", positive=True)
@@ -183,3 +191,29 @@ def recognise(record: Record) -> NormalisedForm | PairedForm | None:
                 return None
         return PairedForm(h, u, v)
     return None
+
+
+_AS_P = {"softmax": lambda p: p, "log_softmax": sp.log}
+"""A routine's value a in terms of p = softmax(z): a = p, or a = log p."""
+
+
+def probability_split(shape: NormalisedForm) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr] | None:
+    r"""$(\alpha, \beta, \gamma, \delta)$ with $D(a) = \alpha p + \beta$ and $Q(a) = \gamma p + \delta$,
+    $p = \mathrm{softmax}(z)$, constants; None when D or Q is not of that form.
+
+    Then $(g^T J)_k = p_k(\alpha g_k + \gamma s) + (\beta g_k + \delta s)$, $s = \sum_i g_i P(a_i)$, and the
+    product with $p_k$ is formed by ``_rt.softmax_scaled`` (no early underflow of a tiny $p_k$).
+    Substituting a = p or a = log p (p > 0) is exact on the routine's values.
+    """
+    as_p = _AS_P.get(shape.rule.routine)
+    if as_p is None or shape.vjp_diag is None or shape.vjp_q is None:
+        return None
+    a, p = sp.Symbol("a", real=True), sp.Symbol("p", positive=True)
+    out: list[sp.Expr] = []
+    for e in (shape.vjp_diag, shape.vjp_q):
+        in_p = sp.expand(sp.simplify(e.xreplace({a: as_p(p)})))
+        poly = sp.Poly(in_p, p) if in_p.is_polynomial(p) else None
+        if poly is None or poly.degree() > 1 or poly.free_symbols - {p}:
+            return None
+        out += [poly.coeff_monomial(p), poly.coeff_monomial(1)]
+    return out[0], out[1], out[2], out[3]
