@@ -67,6 +67,10 @@ def accuracy_markdown(gen: Generation, *, size: int, size32: int, seed: int) -> 
             f"| `{r.plan.name}` | {origin} | {rules or '-'} | {_target(r)} | {_g(m.max_ulp)} | "
             f"{_g(m.p999_ulp)} | {_g(m.f32_max_ulp)} |"
         )
+    if any(r.ok and r.plan.role == "vjp" for r in gen.results):
+        from symact.codegen.vector_gen import edge_notes
+
+        lines += edge_notes()
     lines += [
         "",
         "## Derivatives from the output",

@@ -30,7 +30,7 @@ from symact.catalogue import Record, VectorLoss
 from symact.catalogue import vector_symbols as _symbols
 from symact.codegen.emit import Emitted
 from symact.codegen.printer import KernelPrinter
-from symact.codegen.vector_gen import _fit, _rows, _stats, _truth, no_limit_rows
+from symact.codegen.vector_gen import _fit, _float32_rows, _rows, _stats, _truth, no_limit_rows
 from symact.codegen.verify import ERRSTATE, Measurement
 from symact.kernels import _runtime
 from symact.numeric import ulp_error
@@ -225,7 +225,8 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
             continue
         exprs = [loss] if role == "fwd" else [sp.diff(loss, z) for z in zs]
         exprs = [sp.sympify(e).subs(defaults) for e in exprs]
-        ref = _truth(exprs, zs, data, target, ys, nan_rows=no_limit)
+        bound_loss = sp.sympify(loss).subs(defaults)
+        ref = _truth(exprs, zs, data, target, ys, nan_rows=no_limit, depends=bound_loss)
         scale = None
         if role == "grad":
             with np.errstate(all="ignore"):  # rows with nan or infinite entries: the scale is unused there
@@ -237,13 +238,14 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
                 scale = np.abs(p * np.sum(w, axis=-1, keepdims=True)) + np.abs(w)
         m = _stats(got.reshape(ref.shape), ref, scale)
         problems = []
-        rows32 = (data[:10].astype(np.float32), target[:10].astype(np.float32))
+        pick = _float32_rows(data)
+        rows32 = (data[pick].astype(np.float32), target[pick].astype(np.float32))
         got32 = np.asarray(_runtime.vector(fn, rows32, -1, None, pvalues))  # type: ignore[arg-type]
         ref32 = _truth(
             exprs,
             zs,
-            data[:10].astype(np.float32).astype(np.float64),
-            target[:10].astype(np.float32).astype(np.float64),
+            data[pick].astype(np.float32).astype(np.float64),
+            target[pick].astype(np.float32).astype(np.float64),
             ys,
             np.float32,
         )
