@@ -12,6 +12,7 @@ and invalid operations raising, and pytest turns any warning into an error.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -295,3 +296,31 @@ def test_c_vector_loss_edges_against_references(lib: CLibrary, name: str) -> Non
         got = lib.loss_rows(name, zz, yy, ref.shape[1], args)
         assert got is not None
         _check(got, ref, scale, 8.0 if name.endswith("_grad") else 4.0, name)
+
+
+TINY_ROWS = np.array([[0.0, -760.0], [0.0, -760.0], [-745.0, 0.0]])
+TINY_G = np.array([[0.0, 1e30], [1e30, -1e30], [3e29, 0.0]])
+
+
+@pytest.mark.parametrize("name", ["softmax_vjp", "softmin_vjp", "logsumexp_vjp"])
+def test_tiny_vjp_entries_against_references(name: str) -> None:
+    """A normal VJP entry made of a tiny probability (e^-760) and a large cotangent is not flushed to
+    0, also at the class of the maximum when its own cotangent is 0 (softmax: -p_0 sum_i g_i p_i)."""
+    rows = -TINY_ROWS if name == "softmin_vjp" else TINY_ROWS
+    g = TINY_G[:, :1] if name == "logsumexp_vjp" else TINY_G
+    ref, scale = _function_truth(name, rows, g)
+    assert np.any((np.abs(ref) > 0) & (np.abs(ref) < 1e-290))  # the case is exercised
+    _check(_numpy_function(name, rows, g), ref, scale, 8.0, name)
+    # row 0 (cotangent 0 at the maximum) has no cancellation: plain ULPs there too
+    _check(_numpy_function(name, rows, g)[:1], ref[:1], None, 8.0, name)
+    if CC is not None:
+        lib = CLibrary(compile_library(HEADER.read_text(), SOURCE.read_text(), _tmp(), CC))
+        got = lib.rows(name, rows, rows.shape[1], g)
+        assert got is not None
+        _check(got, ref, scale, 8.0, (name, "C"))
+
+
+def _tmp() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="symact_c_"))

@@ -19,7 +19,14 @@ from symact.catalogue import Record
 from symact.codegen.emit import Emitted, kernel_source
 from symact.codegen.printer import KernelPrinter
 from symact.codegen.rules import rewrite
-from symact.codegen.vector import NormalisedForm, PairedForm, _normalised, probability_split, recognise
+from symact.codegen.vector import (
+    NormalisedForm,
+    PairedForm,
+    _normalised,
+    linear_in_p,
+    probability_split,
+    recognise,
+)
 from symact.codegen.verify import ERRSTATE, Measurement
 from symact.kernels import _runtime
 from symact.numeric import exact_value, reference, ulp, ulp_error
@@ -141,15 +148,21 @@ def _normalised_vjp_body(record: Record, shape: NormalisedForm, z: str) -> str |
             return head + f"    return _rt.softmax_scaled({zg}, g, axis)\n"
         return head + f"    return g*_rt.{groutine}({zg}, axis)\n"
     a = sp.Symbol("a", real=True)
-    head = f"    g = _rt.cotangent(g, x.shape, '{name}_vjp')\n"
-    if shape.vjp_p.has(a) or probability_split(shape) is None:
-        head += f"    a = _rt.{routine}({z}, axis)\n"
-    head += f"    s = numpy.sum(g*({_p(shape.vjp_p)}), axis=axis, keepdims=True)\n"
+    g, s = sp.Symbol("g", real=True), sp.Symbol("s", real=True)
     split = probability_split(shape)
+    p_lin = linear_in_p(shape, shape.vjp_p) if split is not None else None
+    head = f"    g = _rt.cotangent(g, x.shape, '{name}_vjp')\n"
+    if p_lin is not None and p_lin[0] != 0:  # s = sum(g (pi p + rho)), g p formed by softmax_scaled
+        terms = f"_rt.softmax_scaled({z}, {_p(p_lin[0] * g)}, axis)"
+        terms += "" if p_lin[1] == 0 else f" + ({_p(p_lin[1] * g)})"
+        head += f"    s = numpy.sum({terms}, axis=axis, keepdims=True)\n"
+    else:
+        if shape.vjp_p.has(a) or split is None:
+            head += f"    a = _rt.{routine}({z}, axis)\n"
+        head += f"    s = numpy.sum(g*({_p(shape.vjp_p)}), axis=axis, keepdims=True)\n"
     if split is None:
         return head + f"    return g*({_p(shape.vjp_diag)}) + ({_p(shape.vjp_q)})*s\n"
     alpha, beta, gamma, delta = split
-    g, s = sp.Symbol("g", real=True), sp.Symbol("s", real=True)
     coef, rest = alpha * g + gamma * s, beta * g + delta * s
     tail = "" if rest == 0 else f" + ({_p(rest)})"
     return head + f"    return _rt.softmax_scaled({z}, {_p(coef)}, axis){tail}\n"

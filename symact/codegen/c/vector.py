@@ -33,7 +33,7 @@ import sympy as sp
 from symact import catalogue
 from symact.codegen.c.printer import CKernelPrinter
 from symact.codegen.rules import rewrite
-from symact.codegen.vector import NormalisedForm, PairedForm, probability_split, recognise
+from symact.codegen.vector import NormalisedForm, PairedForm, linear_in_p, probability_split, recognise
 
 if TYPE_CHECKING:
     from symact.codegen.c.emit import CFunction
@@ -247,14 +247,30 @@ def _normalised_vjp(name: str, record: str, shape: NormalisedForm) -> tuple[str,
     if shape.vjp_diag is not None and shape.vjp_p is not None and shape.vjp_q is not None:
         split = probability_split(shape)
         diag, pp, q = (p.doprint(e) for e in (shape.vjp_diag, shape.vjp_p, shape.vjp_q))
+        p_lin = linear_in_p(shape, shape.vjp_p) if split is not None else None
         uses_a = split is None or shape.vjp_p.has(sp.Symbol("a", real=True))
-        inner = "        const double *gr = g + r * n;\n" + (
-            f"        {_row_into(shape.rule.routine, shape.scale, 'o')}\n" if uses_a else ""
-        )
-        inner += "        double s = 0.0;\n        for (size_t i = 0; i < n; i++) {\n" + (
-            "            const double a = o[i];\n            (void)a;\n" if uses_a else ""
-        )
-        inner += f"            s += gr[i] * ({pp});\n        }}\n"
+        inner = "        const double *gr = g + r * n;\n"
+        if p_lin is not None and p_lin[0] != 0:  # s = sum(g (pi p + rho)), g p by softmax_scaled
+            gv = sp.Symbol("gi", real=True)
+            inner += (
+                f"        for (size_t i = 0; i < n; i++) {{\n            const double gi = gr[i];\n"
+                f"            o[i] = {p.doprint(p_lin[0] * gv)};\n        }}\n"
+                f"        symact_softmax_scaled_row(xr, {_c(shape.scale)}, o, o, n);\n"
+                "        double s = 0.0;\n        for (size_t i = 0; i < n; i++) {\n"
+                "            const double gi = gr[i];\n            (void)gi;\n"
+                + (
+                    f"            s += o[i] + ({p.doprint(p_lin[1] * gv)});\n"
+                    if p_lin[1] != 0
+                    else "            s += o[i];\n"
+                )
+                + "        }\n"
+            )
+        else:
+            inner += f"        {_row_into(shape.rule.routine, shape.scale, 'o')}\n" if uses_a else ""
+            inner += "        double s = 0.0;\n        for (size_t i = 0; i < n; i++) {\n" + (
+                "            const double a = o[i];\n            (void)a;\n" if uses_a else ""
+            )
+            inner += f"            s += gr[i] * ({pp});\n        }}\n"
         if split is None:
             inner += (
                 "        for (size_t i = 0; i < n; i++) {\n"
