@@ -1623,12 +1623,16 @@ int symact_softmax_vjp_rows(const double *x, const double *g, double *out, size_
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
-        symact_softmax_row(xr, 1.0, o, n);
+        for (size_t i = 0; i < n; i++) {
+            const double gi = gr[i];
+            o[i] = -gi;
+        }
+        symact_softmax_scaled_row(xr, 1.0, o, o, n);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            (void)a;
-            s += gr[i] * (-a);
+            const double gi = gr[i];
+            (void)gi;
+            s += o[i];
         }
         for (size_t i = 0; i < n; i++) {
             const double gi = gr[i];
@@ -1656,12 +1660,16 @@ int symact_softmin_vjp_rows(const double *x, const double *g, double *out, size_
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
-        symact_softmax_row(xr, -1.0, o, n);
+        for (size_t i = 0; i < n; i++) {
+            const double gi = gr[i];
+            o[i] = gi;
+        }
+        symact_softmax_scaled_row(xr, -1.0, o, o, n);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            (void)a;
-            s += gr[i] * (a);
+            const double gi = gr[i];
+            (void)gi;
+            s += o[i];
         }
         for (size_t i = 0; i < n; i++) {
             const double gi = gr[i];

@@ -303,7 +303,7 @@ TINY_G = np.array([[0.0, 1e30], [1e30, -1e30], [3e29, 0.0]])
 
 
 @pytest.mark.parametrize("name", ["softmax_vjp", "softmin_vjp", "logsumexp_vjp"])
-def test_tiny_vjp_entries_against_references(name: str) -> None:
+def test_tiny_vjp_entries_against_references(name: str, tmp_path: Path) -> None:
     """A normal VJP entry made of a tiny probability (e^-760) and a large cotangent is not flushed to
     0, also at the class of the maximum when its own cotangent is 0 (softmax: -p_0 sum_i g_i p_i)."""
     rows = -TINY_ROWS if name == "softmin_vjp" else TINY_ROWS
@@ -314,13 +314,7 @@ def test_tiny_vjp_entries_against_references(name: str) -> None:
     # row 0 (cotangent 0 at the maximum) has no cancellation: plain ULPs there too
     _check(_numpy_function(name, rows, g)[:1], ref[:1], None, 8.0, name)
     if CC is not None:
-        lib = CLibrary(compile_library(HEADER.read_text(), SOURCE.read_text(), _tmp(), CC))
+        lib = CLibrary(compile_library(HEADER.read_text(), SOURCE.read_text(), tmp_path, CC))
         got = lib.rows(name, rows, rows.shape[1], g)
         assert got is not None
         _check(got, ref, scale, 8.0, (name, "C"))
-
-
-def _tmp() -> Path:
-    import tempfile
-
-    return Path(tempfile.mkdtemp(prefix="symact_c_"))

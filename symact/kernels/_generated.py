@@ -1320,8 +1320,7 @@ def softmax(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -
 
 def _v_softmax_vjp(x, g, axis):
     g = _rt.cotangent(g, x.shape, 'softmax_vjp')
-    a = _rt.softmax(x, axis)
-    s = numpy.sum(g*(-a), axis=axis, keepdims=True)
+    s = numpy.sum(_rt.softmax_scaled(x, -g, axis), axis=axis, keepdims=True)
     return _rt.softmax_scaled(x, g + s, axis)
 
 
@@ -1341,8 +1340,7 @@ def softmin(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -
 
 def _v_softmin_vjp(x, g, axis):
     g = _rt.cotangent(g, x.shape, 'softmin_vjp')
-    a = _rt.softmax(-x, axis)
-    s = numpy.sum(g*(a), axis=axis, keepdims=True)
+    s = numpy.sum(_rt.softmax_scaled(-x, g, axis), axis=axis, keepdims=True)
     return _rt.softmax_scaled(-x, -g + s, axis)
 
 
