@@ -181,15 +181,17 @@ static inline double symact_xlog_minus(double y, double c) {
 }
 
 /* A row z = c x: 0 when its maximum is finite (entries at -inf are masked classes of weight 0),
-   1 when it holds nan or +inf (the result is nan), 2 when every entry is -inf. */
+   1 when it holds nan, 3 when it holds +inf and no nan (logsumexp: +inf; the others: nan), 2 when
+   every entry is -inf. */
 static inline int symact_row_kind(const double *x, double c, size_t n) {
-    int all_masked = 1;
+    int all_masked = 1, pos_inf = 0;
     for (size_t i = 0; i < n; i++) {
         const double z = c * x[i];
-        if (isnan(z) || z == INFINITY) return 1;
+        if (isnan(z)) return 1;
+        if (z == INFINITY) pos_inf = 1;
         if (z != -INFINITY) all_masked = 0;
     }
-    return all_masked ? 2 : 0;
+    return pos_inf ? 3 : (all_masked ? 2 : 0);
 }
 
 static inline void symact_row_fill(double *out, size_t n, double value) {
@@ -210,13 +212,13 @@ static inline double symact_row_max(const double *x, double c, size_t n, size_t 
 }
 
 /* d = z - m rounded and lo its rounding error (TwoSum): z - m = d + lo exactly; -inf, 0 for a
-   masked entry (z = -inf). */
+   masked entry (z = -inf) and where the spread exceeds the float range (z - m rounds to -inf). */
 static inline double symact_shift(double z, double m, double *lo) {
-    if (z == -INFINITY) {
+    double d = z - m;
+    if (d == -INFINITY) {
         *lo = 0.0;
         return -INFINITY;
     }
-    double d = z - m;
     double bb = d - z;
     *lo = (z - (d - bb)) + (-m - bb);
     return d;
@@ -259,6 +261,17 @@ static inline double symact_log_softmax_at(double z, double m, double l) {
     return d - (l - lo);
 }
 
+/* log_softmax / 2 of the entry z of a row with maximum m and l = log1p(others), as
+   (z/2 - m/2) - (l/2 - lo) with lo the TwoSum error of z/2 - m/2: finite where z - m overflows. */
+static inline double symact_log_softmax_half_at(double z, double m, double l) {
+    if (z == -INFINITY) return -INFINITY;
+    const double a = 0.5 * z, b = 0.5 * m;
+    const double d = a - b;
+    const double bb = d - a;
+    const double lo = (a - (d - bb)) + (-b - bb);
+    return d - (0.5 * l - lo);
+}
+
 /* log_softmax(c x) of one row; nan as softmax. */
 static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
     if (symact_row_kind(x, c, n) != 0) {
@@ -271,16 +284,55 @@ static inline void symact_log_softmax_row(const double *x, double c, double *out
     for (size_t i = 0; i < n; i++) out[i] = symact_log_softmax_at(c * x[i], m, l);
 }
 
-/* logsumexp(c x) of one row: m + log1p(others); nan with nan or +inf, -inf when all are -inf. */
+/* logsumexp(c x) of one row: m + log1p(others); nan with nan, +inf with +inf, -inf when all are
+   -inf. */
 static inline void symact_logsumexp_row(const double *x, double c, double *out, size_t n) {
     const int kind = symact_row_kind(x, c, n);
     if (kind != 0) {
-        out[0] = kind == 1 ? NAN : -INFINITY;
+        out[0] = kind == 1 ? NAN : (kind == 3 ? INFINITY : -INFINITY);
         return;
     }
     size_t k;
     double m = symact_row_max(x, c, n, &k);
     out[0] = m + log1p(symact_others(x, c, m, k, n));
+}
+
+/* f(u, v, g) of a paired VJP; where it is not finite for finite inputs (g u overflowed),
+   f(u, v, g 2^-k) 2^k with 2^-k taking g u below the overflow threshold (_rt._scaled_cotangent). */
+static inline double symact_pair_cotangent(double (*f)(double, double, double), double u, double v,
+                                           double g) {
+    const double r = f(u, v, g);
+    if (isfinite(r) || !isfinite(u) || !isfinite(v) || !isfinite(g)) return r;
+    int eg, eu;
+    (void)frexp(g, &eg);
+    (void)frexp(u, &eu);
+    const int k = eg + eu - 1020 > 0 ? eg + eu - 1020 : 0;
+    return ldexp(f(u, v, ldexp(g, -k)), k);
+}
+
+/* coef_i softmax(c x)_i of one row into out (out may be coef): coef_i (e^d (1 + lo) / S), and
+   ((coef_i e^{d/2}) e^{d/2}) (1 + lo) / S where d < -700, so that a tiny probability times a large
+   coefficient does not underflow early; nan rows as softmax. */
+static inline void symact_softmax_scaled_row(const double *x, double c, const double *coef, double *out,
+                                             size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
+    }
+    size_t k;
+    const double m = symact_row_max(x, c, n, &k);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += symact_exp_shifted(c * x[i], m);
+    for (size_t i = 0; i < n; i++) {
+        double lo;
+        const double d = symact_shift(c * x[i], m, &lo);
+        if (d < -700.0) {
+            const double h = exp(d / 2);
+            out[i] = ((coef[i] * h) * h) * (1.0 + lo) / s;
+        } else {
+            out[i] = coef[i] * ((exp(d) * (1.0 + lo)) / s);
+        }
+    }
 }
 
 double symact_binary_step(double x) {
@@ -1573,17 +1625,23 @@ int symact_softmax_vjp_rows(const double *x, const double *g, double *out, size_
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
-        symact_softmax_row(xr, 1.0, o, n);
+        for (size_t i = 0; i < n; i++) {
+            const double gi = gr[i];
+            o[i] = -gi;
+        }
+        symact_softmax_scaled_row(xr, 1.0, o, o, n);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            (void)a;
-            s += gr[i] * (-a);
+            const double gi = gr[i];
+            (void)gi;
+            s += o[i];
         }
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            o[i] = gr[i] * (a) + (a) * s;
+            const double gi = gr[i];
+            (void)gi;
+            o[i] = gi + s;
         }
+        symact_softmax_scaled_row(xr, 1.0, o, o, n);
     }
     return 0;
 }
@@ -1604,17 +1662,23 @@ int symact_softmin_vjp_rows(const double *x, const double *g, double *out, size_
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
-        symact_softmax_row(xr, -1.0, o, n);
+        for (size_t i = 0; i < n; i++) {
+            const double gi = gr[i];
+            o[i] = gi;
+        }
+        symact_softmax_scaled_row(xr, -1.0, o, o, n);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            (void)a;
-            s += gr[i] * (a);
+            const double gi = gr[i];
+            (void)gi;
+            s += o[i];
         }
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            o[i] = gr[i] * (-a) + (a) * s;
+            const double gi = gr[i];
+            (void)gi;
+            o[i] = -gi + s;
         }
+        symact_softmax_scaled_row(xr, -1.0, o, o, n);
     }
     return 0;
 }
@@ -1635,16 +1699,20 @@ int symact_log_softmax_vjp_rows(const double *x, const double *g, double *out, s
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
-        symact_log_softmax_row(xr, 1.0, o, n);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            (void)a;
             s += gr[i] * (-1.0);
         }
         for (size_t i = 0; i < n; i++) {
-            const double a = o[i];
-            o[i] = gr[i] * (1.0) + (exp(a)) * s;
+            const double gi = gr[i];
+            (void)gi;
+            o[i] = s;
+        }
+        symact_softmax_scaled_row(xr, 1.0, o, o, n);
+        for (size_t i = 0; i < n; i++) {
+            const double gi = gr[i];
+            (void)gi;
+            o[i] = o[i] + (gi);
         }
     }
     return 0;
@@ -1672,21 +1740,24 @@ int symact_glu_rows(const double *x, double *out, size_t rows, size_t n) {
     return 0;
 }
 
-static double symact_glu_du(double u, double v) {
-    (void)u;
-    (void)v;
-    const double _t0 = exp(-fabs(v));
-    const double _t1 = symact_max(_t0, (double)(v >= 0.0));
-    return _t1/(_t0 + 1.0);
-}
-
-static double symact_glu_dv(double u, double v) {
+static double symact_glu_du(double u, double v, double g) {
     (void)u;
     (void)v;
     const double _t0 = exp(-0.5*fabs(v));
     const double _t1 = (_t0*_t0);
-    const double _t2 = _t0*u;
-    return _t0*_t2/((_t1 + 1.0)*(_t1 + 1.0));
+    const double _t2 = symact_max(_t0, (double)(v >= 0.0));
+    const double _t3 = _t2*g;
+    return _t2*_t3/(_t1 + 1.0);
+}
+
+static double symact_glu_dv(double u, double v, double g) {
+    (void)u;
+    (void)v;
+    const double _t0 = g*u;
+    const double _t1 = exp(-0.5*fabs(v));
+    const double _t2 = (_t1*_t1);
+    const double _t3 = _t0*_t1;
+    return _t1*_t3/((_t2 + 1.0)*(_t2 + 1.0));
 }
 
 int symact_glu_vjp_rows(const double *x, const double *g, double *out, size_t rows, size_t n) {
@@ -1696,8 +1767,8 @@ int symact_glu_vjp_rows(const double *x, const double *g, double *out, size_t ro
         for (size_t i = 0; i < h; i++) {
             const double u = x[r * n + i], v = x[r * n + h + i], gi = g[r * h + i];
             const int bad = isnan(u) || isnan(v);
-            out[r * n + i] = bad ? NAN : gi * symact_glu_du(u, v);
-            out[r * n + h + i] = bad ? NAN : gi * symact_glu_dv(u, v);
+            out[r * n + i] = bad ? NAN : symact_pair_cotangent(symact_glu_du, u, v, gi);
+            out[r * n + h + i] = bad ? NAN : symact_pair_cotangent(symact_glu_dv, u, v, gi);
         }
     }
     return 0;
@@ -1718,8 +1789,8 @@ int symact_logsumexp_vjp_rows(const double *x, const double *g, double *out, siz
     for (size_t r = 0; r < rows; r++) {
         const double *xr = x + r * n;
         double *o = out + r * n;
-        symact_softmax_row(xr, 1.0, o, n);
-        for (size_t i = 0; i < n; i++) o[i] = g[r] * o[i];
+        for (size_t i = 0; i < n; i++) o[i] = g[r];
+        symact_softmax_scaled_row(xr, 1.0, o, o, n);
     }
     return 0;
 }
@@ -1733,18 +1804,56 @@ int symact_cross_entropy_rows(const double *z, const double *y, double *out, siz
         const double *zr = z + r * n, *yr = y + r * n;
         const int bad = symact_row_kind(zr, 1.0, n) != 0;
         double m = 0.0, l = 0.0;
+        size_t k = 0;
         if (!bad) {
-            size_t k;
             m = symact_row_max(zr, 1.0, n, &k);
             l = log1p(symact_others(zr, 1.0, m, k, n));
         }
+        int far = 0;
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
             const double yi = yr[i];
             (void)yi;
             const double w = -label_smoothing*yi + label_smoothing/nd + yi;
             const double lp = bad ? NAN : symact_log_softmax_at(zr[i], m, l);
+            if (lp == -INFINITY && isfinite(zr[i]) && w != 0) far = 1;
             s += w * (w == 0 ? 0.0 : lp);
+        }
+        if (far) { /* the spread exceeds the float range: sum log p / 2, then double */
+            s = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                const double yi = yr[i];
+                (void)yi;
+                const double w = -label_smoothing*yi + label_smoothing/nd + yi;
+                const double lh = symact_log_softmax_half_at(zr[i], m, l);
+                s += w * (w == 0 ? 0.0 : lh);
+            }
+            s = 2.0 * s;
+        }
+        if (!bad && !far && isfinite(s)) {
+            const double top = symact_log_softmax_at(zr[k], m, l);
+            const double yi = yr[k];
+            (void)yi;
+            const double wk = -label_smoothing*yi + label_smoothing/nd + yi;
+            if (fabs(top) < 0x1p-60 && wk != 0) {
+                double q = 0.0, rest = 0.0;
+                for (size_t j = 0; j < n; j++) {
+                    if (j == k) continue;
+                    const double yi = yr[j];
+                    (void)yi;
+                    const double w = -label_smoothing*yi + label_smoothing/nd + yi;
+                    rest += w * (w == 0 ? 0.0 : symact_log_softmax_at(zr[j], m, l));
+                    double lo;
+                    const double d = symact_shift(zr[j], m, &lo);
+                    if (d < -700.0) {
+                        const double h = exp(d / 2);
+                        q += ((wk * h) * h) * (1.0 + lo);
+                    } else {
+                        q += wk * (exp(d) * (1.0 + lo));
+                    }
+                }
+                s = rest - q;
+            }
         }
         out[r] = -s;
     }
@@ -1759,7 +1868,6 @@ int symact_cross_entropy_grad_rows(const double *z, const double *y, double *out
     for (size_t r = 0; r < rows; r++) {
         const double *zr = z + r * n, *yr = y + r * n;
         double *o = out + r * n;
-        symact_softmax_row(zr, 1.0, o, n);
         double sw = 0.0;
         for (size_t i = 0; i < n; i++) {
             const double yi = yr[i];
@@ -1767,11 +1875,13 @@ int symact_cross_entropy_grad_rows(const double *z, const double *y, double *out
             const double w = -label_smoothing*yi + label_smoothing/nd + yi;
             sw += w;
         }
+        for (size_t i = 0; i < n; i++) o[i] = sw;
+        symact_softmax_scaled_row(zr, 1.0, o, o, n);
         for (size_t i = 0; i < n; i++) {
             const double yi = yr[i];
             (void)yi;
             const double w = -label_smoothing*yi + label_smoothing/nd + yi;
-            o[i] = o[i] * sw - w;
+            o[i] = o[i] - w;
         }
     }
     return 0;
@@ -1805,7 +1915,7 @@ int symact_nll_loss_grad_rows(const double *z, const double *y, double *out, siz
             const double yi = yr[i];
             (void)yi;
             const double w = yi;
-            o[i] = isnan(zr[i]) ? NAN : -w;
+            o[i] = (isnan(zr[i]) && w != 0) ? NAN : -w;
         }
     }
     return 0;

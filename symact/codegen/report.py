@@ -77,6 +77,10 @@ def accuracy_markdown(gen: Generation, *, size: int, size32: int, seed: int) -> 
         origin = r.chosen.origin if r.chosen else "-"
         f32 = "1" if r.plan.role != "vjp" and r.record.kind in ("elementwise", "loss") else "-"
         lines.append(f"| `{r.plan.name}` | {origin} | {rules or '-'} | {_target(r)} | {f32} |")
+    if any(r.ok and r.plan.role == "vjp" for r in gen.results):
+        from symact.codegen.vector_gen import edge_notes
+
+        lines += edge_notes()
     lines += [
         "",
         "## Derivatives from the output",

@@ -25,7 +25,16 @@ import sympy as sp
 
 from symact.catalogue import Record, VectorFunction, vector_symbols
 
-__all__ = ["VECTOR_RULES", "NormalisedForm", "PairedForm", "VectorRule", "prove_vector_rule", "recognise"]
+__all__ = [
+    "VECTOR_RULES",
+    "NormalisedForm",
+    "PairedForm",
+    "VectorRule",
+    "linear_in_p",
+    "probability_split",
+    "prove_vector_rule",
+    "recognise",
+]
 
 T = sp.Symbol("t", real=True)
 S = sp.Symbol("S", positive=True)
@@ -186,3 +195,37 @@ def recognise(record: Record) -> NormalisedForm | PairedForm | None:
 
 
 normalised = _normalised  # public name (used by symact.codegen.vector_gen)
+
+
+_AS_P = {"softmax": lambda p: p, "log_softmax": sp.log}
+"""A routine's value a in terms of p = softmax(z): a = p, or a = log p."""
+
+
+def linear_in_p(shape: NormalisedForm, expr: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(c1, c0) with `expr` (a function of the routine's value a) = c1 p + c0, p = softmax(z), constants;
+    None otherwise.  Substituting a = p or a = log p (p > 0) is exact on the routine's values."""
+    as_p = _AS_P.get(shape.rule.routine)
+    if as_p is None:
+        return None
+    a, p = sp.Symbol("a", real=True), sp.Symbol("p", positive=True)
+    in_p = sp.expand(sp.simplify(sp.sympify(expr).xreplace({a: as_p(p)})))
+    poly = sp.Poly(in_p, p) if in_p.is_polynomial(p) else None
+    if poly is None or poly.degree() > 1 or poly.free_symbols - {p}:
+        return None
+    return poly.coeff_monomial(p), poly.coeff_monomial(1)
+
+
+def probability_split(shape: NormalisedForm) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr] | None:
+    r"""$(\alpha, \beta, \gamma, \delta)$ with $D(a) = \alpha p + \beta$ and $Q(a) = \gamma p + \delta$,
+    $p = \mathrm{softmax}(z)$, constants; None when D or Q is not of that form.
+
+    Then $(g^T J)_k = p_k(\alpha g_k + \gamma s) + (\beta g_k + \delta s)$, $s = \sum_i g_i P(a_i)$, and the
+    product with $p_k$ is formed by ``_rt.softmax_scaled`` (no early underflow of a tiny $p_k$); so is
+    $s$ where $P = \pi p + \rho$ (:func:`linear_in_p`).
+    """
+    if shape.vjp_diag is None or shape.vjp_q is None:
+        return None
+    d, q = linear_in_p(shape, shape.vjp_diag), linear_in_p(shape, shape.vjp_q)
+    if d is None or q is None:
+        return None
+    return d[0], d[1], q[0], q[1]

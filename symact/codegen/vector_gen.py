@@ -19,11 +19,17 @@ from symact.catalogue import Record
 from symact.codegen.emit import Emitted, kernel_source
 from symact.codegen.printer import KernelPrinter
 from symact.codegen.rules import rewrite
-from symact.codegen.vector import NormalisedForm, PairedForm, recognise
+from symact.codegen.vector import (
+    NormalisedForm,
+    PairedForm,
+    linear_in_p,
+    probability_split,
+    recognise,
+)
 from symact.codegen.vector import normalised as _normalised
 from symact.codegen.verify import ERRSTATE, Measurement
 from symact.kernels import runtime as _runtime
-from symact.numeric import reference, ulp, ulp_error
+from symact.numeric import exact_value, reference, ulp, ulp_error
 
 __all__ = ["vector_kernels"]
 
@@ -62,20 +68,7 @@ def _sources(record: Record, shape: NormalisedForm | PairedForm) -> list[tuple[s
                 ),
             )
         )
-        body = None
-        if shape.vjp_diag is not None:
-            body = (
-                f"    a = _rt.{shape.rule.routine}({z}, axis)\n"
-                f"    return g*({_p(shape.vjp_diag)}) + ({_p(shape.vjp_q)})*numpy.sum(g*({_p(shape.vjp_p)}), "
-                "axis=axis, keepdims=True)\n"
-            )
-        else:
-            grad = _gradient_routine(record)
-            if grad is not None:
-                routine, c = grad
-                body = (
-                    f"    return numpy.expand_dims(g, axis)*_rt.{routine}({'x' if c == 1 else '-x'}, axis)\n"
-                )
+        body = _normalised_vjp_body(record, shape, z)
         if body is not None:
             out.append(
                 (
@@ -92,7 +85,8 @@ def _sources(record: Record, shape: NormalisedForm | PairedForm) -> list[tuple[s
             )
         return out
     h, _ = rewrite(shape.h)
-    dh = [rewrite(sp.diff(shape.h, s))[0] for s in (shape.u, shape.v)]
+    gsym = sp.Symbol("g", real=True)
+    dh = [rewrite(gsym * sp.diff(shape.h, s))[0] for s in (shape.u, shape.v)]
     k = (
         kernel_source(f"_k_{name}", ["u", "v"], h)
         + f"\n\ndef _v_{name}(x, axis):\n    return _rt.paired(_k_{name}, x, axis)\n"
@@ -111,12 +105,13 @@ def _sources(record: Record, shape: NormalisedForm | PairedForm) -> list[tuple[s
         )
     )
     kv = (
-        kernel_source(f"_k_{name}_du", ["u", "v"], dh[0])
+        kernel_source(f"_k_{name}_du", ["u", "v", "g"], dh[0])
         + "\n\n"
-        + kernel_source(f"_k_{name}_dv", ["u", "v"], dh[1])
+        + kernel_source(f"_k_{name}_dv", ["u", "v", "g"], dh[1])
         + f"\n\ndef _v_{name}_vjp(x, g, axis):\n"
-        f"    return numpy.concatenate([g*_rt.paired(_k_{name}_du, x, axis), "
-        f"g*_rt.paired(_k_{name}_dv, x, axis)], axis=axis)\n"
+        f"    du = _rt.paired_cotangent(_k_{name}_du, x, g, axis, '{name}_vjp')\n"
+        f"    dv = _rt.paired_cotangent(_k_{name}_dv, x, g, axis, '{name}_vjp')\n"
+        "    return numpy.concatenate([du, dv], axis=axis)\n"
     )
     out.append(
         (
@@ -134,6 +129,45 @@ def _sources(record: Record, shape: NormalisedForm | PairedForm) -> list[tuple[s
     return out
 
 
+def _normalised_vjp_body(record: Record, shape: NormalisedForm, z: str) -> str | None:
+    """The body of the VJP of a normalised function (input `z` = x or -x), or None.
+
+    With the Jacobian split linear in p = softmax(z) (:func:`probability_split`), the products with
+    p are formed by ``_rt.softmax_scaled``; otherwise ``g D(a) + Q(a) sum(g P(a))`` as printed.  A
+    reduction's VJP is g times its gradient routine, g shaped like the output or with the axis kept.
+    """
+    name, routine = record.name, shape.rule.routine
+    if shape.vjp_diag is None or shape.vjp_p is None or shape.vjp_q is None:
+        grad = _gradient_routine(record)
+        if grad is None:
+            return None
+        groutine, c = grad
+        zg = "x" if c == 1 else "-x"
+        head = f"    g = _rt.reduced_cotangent(g, x.shape, axis, '{name}_vjp')\n"
+        if groutine == "softmax":
+            return head + f"    return _rt.softmax_scaled({zg}, g, axis)\n"
+        return head + f"    return g*_rt.{groutine}({zg}, axis)\n"
+    a = sp.Symbol("a", real=True)
+    g, s = sp.Symbol("g", real=True), sp.Symbol("s", real=True)
+    split = probability_split(shape)
+    p_lin = linear_in_p(shape, shape.vjp_p) if split is not None else None
+    head = f"    g = _rt.cotangent(g, x.shape, '{name}_vjp')\n"
+    if p_lin is not None and p_lin[0] != 0:  # s = sum(g (pi p + rho)), g p formed by softmax_scaled
+        terms = f"_rt.softmax_scaled({z}, {_p(p_lin[0] * g)}, axis)"
+        terms += "" if p_lin[1] == 0 else f" + ({_p(p_lin[1] * g)})"
+        head += f"    s = numpy.sum({terms}, axis=axis, keepdims=True)\n"
+    else:
+        if shape.vjp_p.has(a) or split is None:
+            head += f"    a = _rt.{routine}({z}, axis)\n"
+        head += f"    s = numpy.sum(g*({_p(shape.vjp_p)}), axis=axis, keepdims=True)\n"
+    if split is None:
+        return head + f"    return g*({_p(shape.vjp_diag)}) + ({_p(shape.vjp_q)})*s\n"
+    alpha, beta, gamma, delta = split
+    coef, rest = alpha * g + gamma * s, beta * g + delta * s
+    tail = "" if rest == 0 else f" + ({_p(rest)})"
+    return head + f"    return _rt.softmax_scaled({z}, {_p(coef)}, axis){tail}\n"
+
+
 def _gradient_routine(record: Record) -> tuple[str, int] | None:
     """For a reduction (one output), its gradient row as a normalised routine: (routine, c)."""
     from symact.derive import derive
@@ -144,14 +178,81 @@ def _gradient_routine(record: Record) -> tuple[str, int] | None:
     return None if found is None else (found[0].routine, found[1])
 
 
+_MAX = float(np.finfo(np.float64).max)
+_FILL = (0.25, -3.5, 2.0, -0.75, 1.5, -8.0)
+
+EDGE_ROWS: tuple[tuple[str, tuple[float, ...]], ...] = (
+    ("spread beyond the float range", (1e308, -1e308, 0.5)),
+    ("spread beyond the float range, maximum last", (-_MAX, -1.0, _MAX)),
+    ("ties", (5.0, 5.0, 5.0, 5.0)),
+    ("ties at the maximum", (7.0, -1.0, 7.0, 7.0)),
+    ("subnormal differences", (5e-324, 0.0, -5e-324, 1e-310)),
+    ("spread of several hundred", (0.0, -720.0, -750.0, -800.0)),
+    ("spread of several hundred, maximum inside", (-740.0, 0.0, -709.5, -1000.0)),
+    ("huge entries close together", (1e300, float(np.nextafter(1e300, 0)), 1e300 * (1 - 2.0**-40), 9e299)),
+)
+"""Finite rows every vector kernel is verified on (cut or filled to the row length)."""
+
+SPECIAL_ROWS: tuple[tuple[str, tuple[float, ...]], ...] = (
+    ("a masked class (-inf)", (0.5, -np.inf, 3.0, -2.0)),
+    ("a masked class beside a spread beyond the float range", (1e308, -np.inf, -1e308, 2.0)),
+    ("+inf", (np.inf, 0.0, 1.0, 2.0)),
+    ("+inf and -inf", (-np.inf, np.inf, 0.0, 1.0)),
+    ("all masked", (-np.inf, -np.inf, -np.inf, -np.inf)),
+    ("nan", (np.nan, 0.0, 1.0, 2.0)),
+)
+"""Rows with infinite or nan entries, verified against the documented conventions: a masked entry has
+weight 0 (the limit), +inf gives nan (logsumexp: +inf), nan gives nan where the value depends on it."""
+
+_LARGE_G = 1e30  # the cotangent on rows of spread of several hundred: tiny p_k times g is a normal float
+
+
+def _fit(values: tuple[float, ...], n: int) -> np.ndarray:
+    return np.array([*values, *_FILL][:n]) if len(values) < n else np.array(values[:n])
+
+
 def _rows(n: int, count: int, seed: int) -> np.ndarray:
+    """`count` rows of `n` inputs: random rows at very different scales and offsets, then
+    :data:`EDGE_ROWS` (the last rows)."""
     rng = np.random.default_rng(seed)
     scale = 10.0 ** rng.uniform(-3, 3, (count, 1))
     offset = np.where(rng.random((count, 1)) < 0.3, rng.uniform(-1e4, 1e4, (count, 1)), 0.0)
     rows = rng.uniform(-1, 1, (count, n)) * scale + offset
     rows[0] = np.linspace(-800.0, 0.0, n)
     rows[1] = 0.0
+    edges = np.array([_fit(v, n) for _, v in EDGE_ROWS])[: max(count - 2, 0)]
+    rows[count - len(edges) :] = edges
     return rows
+
+
+def special_rows(n: int) -> np.ndarray:
+    """:data:`SPECIAL_ROWS` cut or filled to `n` inputs."""
+    return np.array([_fit(v, n) for _, v in SPECIAL_ROWS])
+
+
+def _float32_rows(data: np.ndarray) -> np.ndarray:
+    """The first 10 rows within the float32 range (the float32 check; the edge rows are float64's)."""
+    return np.nonzero(np.all(np.abs(data) < 1e30, axis=1))[0][:10]
+
+
+def _cotangents(data: np.ndarray, width: int, seed: int) -> np.ndarray:
+    """Normal cotangents; 1e30 times that on rows of spread 500 .. 2000 (where an early underflow of
+    a tiny probability would flush a normal result to 0)."""
+    g = np.random.default_rng(seed).normal(size=(data.shape[0], width))
+    with np.errstate(invalid="ignore", over="ignore"):
+        spread = np.max(data, axis=1) - np.min(data, axis=1)
+    return np.where(((spread >= 500) & (spread <= 2000))[:, None], g * _LARGE_G, g)
+
+
+_STAND_IN = sp.Integer(2) ** 1100
+
+
+def _exact(v: float) -> float | sp.Expr:
+    """`v` exactly; +-inf as +-2^1100 (e^{-2^1100} is 0 to every float, and a value at +-2^1100 rounds
+    as the limit does)."""
+    if np.isinf(v):
+        return _STAND_IN if v > 0 else -_STAND_IN
+    return float(v)
 
 
 def _truth(
@@ -161,13 +262,34 @@ def _truth(
     extra: np.ndarray | None = None,
     extra_syms: tuple[sp.Symbol, ...] = (),
     dtype: Any = np.float64,
+    nan_rows: np.ndarray | None = None,
+    depends: sp.Expr | None = None,
 ) -> np.ndarray:
+    """Correctly rounded values of `exprs` on `rows` (and `extra` values of `extra_syms`).
+
+    An infinite entry is bound to +-2^1100 (its limit); a nan entry makes the value nan unless the
+    binding of the others drops it from `depends` (by default the expression itself; for a loss's
+    gradient, the loss: a term of weight exactly 0); rows of `nan_rows` are nan (the
+    documented value where the limit is not what the kernel promises, such as softmax at +inf).
+    """
     out = np.empty((rows.shape[0], len(exprs)))
     for r, row in enumerate(rows):
-        params: dict[str, float] = {s.name: float(v) for s, v in zip(symbols[1:], row[1:], strict=True)}
+        values = dict(zip(symbols, row, strict=True))
         if extra is not None:
-            params.update({s.name: float(v) for s, v in zip(extra_syms, extra[r], strict=True)})
+            values.update(zip(extra_syms, extra[r], strict=True))
+        if nan_rows is not None and nan_rows[r]:
+            out[r] = np.nan
+            continue
+        nans = {s for s, v in values.items() if np.isnan(v)}
         for c, e in enumerate(exprs):
+            if nans:
+                known = {s: exact_value(_exact(v)) for s, v in values.items() if s not in nans}
+                bound = sp.sympify(e).xreplace(known)
+                dep = sp.sympify(e if depends is None else depends)
+                dropped = dep.free_symbols & nans and not dep.xreplace(known).free_symbols & nans
+                out[r, c] = reference(bound, symbols[0], [0.0], dtype=dtype)[0] if dropped else np.nan
+                continue
+            params = {s.name: _exact(v) for s, v in values.items() if s != symbols[0]}
             out[r, c] = reference(e, symbols[0], [float(row[0])], params=params, dtype=dtype)[0]
     return out
 
@@ -177,16 +299,25 @@ def _stats(got: np.ndarray, ref: np.ndarray, scale: np.ndarray | None) -> Measur
     err = ulp_error(got, ref)
     if scale is not None:
         with np.errstate(all="ignore"):
-            unit = ulp(np.maximum(np.abs(ref), np.abs(scale)))
+            sc = np.where(np.isfinite(scale), np.abs(scale), 0.0)
+            unit = ulp(np.maximum(np.abs(ref), sc))
             err = np.where(np.isfinite(got) & np.isfinite(ref), np.abs(got - ref) / unit, err)
     normal = np.isfinite(ref) & (np.abs(ref) >= _TINY)
     bad = np.isfinite(ref) & ~np.isfinite(got)
     m.nonfinite_wrong = [float(v) for v in got[bad][:3]]
+    special = ~np.isfinite(ref) & (ulp_error(got, ref) != 0)
+    if special.any():
+        rows = np.nonzero(special.any(axis=-1))[0] if special.ndim > 1 else np.nonzero(special)[0]
+        m.specials_wrong.append(
+            f"{int(special.sum())} nan/inf values not as documented (rows {rows[:5].tolist()}, "
+            f"e.g. {float(got[special][0])!r} for {float(ref[special][0])!r})"
+        )
     m.points = int(normal.sum())
     if m.points:
-        e = err[normal]
+        e = np.where(np.isnan(err[normal]), np.inf, err[normal])
         m.max_ulp = float(np.max(e))
-        m.p999_ulp = float(np.quantile(e, 0.999))
+        with np.errstate(invalid="ignore"):  # inf errors: the quantile interpolates inf - inf
+            m.p999_ulp = float(np.quantile(e, 0.999))
     return m
 
 
@@ -201,8 +332,9 @@ def vector_kernels(
         raise ValueError(f"{record.name}: neither a normalised nor a paired vector function")
     d = derive(record)
     xs = d.inputs  # type: ignore[union-attr]
-    data = _rows(len(xs), rows, seed)
-    g = np.random.default_rng(seed + 1).normal(size=(rows, len(d.outputs) if d.outputs else 1))  # type: ignore[union-attr]
+    data = np.vstack([_rows(len(xs), rows, seed), _specials(shape, len(xs))])
+    g = _cotangents(data, len(d.outputs) if d.outputs else 1, seed + 1)  # type: ignore[union-attr]
+    pos_inf = _pos_inf_rows(shape, data)
     gsyms = tuple(sp.Symbol(f"g_{i}", real=True) for i in range(g.shape[1]))
     rule = shape.rule.name if isinstance(shape, NormalisedForm) else "paired element-wise kernel"
     results: list[tuple[str, str, Emitted | None, Measurement | None, list[str], str]] = []
@@ -223,11 +355,12 @@ def vector_kernels(
             continue
         if role == "fwd":
             exprs = list(d.expression)  # type: ignore[union-attr]
-            ref = _truth(exprs, xs, data)
+            reduces = isinstance(shape, NormalisedForm) and shape.rule.reduces
+            ref = _truth(exprs, xs, data, nan_rows=None if reduces else pos_inf)
             got = got.reshape(ref.shape)
             m = _stats(got, ref, None)
             target = 4.0
-            rows32 = data[:10].astype(np.float32)
+            rows32 = data[_float32_rows(data)].astype(np.float32)
             with np.errstate(over="ignore", under="ignore"):
                 got32 = np.asarray(_runtime.vector(fn, (rows32,), -1, None))
             ref32 = _truth(exprs, xs, rows32.astype(np.float64), dtype=np.float32)
@@ -240,7 +373,7 @@ def vector_kernels(
             exprs = [
                 sp.Add(*[gsyms[i] * jac[i, k] for i in range(jac.shape[0])]) for k in range(jac.shape[1])
             ]
-            ref = _truth(exprs, xs, data, g, gsyms)
+            ref = _truth(exprs, xs, data, g, gsyms, nan_rows=pos_inf)
             scale = _vjp_scale(shape, data, g)
             m = _stats(got, ref, scale)
             target = 8.0
@@ -248,6 +381,29 @@ def vector_kernels(
         emitted = None if problems else Emitted(public, ksrc, None, wsrc)
         results.append((public, role, emitted, m, problems, rule))
     return results
+
+
+def _specials(shape: NormalisedForm | PairedForm, n: int) -> np.ndarray:
+    """:func:`special_rows` for `shape`; a paired function gets none with nan or with both halves of a
+    pair infinite (its convention there, nan where either half is nan and nan for inf * 0, is tested
+    separately), since references bind each entry on its own."""
+    rows = special_rows(n)
+    if isinstance(shape, PairedForm):
+        u, v = np.split(rows, 2, axis=1)
+        keep = ~np.isnan(rows).any(axis=1) & ~(np.isinf(u) & np.isinf(v)).any(axis=1)
+        rows = rows[keep]
+    return rows
+
+
+def no_limit_rows(z: np.ndarray) -> np.ndarray:
+    """Rows of a normalised function's input z = c x that hold +inf or are all -inf: nan by
+    convention (PyTorch's and JAX's value), except for a reduction's forward kernel (logsumexp: +inf
+    and -inf, its limits, which the references give)."""
+    return np.any(z == np.inf, axis=1) | np.all(z == -np.inf, axis=1)
+
+
+def _pos_inf_rows(shape: NormalisedForm | PairedForm, data: np.ndarray) -> np.ndarray | None:
+    return no_limit_rows(shape.scale * data) if isinstance(shape, NormalisedForm) else None
 
 
 def _vjp_scale(shape: NormalisedForm | PairedForm, data: np.ndarray, g: np.ndarray) -> np.ndarray | None:
@@ -260,10 +416,47 @@ def _vjp_scale(shape: NormalisedForm | PairedForm, data: np.ndarray, g: np.ndarr
         for e in (shape.vjp_diag, shape.vjp_p, shape.vjp_q)  # type: ignore[operator]
     ]
     z = data if shape.scale == 1 else -data
-    a = getattr(_runtime, shape.rule.routine)(z, -1)
-    diag, p, q = (np.broadcast_to(f(a), a.shape) for f in fns)
-    return np.abs(g * diag) + np.abs(q) * np.sum(np.abs(g * p), axis=-1, keepdims=True)
+    with np.errstate(all="ignore"):  # rows with nan or infinite entries: the scale is unused there
+        a = getattr(_runtime, shape.rule.routine)(z, -1)
+        diag, p, q = (np.broadcast_to(f(a), a.shape) for f in fns)
+        return np.abs(g * diag) + np.abs(q) * np.sum(np.abs(g * p), axis=-1, keepdims=True)  # type: ignore[no-any-return]
 
 
 # Public names of the measurement helpers (re-exported by symact.codegen.measure).
 rows, truth, stats, vjp_scale, gradient_routine = _rows, _truth, _stats, _vjp_scale, _gradient_routine
+fit, float32_rows = _fit, _float32_rows
+
+
+def edge_notes() -> list[str]:
+    """Markdown lines for ACCURACY.md: the edge and special rows every vector kernel was verified on."""
+    from symact.codegen.vector_loss import SPECIAL_LOSS_ROWS
+
+    def row(values: tuple[float, ...]) -> str:
+        return "[" + ", ".join(repr(float(v)) for v in values) + "]"
+
+    lines = [
+        "",
+        "## Vector kernels at the edges",
+        "",
+        "Besides their random rows, the vector kernels (and VJPs, gradients) above were measured on these",
+        "rows (cut or filled to the row length; cotangents 1e30 times a normal draw on rows of spread",
+        "500 .. 2000, so that a tiny probability flushed to 0 would show), in the same table: finite",
+        "rows against correctly rounded references, and a kernel that misses its target on any of them",
+        "is not written.",
+        "",
+    ]
+    lines += [f"- {name}: `{row(v)}`" for name, v in EDGE_ROWS]
+    lines += [
+        "",
+        "Rows with infinite or nan entries, held to the documented values (a mismatch is a failure): a",
+        "masked entry (-inf) has weight 0 (the limit, bound as -2^1100 in the reference); a row holding",
+        "+inf (softmin: -inf) or all -inf gives nan (PyTorch's and JAX's value; no limit once two",
+        "entries are +inf), except logsumexp: +inf and -inf, its limits; nan gives nan wherever the",
+        "value depends on it (nll_loss's gradient is -y at a nan of weight 0, as in PyTorch).",
+        "GLU is measured on the rows whose pairs (u_i, v_i) are not both infinite and hold no nan.",
+        "",
+    ]
+    lines += [f"- {name}: `{row(v)}`" for name, v in SPECIAL_ROWS]
+    lines += ["", "Vector losses, also on (logits or log-probabilities; targets):", ""]
+    lines += [f"- {name}: `{row(z)}`; `{row(y)}`" for name, z, y in SPECIAL_LOSS_ROWS]
+    return lines

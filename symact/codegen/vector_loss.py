@@ -30,6 +30,9 @@ from symact.catalogue import Record, VectorLoss
 from symact.catalogue import vector_symbols as _symbols
 from symact.codegen.emit import Emitted
 from symact.codegen.printer import KernelPrinter
+from symact.codegen.vector_gen import fit as _fit
+from symact.codegen.vector_gen import float32_rows as _float32_rows
+from symact.codegen.vector_gen import no_limit_rows
 from symact.codegen.vector_gen import rows as _rows
 from symact.codegen.vector_gen import stats as _stats
 from symact.codegen.vector_gen import truth as _truth
@@ -124,11 +127,11 @@ def _sources(record: VectorLoss, shape: LossShape) -> list[tuple[str, str, str, 
     args = "".join(f", {n}" for n in pnames)
     w = _p(shape.weight)
     head = f"(z, y, axis{args}):\n    n = z.shape[axis]\n    w = {w}\n"
-    logp = "_rt.log_softmax(z, axis)" if shape.logits else "z"
+    fwd = "_rt.nll_of_logits(z, w, axis)" if shape.logits else "_rt.weighted_nll(z, w, axis)"
     grad = (
-        "_rt.softmax(z, axis)*numpy.sum(w, axis=axis, keepdims=True) - w"
+        "_rt.softmax_scaled(z, numpy.sum(w, axis=axis, keepdims=True), axis) - w"
         if shape.logits
-        else "_rt.nan_where(z, -w)"
+        else "_rt.nan_where(z, -w, w)"
     )
     if "n" not in w:
         head = head.replace("    n = z.shape[axis]\n", "")
@@ -144,7 +147,7 @@ def _sources(record: VectorLoss, shape: LossShape) -> list[tuple[str, str, str, 
         (
             name,
             "fwd",
-            f"    return _rt.weighted_nll({logp}, w, axis)\n",
+            f"    return {fwd}\n",
             f"{record.description} One value per row of {what} along `axis` (reduced; no mean).\n\n"
             f"    Computed as sum_i w_i (-log p_i) with w = {shape.weight} (proved).",
         ),
@@ -163,6 +166,26 @@ def _sources(record: VectorLoss, shape: LossShape) -> list[tuple[str, str, str, 
         )
         out.append((public, role, ksrc, wsrc))
     return out
+
+
+SPECIAL_LOSS_ROWS: tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...] = (
+    ("nan in a class of weight 0", (np.nan, -1.0, -2.0), (0.0, 1.0, 0.0)),
+    ("a masked class (-inf) of weight 0", (-np.inf, -0.5, -1.0), (0.0, 0.25, 0.75)),
+    ("a masked class of positive weight", (-np.inf, -0.5, -1.0), (1.0, 0.0, 0.0)),
+    ("+inf", (np.inf, -0.5, -1.0), (0.5, 0.5, 0.0)),
+    ("all masked", (-np.inf, -np.inf, -np.inf), (0.0, 1.0, 0.0)),
+    ("large weights on a spread of several hundred", (0.0, -760.0, -800.0), (1e30, 0.0, 0.0)),
+    ("spread beyond the float range", (-1e308, 1e308, -1.0), (0.5, 0.25, 0.25)),
+)
+"""(logits or log-probabilities, targets) rows every vector loss is verified on, besides the rows of
+``vector_gen._rows`` (which include the finite edge rows); cut or filled to the class count."""
+
+
+def special_loss_rows(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:data:`SPECIAL_LOSS_ROWS` as (z, y) arrays of `n` classes."""
+    z = np.array([_fit(v, n) for _, v, _ in SPECIAL_LOSS_ROWS])
+    y = np.array([_fit(w, n) for _, _, w in SPECIAL_LOSS_ROWS])
+    return z, y
 
 
 def _targets(rows: int, n: int, seed: int) -> np.ndarray:
@@ -186,7 +209,10 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
     data = _rows(n, rows, seed)
     if not shape.logits:  # log-probabilities are <= 0
         data = -np.abs(data)
-    target = _targets(rows, n, seed + 2)
+    special_z, special_y = special_loss_rows(n)
+    data = np.vstack([data, special_z])
+    target = np.vstack([_targets(rows, n, seed + 2), special_y])
+    no_limit = no_limit_rows(data) if shape.logits else None
     loss = record.build(zs, ys)
     defaults = {p.symbol: p.default for p in record.params}
     pvalues = tuple(float(p.default) for p in record.params)
@@ -204,21 +230,27 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
             continue
         exprs = [loss] if role == "fwd" else [sp.diff(loss, z) for z in zs]
         exprs = [sp.sympify(e).subs(defaults) for e in exprs]
-        ref = _truth(exprs, zs, data, target, ys)
+        bound_loss = sp.sympify(loss).subs(defaults)
+        ref = _truth(exprs, zs, data, target, ys, nan_rows=no_limit, depends=bound_loss)
         scale = None
         if role == "grad":
-            w = np.asarray(sp.lambdify((Y, N), shape.weight.subs(defaults), "numpy")(target, n)) + 0 * target
-            p = _runtime.softmax(data, -1) if shape.logits else 0 * data
-            scale = np.abs(p * np.sum(w, axis=-1, keepdims=True)) + np.abs(w)
+            with np.errstate(all="ignore"):  # rows with nan or infinite entries: the scale is unused there
+                w = (
+                    np.asarray(sp.lambdify((Y, N), shape.weight.subs(defaults), "numpy")(target, n))
+                    + 0 * target
+                )
+                p = _runtime.softmax(data, -1) if shape.logits else np.zeros_like(data)
+                scale = np.abs(p * np.sum(w, axis=-1, keepdims=True)) + np.abs(w)
         m = _stats(got.reshape(ref.shape), ref, scale)
         problems = []
-        rows32 = (data[:10].astype(np.float32), target[:10].astype(np.float32))
+        pick = _float32_rows(data)
+        rows32 = (data[pick].astype(np.float32), target[pick].astype(np.float32))
         got32 = np.asarray(_runtime.vector(fn, rows32, -1, None, pvalues))  # type: ignore[arg-type]
         ref32 = _truth(
             exprs,
             zs,
-            data[:10].astype(np.float32).astype(np.float64),
-            target[:10].astype(np.float32).astype(np.float64),
+            data[pick].astype(np.float32).astype(np.float64),
+            target[pick].astype(np.float32).astype(np.float64),
             ys,
             np.float32,
         )

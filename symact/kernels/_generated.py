@@ -1319,8 +1319,9 @@ def softmax(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -
 
 
 def _v_softmax_vjp(x, g, axis):
-    a = _rt.softmax(x, axis)
-    return g*(a) + (a)*numpy.sum(g*(-a), axis=axis, keepdims=True)
+    g = _rt.cotangent(g, x.shape, 'softmax_vjp')
+    s = numpy.sum(_rt.softmax_scaled(x, -g, axis), axis=axis, keepdims=True)
+    return _rt.softmax_scaled(x, g + s, axis)
 
 
 def softmax_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1338,8 +1339,9 @@ def softmin(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -
 
 
 def _v_softmin_vjp(x, g, axis):
-    a = _rt.softmax(-x, axis)
-    return g*(-a) + (a)*numpy.sum(g*(a), axis=axis, keepdims=True)
+    g = _rt.cotangent(g, x.shape, 'softmin_vjp')
+    s = numpy.sum(_rt.softmax_scaled(-x, g, axis), axis=axis, keepdims=True)
+    return _rt.softmax_scaled(-x, -g + s, axis)
 
 
 def softmin_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1357,8 +1359,9 @@ def log_softmax(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = Non
 
 
 def _v_log_softmax_vjp(x, g, axis):
-    a = _rt.log_softmax(x, axis)
-    return g*(1) + (numpy.exp(a))*numpy.sum(g*(-1), axis=axis, keepdims=True)
+    g = _rt.cotangent(g, x.shape, 'log_softmax_vjp')
+    s = numpy.sum(g*(-1), axis=axis, keepdims=True)
+    return _rt.softmax_scaled(x, s, axis) + (g)
 
 
 def log_softmax_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1383,21 +1386,26 @@ def glu(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> An
     return _rt.vector(_v_glu, (x,), axis, out)
 
 
-def _k_glu_du(u, v):
-    _t0 = numpy.exp(-abs(v))
-    _t1 = numpy.maximum(_t0, numpy.greater_equal(v, 0))
-    return _t1/(_t0 + 1)
-
-
-def _k_glu_dv(u, v):
+def _k_glu_du(u, v, g):
     _t0 = numpy.exp(-0.5*abs(v))
     _t1 = _t0**2
-    _t2 = _t0*u
-    return _t0*_t2/(_t1 + 1)**2
+    _t2 = numpy.maximum(_t0, numpy.greater_equal(v, 0))
+    _t3 = _t2*g
+    return _t2*_t3/(_t1 + 1)
+
+
+def _k_glu_dv(u, v, g):
+    _t0 = g*u
+    _t1 = numpy.exp(-0.5*abs(v))
+    _t2 = _t1**2
+    _t3 = _t0*_t1
+    return _t1*_t3/(_t2 + 1)**2
 
 
 def _v_glu_vjp(x, g, axis):
-    return numpy.concatenate([g*_rt.paired(_k_glu_du, x, axis), g*_rt.paired(_k_glu_dv, x, axis)], axis=axis)
+    du = _rt.paired_cotangent(_k_glu_du, x, g, axis, 'glu_vjp')
+    dv = _rt.paired_cotangent(_k_glu_dv, x, g, axis, 'glu_vjp')
+    return numpy.concatenate([du, dv], axis=axis)
 
 
 def glu_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1415,7 +1423,8 @@ def logsumexp(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None)
 
 
 def _v_logsumexp_vjp(x, g, axis):
-    return numpy.expand_dims(g, axis)*_rt.softmax(x, axis)
+    g = _rt.reduced_cotangent(g, x.shape, axis, 'logsumexp_vjp')
+    return _rt.softmax_scaled(x, g, axis)
 
 
 def logsumexp_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1656,7 +1665,7 @@ def kl_div_grad(a: ArrayLike, y: ArrayLike, *, out: numpy.ndarray | None = None)
 def _v_cross_entropy(z, y, axis, label_smoothing):
     n = z.shape[axis]
     w = -label_smoothing*y + label_smoothing/n + y
-    return _rt.weighted_nll(_rt.log_softmax(z, axis), w, axis)
+    return _rt.nll_of_logits(z, w, axis)
 
 
 def cross_entropy(z: ArrayLike, y: ArrayLike, *, label_smoothing: float = 0.0, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1669,7 +1678,7 @@ def cross_entropy(z: ArrayLike, y: ArrayLike, *, label_smoothing: float = 0.0, a
 def _v_cross_entropy_grad(z, y, axis, label_smoothing):
     n = z.shape[axis]
     w = -label_smoothing*y + label_smoothing/n + y
-    return _rt.softmax(z, axis)*numpy.sum(w, axis=axis, keepdims=True) - w
+    return _rt.softmax_scaled(z, numpy.sum(w, axis=axis, keepdims=True), axis) - w
 
 
 def cross_entropy_grad(z: ArrayLike, y: ArrayLike, *, label_smoothing: float = 0.0, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1693,7 +1702,7 @@ def nll_loss(z: ArrayLike, y: ArrayLike, *, axis: int = -1, out: numpy.ndarray |
 
 def _v_nll_loss_grad(z, y, axis):
     w = y
-    return _rt.nan_where(z, -w)
+    return _rt.nan_where(z, -w, w)
 
 
 def nll_loss_grad(z: ArrayLike, y: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:

@@ -25,6 +25,7 @@ from symact.kernels.constants import SQRT_HALF as _SQRT_HALF
 
 __all__ = [
     "CHUNK",
+    "cotangent",
     "direct",
     "elementwise",
     "elementwise2",
@@ -32,10 +33,15 @@ __all__ = [
     "nan_where",
     "ndtr",
     "ndtr_scaled",
+    "nll_of_logits",
     "npdf",
     "npdf_scaled",
+    "paired",
+    "paired_cotangent",
+    "reduced_cotangent",
     "sigmoid_poly_scaled",
     "signed_inf",
+    "softmax_scaled",
     "weighted_nll",
     "xlog_minus",
 ]
@@ -347,20 +353,24 @@ def xlog_minus(y: np.ndarray, c: np.ndarray) -> np.ndarray:
 def _shift(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """m = max(z), d = z - m rounded, and lo = the rounding error of d (TwoSum).
 
-    Entries at -inf (masked: their weight e^{z - m} is 0) give d = -inf and lo = 0; the row's
-    maximum must be finite (see :func:`_rowwise`).
+    Where d is -inf, lo is 0: at a masked entry (z = -inf, weight e^{z - m} = 0), and where the
+    row's spread exceeds the float range (z - m < -1.8e308 rounds to -inf, its correctly rounded
+    value; the overflow is the result, not an error, so it is not signalled).  The row's maximum
+    must be finite (see :func:`_rowwise`).
     """
     m = np.max(z, axis=axis, keepdims=True)
-    masked = z == -np.inf
-    any_masked = bool(masked.any())
-    if any_masked:
-        z = np.where(masked, m, z)
-    d = z - m
+    with np.errstate(over="ignore"):
+        d = z - m
+    far = d == -np.inf
+    any_far = bool(far.any())
+    if any_far:  # TwoSum of (m, 0) there: lo = 0, no inf - inf
+        z = np.where(far, m, z)
+        d = np.where(far, 0.0, d)
     bb = d - z
     lo = (z - (d - bb)) + (-m - bb)
-    if any_masked:
-        d = np.where(masked, -np.inf, d)
-        lo = np.where(masked, 0.0, lo)
+    if any_far:
+        d = np.where(far, -np.inf, d)
+        lo = np.where(far, 0.0, lo)
     return m, d, lo
 
 
@@ -379,22 +389,29 @@ def _others(e: np.ndarray, z: np.ndarray, axis: int) -> np.ndarray:
 
 
 def _rowwise(
-    fn: Callable[[np.ndarray, int], np.ndarray], z: np.ndarray, axis: int, empty: float = np.nan
+    fn: Callable[[np.ndarray, int], np.ndarray],
+    z: np.ndarray,
+    axis: int,
+    empty: float = np.nan,
+    pos_inf: float = np.nan,
 ) -> np.ndarray:
     """fn on the rows of `z`, as the limits say.
 
     An entry at -inf has weight 0 (a masked logit: softmax gives 0 there, log_softmax -inf).  A row
-    holding nan or +inf gives nan (as PyTorch and JAX do), and a row that is all -inf gives `empty`
-    (nan for softmax, which has no limit there; -inf for logsumexp).
+    holding nan gives nan; a row holding +inf (and no nan) gives `pos_inf`: nan for softmax and
+    log_softmax (as PyTorch and JAX return; their limit is not defined once two entries are +inf),
+    +inf for logsumexp (its limit, PyTorch's, JAX's and SciPy's value).  A row that is all -inf
+    gives `empty` (nan for softmax, which has no limit there; -inf for logsumexp).
     """
     if np.isfinite(z).all():
         return fn(z, axis)
-    has_nan_or_pos = np.any(np.isnan(z) | (z == np.inf), axis=axis, keepdims=True)
+    has_nan = np.any(np.isnan(z), axis=axis, keepdims=True)
+    has_pos = np.any(z == np.inf, axis=axis, keepdims=True) & ~has_nan
     all_masked = np.all(z == -np.inf, axis=axis, keepdims=True)
-    ok = ~has_nan_or_pos & ~all_masked
+    ok = ~has_nan & ~has_pos & ~all_masked
     with np.errstate(invalid="ignore", over="ignore"):
         safe = fn(np.where(ok, z, 0.0), axis)
-    return np.where(ok, safe, np.where(all_masked & ~has_nan_or_pos, empty, np.nan))
+    return np.where(ok, safe, np.where(has_pos, pos_inf, np.where(all_masked, empty, np.nan)))
 
 
 def softmax(z: np.ndarray, axis: int) -> np.ndarray:
@@ -424,7 +441,33 @@ def logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
         m, _, _, e = _exp_shifted(v, ax)
         return m + np.log1p(_others(e, v, ax))
 
-    return np.squeeze(_rowwise(core, z, axis, empty=-np.inf), axis=axis)
+    return np.squeeze(_rowwise(core, z, axis, empty=-np.inf, pos_inf=np.inf), axis=axis)
+
+
+_DEEP = -700.0  # below, e^{z - m} is near or past the subnormal range: c e^{d} is formed in halves
+
+
+def softmax_scaled(z: np.ndarray, c: np.ndarray, axis: int) -> np.ndarray:
+    r"""$c\,\mathrm{softmax}(z)$ (c broadcast to z's shape) without an early underflow.
+
+    $c\,(e^{d}(1 + lo)/S)$ as :func:`softmax`; where $d = z - m < -700$ (so that $e^{d}$ is subnormal
+    or 0 while $c e^{d}$ may be a normal float) it is $((c\,e^{d/2})\,e^{d/2})(1 + lo)/S$: the small
+    factor is applied last, as in :func:`sigmoid_poly_scaled`.  Rows as :func:`softmax` (nan rows give
+    nan).
+    """
+    c = np.broadcast_to(c, z.shape)
+
+    def core(v: np.ndarray, ax: int) -> np.ndarray:
+        _, d, lo, e = _exp_shifted(v, ax)
+        s = np.sum(e, axis=ax, keepdims=True)
+        r = c * (e / s)
+        deep = d < _DEEP
+        if deep.any():
+            h = np.exp(d / 2)
+            r = np.where(deep, ((c * h) * h) * (1.0 + lo) / s, r)
+        return r  # type: ignore[no-any-return]
+
+    return _rowwise(core, z, axis)
 
 
 def vector(
@@ -434,15 +477,59 @@ def vector(
     out: np.ndarray | None,
     params: tuple[Any, ...] = (),
 ) -> Any:
-    """Apply `fn(*float64 arrays, axis, *params)`; float32 inputs give float32 results; `out` is filled."""
+    """Apply `fn(*float64 arrays, axis, *params)`; float32 inputs give float32 results; `out` is filled.
+
+    The first array (the input) needs at least one axis; the others (a cotangent, targets) broadcast
+    against it as the kernel says.  Where a cotangent or target holds nan or +-inf, the result follows
+    IEEE arithmetic (inf * 0 is nan) without a floating-point warning.
+    """
     arrs = [np.asarray(a) for a in arrays]
     dtype = np.result_type(*[_result_dtype(a) for a in arrs])
-    if any(a.ndim == 0 for a in arrs):
-        raise ValueError("vector functions need arrays with at least one axis")
-    res = fn(*[a.astype(np.float64, copy=False) for a in arrs], axis, *params)
+    if arrs[0].ndim == 0:
+        raise ValueError("vector functions need an input array with at least one axis")
+    nd = arrs[0].ndim
+    if not -nd <= axis < nd:
+        raise ValueError(f"axis {axis} is out of range for an input of {nd} dimension(s)")
+    xs = [a.astype(np.float64, copy=False) for a in arrs]
+    if all(np.isfinite(a).all() for a in xs[1:]):
+        res = fn(*xs, axis, *params)
+    else:
+        with np.errstate(invalid="ignore"):
+            res = fn(*xs, axis, *params)
     target = _target(res.shape, dtype, out)
     target[...] = res
     return target
+
+
+def cotangent(g: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """The cotangent `g` broadcast to `shape`, the forward output's (NumPy's rules); an error naming
+    both shapes when it does not broadcast."""
+    try:
+        return np.broadcast_to(g, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name}: g of shape {g.shape} does not broadcast to the output shape {shape}"
+        ) from None
+
+
+def reduced_cotangent(g: np.ndarray, shape: tuple[int, ...], axis: int, name: str) -> np.ndarray:
+    """The cotangent of a reduction of an input of `shape` along `axis`, with the reduced axis kept:
+    `g` may be shaped like the output (axis removed) or like it with the axis kept (``keepdims``)."""
+    ax = axis % len(shape)
+    kept = (*shape[:ax], 1, *shape[ax + 1 :])
+    reduced = shape[:ax] + shape[ax + 1 :]
+    if g.ndim == len(kept):
+        try:
+            return np.broadcast_to(g, kept)
+        except ValueError:
+            pass
+    try:
+        return np.expand_dims(np.broadcast_to(g, reduced), ax)
+    except ValueError:
+        raise ValueError(
+            f"{name}: g of shape {g.shape} broadcasts neither to the output shape {reduced} "
+            f"nor to {kept} (keepdims)"
+        ) from None
 
 
 def weighted_nll(logp: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
@@ -452,14 +539,107 @@ def weighted_nll(logp: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
     return -np.sum(w * np.where(w == 0, 0.0, logp), axis=axis)
 
 
-def nan_where(z: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """`value` broadcast to z's shape, nan where z is nan (nan in, nan out)."""
-    return np.where(np.isnan(z), np.nan, value)
+def _log_softmax_half(v: np.ndarray, axis: int) -> np.ndarray:
+    r"""log_softmax(v) / 2 as $(v/2 - m/2) - (l/2 - lo)$, lo the TwoSum error of $v/2 - m/2$: finite
+    where $v - m$ overflows (halving is exact for entries that large)."""
+    m = np.max(v, axis=axis, keepdims=True)
+    _, _, _, e = _exp_shifted(v, axis)
+    lg = np.log1p(_others(e, v, axis))
+    masked = v == -np.inf
+    b = 0.5 * m
+    a = np.where(masked, b, 0.5 * v)
+    d = a - b
+    bb = d - a
+    lo = (a - (d - bb)) + (-b - bb)
+    return np.where(masked, -np.inf, d - (0.5 * lg - lo))
+
+
+def nll_of_logits(z: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
+    r"""$-\sum_i w_i \log p_i$ with $\log p = $ :func:`log_softmax` (z), as :func:`weighted_nll`.
+
+    Where a class of non-zero weight has $\log p_i = -\infty$ only because the row's spread exceeds
+    the float range (z finite), the loss may still be finite ($0.5 \cdot 2\cdot 10^{308}$): those rows
+    are summed in halves, $2 \cdot (-\sum_i w_i \log p_i / 2)$; the doubling rounds to +inf, without
+    a warning, where the loss itself exceeds the float range.
+    """
+    lp = log_softmax(z, axis)
+    loss = weighted_nll(lp, w, axis)
+    lp_b, w_b, z_b = np.broadcast_arrays(lp, w, z)
+    far = np.any((lp_b == -np.inf) & np.isfinite(z_b) & (w_b != 0), axis=axis)
+    if far.any():
+        half = weighted_nll(_rowwise(_log_softmax_half, z, axis), w, axis)
+        with np.errstate(over="ignore"):
+            loss = np.where(far, 2.0 * half, loss)
+    return _top_class(z, w_b, lp, loss, far, axis)
+
+
+_TINY_OTHERS = 2.0**-60  # below, log1p(o) rounds as o does
+
+
+def _top_class(
+    z: np.ndarray, w: np.ndarray, lp: np.ndarray, loss: np.ndarray, far: np.ndarray, axis: int
+) -> np.ndarray:
+    r"""The loss with the term of the class k at the maximum, $w_k \log1p(o)$, $o = \sum_{j \ne k}
+    e^{z_j - m}$, formed as $\sum_{j \ne k} w_k e^{z_j - m}$ by :func:`softmax_scaled` where $o < 2^{-60}$
+    (so that a large weight times a tiny o does not underflow early; the sum $S = 1 + o$ rounds to 1)."""
+    idx = np.expand_dims(np.argmax(z, axis=axis), axis)
+    top = np.squeeze(np.take_along_axis(lp, idx, axis), axis)
+    wk = np.take_along_axis(w, idx, axis)
+    near = ~far & (np.abs(top) < _TINY_OTHERS) & (np.squeeze(wk, axis) != 0) & np.isfinite(loss)
+    if not near.any():
+        return loss
+    q = softmax_scaled(z, wk, axis)
+    np.put_along_axis(q, idx, 0.0, axis=axis)
+    rest = w.copy()
+    np.put_along_axis(rest, idx, 0.0, axis=axis)
+    return np.where(near, np.sum(q, axis=axis) + weighted_nll(lp, rest, axis), loss)
+
+
+def nan_where(z: np.ndarray, value: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """`value` broadcast to z's shape, nan where z is nan (nan in, nan out), except where `weight`
+    is 0: a class of weight 0 does not enter the loss, so a nan there does not reach its gradient
+    (PyTorch's nll_loss gives -y there)."""
+    bad = np.isnan(z) if weight is None else np.isnan(z) & (weight != 0)
+    return np.where(bad, np.nan, value)
 
 
 def paired(kernel: Kernel, x: np.ndarray, axis: int, params: tuple[Any, ...] = ()) -> np.ndarray:
-    """`kernel(u, v, *params)` on the two halves u, v of `x` along `axis` (GLU's shape)."""
+    """`kernel(u, v, *params)` on the two halves u, v of `x` along `axis` (GLU's shape).
+
+    Where an input is infinite, an invalid operation (inf * 0 in u sigma(v) with u infinite and
+    sigma(v) = 0) has no limit: its nan is the result, and it is not signalled.
+    """
     if x.shape[axis] % 2:
         raise ValueError(f"the size along axis {axis} must be even, got {x.shape[axis]}")
     u, v = np.split(x, 2, axis=axis)
-    return np.asarray(elementwise2(kernel, u, v, None, params))
+    if np.isfinite(x).all():
+        return np.asarray(elementwise2(kernel, u, v, None, params))
+    with np.errstate(invalid="ignore"):
+        return np.asarray(elementwise2(kernel, u, v, None, params))
+
+
+def paired_cotangent(kernel: Kernel, x: np.ndarray, g: np.ndarray, axis: int, name: str) -> np.ndarray:
+    """`kernel(u, v, g)` on the halves u, v of `x` along `axis` and the cotangent `g` broadcast to
+    their shape (an error naming both shapes otherwise): a VJP term with g inside the kernel, so that
+    g times a tiny factor is formed without an early underflow (and, where g u overflows, with g
+    scaled by a power of two, :func:`_scaled_cotangent`).  nan where u or v is nan; infinite inputs
+    as in :func:`paired` (inf * 0 gives nan); no floating-point warning."""
+    if x.shape[axis] % 2:
+        raise ValueError(f"the size along axis {axis} must be even, got {x.shape[axis]}")
+    u, v = np.split(x, 2, axis=axis)
+    gb = np.ascontiguousarray(cotangent(g, u.shape, name))
+    u, v = np.ascontiguousarray(u), np.ascontiguousarray(v)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = np.array(kernel(u, v, gb), dtype=np.float64)
+        redo = ~np.isfinite(r) & np.isfinite(u) & np.isfinite(v) & np.isfinite(gb)
+        if redo.any():
+            r[redo] = _scaled_cotangent(kernel, u[redo], v[redo], gb[redo])
+    return np.where(np.isnan(u) | np.isnan(v), np.nan, r)
+
+
+def _scaled_cotangent(kernel: Kernel, u: np.ndarray, v: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """kernel(u, v, g 2^-k) 2^k with 2^k taking g u below the overflow threshold: where g u overflows
+    although the product with the kernel's small factor need not (u sigma(v) sigma(-v) with |u|, |v|
+    huge); the result is +-inf only where the value itself exceeds the float range."""
+    k = np.maximum(np.frexp(g)[1] + np.frexp(u)[1] - 1020, 0)
+    return np.ldexp(kernel(u, v, np.ldexp(g, -k)), k)  # type: ignore[no-any-return]

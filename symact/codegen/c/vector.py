@@ -11,12 +11,16 @@ NumPy kernels raise:
   $g^T J$ row by row; `g` is shaped like the forward output, `out` like `x`.
 
 A normalised function shifts by the row's maximum with the rounding error of $z - m$ kept (TwoSum);
-as in the NumPy routines, an entry at $-\infty$ is a masked class of weight 0, a row holding nan or
-$+\infty$ gives nan, and a row that is all $-\infty$ gives nan (logsumexp: $-\infty$).  The VJPs
-apply their formula to those values, as the NumPy kernels do.  A paired function is
-its element-wise kernel of the two halves (nan where either is nan).  The VJP of a normalised
-function is $g_k D(a_k) + Q(a_k) \sum_i g_i P(a_i)$ from the Jacobian split, or $g \cdot$ its gradient
-routine for a reduction.
+as in the NumPy routines, an entry at $-\infty$ is a masked class of weight 0, an entry so far below
+the maximum that $z - m$ overflows has weight 0 too (and log-softmax $-\infty$, its rounded value),
+a row holding nan gives nan, a row holding $+\infty$ gives nan (logsumexp: $+\infty$), and a row that
+is all $-\infty$ gives nan (logsumexp: $-\infty$).  The VJPs apply their formula to those values, as
+the NumPy kernels do.  A paired function is its element-wise kernel of the two halves (nan where
+either is nan).  The VJP of a normalised function is $g_k D(a_k) + Q(a_k) \sum_i g_i P(a_i)$ from the
+Jacobian split, written $p_k(\alpha g_k + \gamma s) + (\beta g_k + \delta s)$ when D and Q are linear in
+p = softmax (the product with $p_k$ by ``symact_softmax_scaled_row``, no early underflow), or $g$
+times its gradient routine for a reduction.  The C routines take `g` as contiguous rows shaped like
+the output; broadcasting a cotangent is the caller's work (the NumPy kernels do it).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import sympy as sp
 from symact import catalogue
 from symact.codegen.c.printer import CKernelPrinter
 from symact.codegen.rules import rewrite
-from symact.codegen.vector import NormalisedForm, PairedForm, recognise
+from symact.codegen.vector import NormalisedForm, PairedForm, linear_in_p, probability_split, recognise
 
 if TYPE_CHECKING:
     from symact.codegen.c.function import CFunction
@@ -39,15 +43,17 @@ __all__ = ["ROW_PRELUDE", "vector_functions"]
 
 ROW_PRELUDE = r"""
 /* A row z = c x: 0 when its maximum is finite (entries at -inf are masked classes of weight 0),
-   1 when it holds nan or +inf (the result is nan), 2 when every entry is -inf. */
+   1 when it holds nan, 3 when it holds +inf and no nan (logsumexp: +inf; the others: nan), 2 when
+   every entry is -inf. */
 static inline int symact_row_kind(const double *x, double c, size_t n) {
-    int all_masked = 1;
+    int all_masked = 1, pos_inf = 0;
     for (size_t i = 0; i < n; i++) {
         const double z = c * x[i];
-        if (isnan(z) || z == INFINITY) return 1;
+        if (isnan(z)) return 1;
+        if (z == INFINITY) pos_inf = 1;
         if (z != -INFINITY) all_masked = 0;
     }
-    return all_masked ? 2 : 0;
+    return pos_inf ? 3 : (all_masked ? 2 : 0);
 }
 
 static inline void symact_row_fill(double *out, size_t n, double value) {
@@ -68,13 +74,13 @@ static inline double symact_row_max(const double *x, double c, size_t n, size_t 
 }
 
 /* d = z - m rounded and lo its rounding error (TwoSum): z - m = d + lo exactly; -inf, 0 for a
-   masked entry (z = -inf). */
+   masked entry (z = -inf) and where the spread exceeds the float range (z - m rounds to -inf). */
 static inline double symact_shift(double z, double m, double *lo) {
-    if (z == -INFINITY) {
+    double d = z - m;
+    if (d == -INFINITY) {
         *lo = 0.0;
         return -INFINITY;
     }
-    double d = z - m;
     double bb = d - z;
     *lo = (z - (d - bb)) + (-m - bb);
     return d;
@@ -117,6 +123,17 @@ static inline double symact_log_softmax_at(double z, double m, double l) {
     return d - (l - lo);
 }
 
+/* log_softmax / 2 of the entry z of a row with maximum m and l = log1p(others), as
+   (z/2 - m/2) - (l/2 - lo) with lo the TwoSum error of z/2 - m/2: finite where z - m overflows. */
+static inline double symact_log_softmax_half_at(double z, double m, double l) {
+    if (z == -INFINITY) return -INFINITY;
+    const double a = 0.5 * z, b = 0.5 * m;
+    const double d = a - b;
+    const double bb = d - a;
+    const double lo = (a - (d - bb)) + (-b - bb);
+    return d - (0.5 * l - lo);
+}
+
 /* log_softmax(c x) of one row; nan as softmax. */
 static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
     if (symact_row_kind(x, c, n) != 0) {
@@ -129,16 +146,55 @@ static inline void symact_log_softmax_row(const double *x, double c, double *out
     for (size_t i = 0; i < n; i++) out[i] = symact_log_softmax_at(c * x[i], m, l);
 }
 
-/* logsumexp(c x) of one row: m + log1p(others); nan with nan or +inf, -inf when all are -inf. */
+/* logsumexp(c x) of one row: m + log1p(others); nan with nan, +inf with +inf, -inf when all are
+   -inf. */
 static inline void symact_logsumexp_row(const double *x, double c, double *out, size_t n) {
     const int kind = symact_row_kind(x, c, n);
     if (kind != 0) {
-        out[0] = kind == 1 ? NAN : -INFINITY;
+        out[0] = kind == 1 ? NAN : (kind == 3 ? INFINITY : -INFINITY);
         return;
     }
     size_t k;
     double m = symact_row_max(x, c, n, &k);
     out[0] = m + log1p(symact_others(x, c, m, k, n));
+}
+
+/* f(u, v, g) of a paired VJP; where it is not finite for finite inputs (g u overflowed),
+   f(u, v, g 2^-k) 2^k with 2^-k taking g u below the overflow threshold (_rt._scaled_cotangent). */
+static inline double symact_pair_cotangent(double (*f)(double, double, double), double u, double v,
+                                           double g) {
+    const double r = f(u, v, g);
+    if (isfinite(r) || !isfinite(u) || !isfinite(v) || !isfinite(g)) return r;
+    int eg, eu;
+    (void)frexp(g, &eg);
+    (void)frexp(u, &eu);
+    const int k = eg + eu - 1020 > 0 ? eg + eu - 1020 : 0;
+    return ldexp(f(u, v, ldexp(g, -k)), k);
+}
+
+/* coef_i softmax(c x)_i of one row into out (out may be coef): coef_i (e^d (1 + lo) / S), and
+   ((coef_i e^{d/2}) e^{d/2}) (1 + lo) / S where d < -700, so that a tiny probability times a large
+   coefficient does not underflow early; nan rows as softmax. */
+static inline void symact_softmax_scaled_row(const double *x, double c, const double *coef, double *out,
+                                             size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
+    }
+    size_t k;
+    const double m = symact_row_max(x, c, n, &k);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += symact_exp_shifted(c * x[i], m);
+    for (size_t i = 0; i < n; i++) {
+        double lo;
+        const double d = symact_shift(c * x[i], m, &lo);
+        if (d < -700.0) {
+            const double h = exp(d / 2);
+            out[i] = ((coef[i] * h) * h) * (1.0 + lo) / s;
+        } else {
+            out[i] = coef[i] * ((exp(d) * (1.0 + lo)) / s);
+        }
+    }
 }
 """
 
@@ -189,35 +245,75 @@ def _normalised_vjp(name: str, record: str, shape: NormalisedForm) -> tuple[str,
         "        const double *xr = x + r * n;\n        double *o = out + r * n;\n"
     )
     if shape.vjp_diag is not None and shape.vjp_p is not None and shape.vjp_q is not None:
+        split = probability_split(shape)
         diag, pp, q = (p.doprint(e) for e in (shape.vjp_diag, shape.vjp_p, shape.vjp_q))
-        inner = (
-            "        const double *gr = g + r * n;\n"
-            f"        {_row_into(shape.rule.routine, shape.scale, 'o')}\n"
-            "        double s = 0.0;\n"
-            "        for (size_t i = 0; i < n; i++) {\n"
-            "            const double a = o[i];\n            (void)a;\n"
-            f"            s += gr[i] * ({pp});\n        }}\n"
-            "        for (size_t i = 0; i < n; i++) {\n"
-            f"            const double a = o[i];\n            o[i] = gr[i] * ({diag}) + ({q}) * s;\n"
-            "        }\n"
-        )
+        p_lin = linear_in_p(shape, shape.vjp_p) if split is not None else None
+        uses_a = split is None or shape.vjp_p.has(sp.Symbol("a", real=True))
+        inner = "        const double *gr = g + r * n;\n"
+        if p_lin is not None and p_lin[0] != 0:  # s = sum(g (pi p + rho)), g p by softmax_scaled
+            gv = sp.Symbol("gi", real=True)
+            inner += (
+                f"        for (size_t i = 0; i < n; i++) {{\n            const double gi = gr[i];\n"
+                f"            o[i] = {p.doprint(p_lin[0] * gv)};\n        }}\n"
+                f"        symact_softmax_scaled_row(xr, {_c(shape.scale)}, o, o, n);\n"
+                "        double s = 0.0;\n        for (size_t i = 0; i < n; i++) {\n"
+                "            const double gi = gr[i];\n            (void)gi;\n"
+                + (
+                    f"            s += o[i] + ({p.doprint(p_lin[1] * gv)});\n"
+                    if p_lin[1] != 0
+                    else "            s += o[i];\n"
+                )
+                + "        }\n"
+            )
+        else:
+            inner += f"        {_row_into(shape.rule.routine, shape.scale, 'o')}\n" if uses_a else ""
+            inner += "        double s = 0.0;\n        for (size_t i = 0; i < n; i++) {\n" + (
+                "            const double a = o[i];\n            (void)a;\n" if uses_a else ""
+            )
+            inner += f"            s += gr[i] * ({pp});\n        }}\n"
+        if split is None:
+            inner += (
+                "        for (size_t i = 0; i < n; i++) {\n"
+                f"            const double a = o[i];\n            o[i] = gr[i] * ({diag}) + ({q}) * s;\n"
+                "        }\n"
+            )
+        else:
+            alpha, beta, gamma, delta = split
+            gi, sv = sp.Symbol("gi", real=True), sp.Symbol("s", real=True)
+            coef, rest = p.doprint(alpha * gi + gamma * sv), beta * gi + delta * sv
+            each = "        for (size_t i = 0; i < n; i++) {\n            const double gi = gr[i];\n"
+            inner += (
+                f"{each}            (void)gi;\n            o[i] = {coef};\n        }}\n"
+                f"        symact_softmax_scaled_row(xr, {_c(shape.scale)}, o, o, n);\n"
+            )
+            if rest != 0:
+                add = f"o[i] + ({p.doprint(rest)})"
+                inner += f"{each}            (void)gi;\n            o[i] = {add};\n        }}\n"
     else:
         grad = _gradient(record)
         if grad is None or grad[0] == "logsumexp":
             return None
         routine, c = grad
-        inner = (
-            f"        {_row_into(routine, c, 'o')}\n"
-            "        for (size_t i = 0; i < n; i++) o[i] = g[r] * o[i];\n"
-        )
+        if routine == "softmax":
+            inner = (
+                "        for (size_t i = 0; i < n; i++) o[i] = g[r];\n"
+                f"        symact_softmax_scaled_row(xr, {_c(c)}, o, o, n);\n"
+            )
+        else:
+            inner = (
+                f"        {_row_into(routine, c, 'o')}\n"
+                "        for (size_t i = 0; i < n; i++) o[i] = g[r] * o[i];\n"
+            )
     return f"int symact_{name}_rows({_VJP_ROWS});\n", head + inner + "    }\n    return 0;\n}\n"
 
 
-def _pair_kernel(fname: str, expr: sp.Expr, u: sp.Symbol) -> str:
-    """``static double fname(double u, double v)`` evaluating the rewritten `expr`."""
+def _pair_kernel(fname: str, expr: sp.Expr, u: sp.Symbol, cotangent: bool = False) -> str:
+    """``static double fname(double u, double v)`` evaluating the rewritten `expr` (with `cotangent`,
+    a third argument ``double g``)."""
     from symact.codegen.c.function import kernel_lines
 
-    lines = [f"static double {fname}(double u, double v) {{", "    (void)u;", "    (void)v;"]
+    args = "double u, double v" + (", double g" if cotangent else "")
+    lines = [f"static double {fname}({args}) {{", "    (void)u;", "    (void)v;"]
     return "\n".join([*lines, *kernel_lines(expr, u)]) + "\n}\n\n"
 
 
@@ -243,11 +339,11 @@ def _paired_fwd(name: str, shape: PairedForm) -> tuple[str, str]:
 
 
 def _paired_vjp(name: str, fwd: str, shape: PairedForm) -> tuple[str, str]:
-    u = sp.Symbol("u", real=True)
-    du, dv = (_canon(rewrite(sp.diff(shape.h, s))[0], shape) for s in (shape.u, shape.v))
+    u, g = sp.Symbol("u", real=True), sp.Symbol("g", real=True)
+    du, dv = (_canon(rewrite(g * sp.diff(shape.h, s))[0], shape) for s in (shape.u, shape.v))
     body = (
-        _pair_kernel(f"symact_{fwd}_du", du, u)
-        + _pair_kernel(f"symact_{fwd}_dv", dv, u)
+        _pair_kernel(f"symact_{fwd}_du", du, u, cotangent=True)
+        + _pair_kernel(f"symact_{fwd}_dv", dv, u, cotangent=True)
         + f"int symact_{name}_rows({_VJP_ROWS}) {{\n"
         "    if (n % 2) return -1;\n"
         "    const size_t h = n / 2;\n"
@@ -255,8 +351,8 @@ def _paired_vjp(name: str, fwd: str, shape: PairedForm) -> tuple[str, str]:
         "        for (size_t i = 0; i < h; i++) {\n"
         "            const double u = x[r * n + i], v = x[r * n + h + i], gi = g[r * h + i];\n"
         "            const int bad = isnan(u) || isnan(v);\n"
-        f"            out[r * n + i] = bad ? NAN : gi * symact_{fwd}_du(u, v);\n"
-        f"            out[r * n + h + i] = bad ? NAN : gi * symact_{fwd}_dv(u, v);\n"
+        f"            out[r * n + i] = bad ? NAN : symact_pair_cotangent(symact_{fwd}_du, u, v, gi);\n"
+        f"            out[r * n + h + i] = bad ? NAN : symact_pair_cotangent(symact_{fwd}_dv, u, v, gi);\n"
         "        }\n    }\n    return 0;\n}\n"
     )
     return f"int symact_{name}_rows({_VJP_ROWS});\n", body

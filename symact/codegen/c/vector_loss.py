@@ -7,8 +7,9 @@ $\log p = $ log_softmax(z) for logits, $z$ itself for log-probabilities.  On `ro
 - ``int symact_NAME_rows(const double *z, const double *y, double *out, size_t rows, size_t n, <params>)``:
   one value per row, $-\sum_i w_i [w_i \ne 0] \log p_i$ (a class of weight 0 adds 0, also where
   $\log p_i = -\infty$), as ``_rt.weighted_nll`` computes it;
-- ``int symact_NAME_grad_rows(...)`` (same arguments): $p_k \sum_i w_i - w_k$ for logits, $-w_k$ (nan
-  where $z_k$ is nan) for log-probabilities; `out` holds `rows*n` values.
+- ``int symact_NAME_grad_rows(...)`` (same arguments): $p_k \sum_i w_i - w_k$ for logits (the product
+  formed by ``symact_softmax_scaled_row``), $-w_k$ (nan where $z_k$ is nan and $w_k \ne 0$) for
+  log-probabilities; `out` holds `rows*n` values.
 
 Logit rows follow the NumPy routines: -inf is a masked class, a row with nan or +inf (or all -inf)
 has nan log-probabilities.  They return 0, or -1 for n = 0 with logits (no maximum), where NumPy raises.
@@ -53,16 +54,58 @@ def _loop_head(params: list[str]) -> str:
     return voids + "    const double nd = (double)n;\n    (void)nd;\n"
 
 
+def _top_class(w: str) -> str:
+    """The term of the class k at the maximum, w_k log1p(o), as sum_{j != k} w_k e^{z_j - m} where
+    o < 2^-60 (``_rt._top_class``): no early underflow of a large weight times a tiny o; S = 1 there."""
+    return (
+        "        if (!bad && !far && isfinite(s)) {\n"
+        "            const double top = symact_log_softmax_at(zr[k], m, l);\n"
+        f"            const double yi = yr[k];\n            (void)yi;\n            const double wk = {w};\n"
+        "            if (fabs(top) < 0x1p-60 && wk != 0) {\n"
+        "                double q = 0.0, rest = 0.0;\n"
+        "                for (size_t j = 0; j < n; j++) {\n"
+        "                    if (j == k) continue;\n"
+        f"                    const double yi = yr[j];\n                    (void)yi;\n"
+        f"                    const double w = {w};\n"
+        "                    rest += w * (w == 0 ? 0.0 : symact_log_softmax_at(zr[j], m, l));\n"
+        "                    double lo;\n"
+        "                    const double d = symact_shift(zr[j], m, &lo);\n"
+        "                    if (d < -700.0) {\n"
+        "                        const double h = exp(d / 2);\n"
+        "                        q += ((wk * h) * h) * (1.0 + lo);\n"
+        "                    } else {\n"
+        "                        q += wk * (exp(d) * (1.0 + lo));\n"
+        "                    }\n"
+        "                }\n"
+        "                s = rest - q;\n"
+        "            }\n"
+        "        }\n"
+    )
+
+
 def _fwd(name: str, shape: LossShape, params: list[str]) -> str:
     w = _weight(shape)
     logp = "bad ? NAN : symact_log_softmax_at(zr[i], m, l)" if shape.logits else "zr[i]"
+    loop = (
+        "        for (size_t i = 0; i < n; i++) {\n"
+        f"            const double yi = yr[i];\n            (void)yi;\n            const double w = {w};\n"
+    )
     setup = (
         "        const int bad = symact_row_kind(zr, 1.0, n) != 0;\n"
-        "        double m = 0.0, l = 0.0;\n"
-        "        if (!bad) {\n            size_t k;\n            m = symact_row_max(zr, 1.0, n, &k);\n"
+        "        double m = 0.0, l = 0.0;\n        size_t k = 0;\n"
+        "        if (!bad) {\n            m = symact_row_max(zr, 1.0, n, &k);\n"
         "            l = log1p(symact_others(zr, 1.0, m, k, n));\n        }\n"
+        "        int far = 0;\n"
         if shape.logits
         else ""
+    )
+    halves = (
+        "        if (far) { /* the spread exceeds the float range: sum log p / 2, then double */\n"
+        "            s = 0.0;\n"
+        + "".join("    " + line for line in loop.splitlines(True))
+        + "                const double lh = symact_log_softmax_half_at(zr[i], m, l);\n"
+        "                s += w * (w == 0 ? 0.0 : lh);\n            }\n"
+        "            s = 2.0 * s;\n        }\n"
     )
     return (
         f"{_signature(name, params)} {{\n"
@@ -70,11 +113,11 @@ def _fwd(name: str, shape: LossShape, params: list[str]) -> str:
         + _loop_head(params)
         + "    for (size_t r = 0; r < rows; r++) {\n"
         "        const double *zr = z + r * n, *yr = y + r * n;\n" + setup + "        double s = 0.0;\n"
-        "        for (size_t i = 0; i < n; i++) {\n"
-        f"            const double yi = yr[i];\n            (void)yi;\n            const double w = {w};\n"
-        f"            const double lp = {logp};\n"
-        "            s += w * (w == 0 ? 0.0 : lp);\n        }\n"
-        "        out[r] = -s;\n    }\n    return 0;\n}\n"
+        f"{loop}            const double lp = {logp};\n"
+        + ("            if (lp == -INFINITY && isfinite(zr[i]) && w != 0) far = 1;\n" if shape.logits else "")
+        + "            s += w * (w == 0 ? 0.0 : lp);\n        }\n"
+        + (halves + _top_class(w) if shape.logits else "")
+        + "        out[r] = -s;\n    }\n    return 0;\n}\n"
     )
 
 
@@ -86,13 +129,14 @@ def _grad(name: str, shape: LossShape, params: list[str]) -> str:
     )
     if shape.logits:
         body = (
-            "        symact_softmax_row(zr, 1.0, o, n);\n"
             "        double sw = 0.0;\n"
             f"{loop}            sw += w;\n        }}\n"
-            f"{loop}            o[i] = o[i] * sw - w;\n        }}\n"
+            "        for (size_t i = 0; i < n; i++) o[i] = sw;\n"
+            "        symact_softmax_scaled_row(zr, 1.0, o, o, n);\n"
+            f"{loop}            o[i] = o[i] - w;\n        }}\n"
         )
     else:
-        body = f"{loop}            o[i] = isnan(zr[i]) ? NAN : -w;\n        }}\n"
+        body = f"{loop}            o[i] = (isnan(zr[i]) && w != 0) ? NAN : -w;\n        }}\n"
     return (
         f"{_signature(name, params)} {{\n"
         + ("    if (n == 0) return -1;\n" if shape.logits else "")
