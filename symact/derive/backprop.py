@@ -41,7 +41,17 @@ from symact.derive._elementwise import Derivation
 from symact.derive.backprop_text import evaluate, matrix_text
 from symact.errors import UserError, VerificationError
 
-__all__ = ["Equations", "NetworkSpec", "Proof", "equations", "parse_spec", "prove"]
+__all__ = [
+    "Equations",
+    "NetworkSpec",
+    "Proof",
+    "as_json",
+    "course_form",
+    "equations",
+    "parse_spec",
+    "prove",
+    "prove_equations",
+]
 
 MAX_LAYER_SIZE = 100_000
 PROOF_SAMPLES = (2, 3)
@@ -465,7 +475,12 @@ def _agree_at_points(
 @functools.lru_cache(maxsize=64)
 def prove(spec: NetworkSpec, *, points: int = 3) -> Proof:
     """Prove the equations of `spec` (see the module docstring); **raises** VerificationError."""
-    eqs = equations(spec)
+    return prove_equations(equations(spec), points=points)
+
+
+def prove_equations(eqs: Equations, *, points: int = 3) -> Proof:
+    """Prove the equation texts `eqs` as printed; **raises** VerificationError on any entry."""
+    spec = eqs.spec
     sizes = _proof_sizes(spec)
     methods: set[str] = set()
     entries = 0
