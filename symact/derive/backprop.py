@@ -326,6 +326,8 @@ def _prove_linear(eqs: Equations, layer: int, sizes: tuple[int, ...], m: int, me
     for name, syms, scale in targets:
         claimed = evaluate(_text(eqs.backward, name), env)
         assert isinstance(syms, sp.Matrix)
+        if not isinstance(claimed, sp.MatrixBase) or claimed.shape != syms.shape:
+            raise VerificationError(f"backprop {name}: shape {getattr(claimed, 'shape', ())} != {syms.shape}")
         for i in range(syms.shape[0]):
             for j in range(syms.shape[1]):
                 _zero(f"{name}[{i + 1},{j + 1}]", scale * sp.diff(cost, syms[i, j]), claimed[i, j], methods)
@@ -484,13 +486,22 @@ def prove_equations(eqs: Equations, *, points: int = 3) -> Proof:
     sizes = _proof_sizes(spec)
     methods: set[str] = set()
     entries = 0
-    for m in PROOF_SAMPLES:
-        entries += _prove_output(eqs, sizes, m, methods)
-        for layer in range(spec.depth, 0, -1):
-            entries += _prove_linear(eqs, layer, sizes, m, methods)
-            if layer < spec.depth:
-                entries += _prove_hidden(eqs, layer, sizes, m, methods)
-    checked = _spot_check(eqs, tuple(min(n, 2) for n in spec.layers), points)
+    try:
+        for m in PROOF_SAMPLES:
+            entries += _prove_output(eqs, sizes, m, methods)
+            for layer in range(spec.depth, 0, -1):
+                entries += _prove_linear(eqs, layer, sizes, m, methods)
+                if layer < spec.depth:
+                    entries += _prove_hidden(eqs, layer, sizes, m, methods)
+        checked = _spot_check(eqs, tuple(min(n, 2) for n in spec.layers), points)
+    except (
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        sp.ShapeError,
+    ) as exc:  # an equation that cannot even be evaluated
+        raise VerificationError(f"backprop: an equation does not evaluate: {exc}") from None
     return Proof(spec, sizes, PROOF_SAMPLES, entries, checked, tuple(sorted(methods)))
 
 
