@@ -7,6 +7,12 @@ and every hidden activation with every output/loss pair of the course.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import mpmath
 import numpy as np
 import pytest
@@ -138,3 +144,23 @@ def test_tanh_output_form_loses_accuracy_where_the_z_form_does_not(z: float) -> 
         from_z = abs(mpmath.mpf(float(kernels.tanh_grad(z))) - exact) / exact
     assert from_z < 4 * 2.0**-52
     assert from_output > 1e-12
+
+
+@pytest.mark.parametrize("script", ["neuron.py", "two_layer.py"])
+def test_examples_run_and_train(script: str, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(root / "examples" / script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert time.perf_counter() - start < 30
+    if script == "two_layer.py":
+        accuracy = float(re.search(r"tanh/sigmoid: training accuracy ([\d.]+)%", done.stdout).group(1))  # type: ignore[union-attr]
+        assert accuracy >= 95.0
+        for name in ("two_layer_loss.png", "two_layer_boundary.png"):
+            assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
