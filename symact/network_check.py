@@ -42,7 +42,7 @@ from symact.derive._elementwise import Derivation
 from symact.derive.backprop import course_form
 from symact.network import Network
 
-__all__ = ["ROUNDING_UNITS", "SHARPNESS", "NetworkReport", "check_network", "reference"]
+__all__ = ["ROUNDING_UNITS", "SHARPNESS", "NetworkReport", "check_network", "random_case", "reference"]
 
 DPS = 50
 SHARPNESS = 1e-6
@@ -316,3 +316,21 @@ def _central(
             f"{label}: gradient {g!r} vs central difference {mpmath.nstr(d, 17)} (h = {h:g}): "
             f"|difference| {mpmath.nstr(abs(d - g), 3)} > tolerance {mpmath.nstr(tol, 3)}"
         )
+
+
+def random_case(net: Network, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """New standard normal parameters (times 1.5) for `net`, and data X, targets Y of m samples.
+
+    Y is in [0, 1] for binary cross-entropy, one-hot for softmax with cross-entropy, normal otherwise.
+    """
+    for name, value in net.params.items():
+        net.params[name] = 1.5 * rng.standard_normal(value.shape)
+    X = 1.5 * rng.standard_normal((net.layers[0], m))
+    n = net.layers[-1]
+    if net.activations[-1] == "softmax":
+        Y = np.eye(n)[:, rng.integers(0, n, m)]
+    elif net.loss == "binary_cross_entropy":
+        Y = rng.uniform(0.0, 1.0, (n, m))
+    else:
+        Y = rng.standard_normal((n, m))
+    return X, Y

@@ -175,3 +175,20 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_parse_spec_raises_user_error() -> None:
     with pytest.raises(UserError):
         parse_spec("1,,2", "relu", "mse_half")
+
+
+def test_cli_verify_checks_the_network(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "backprop",
+        "--layers",
+        "2,2,1",
+        "--activations",
+        "relu,sigmoid",
+        "--loss",
+        "binary_cross_entropy",
+    ]
+    assert main([*argv, "--verify", "2", "--json"]) == 0
+    checked = json.loads(capsys.readouterr().out)["network_check"]
+    assert checked["cases"] == 2 and checked["entries"] == 2 * 9 and checked["failures"] == []
+    assert 0 < checked["verifiable"] <= checked["entries"]
+    assert main([*argv, "--verify", "-1"]) == 2

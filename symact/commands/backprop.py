@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
-from symact.derive.backprop import as_json, equations, parse_spec, prove
-from symact.errors import VerificationError
+import numpy as np
+
+from symact.derive.backprop import NetworkSpec, as_json, equations, parse_spec, prove
+from symact.errors import UserError, VerificationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,10 +24,40 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--loss", required=True, help="a catalogue loss (cross_entropy after softmax)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.add_argument(
+        "--verify",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also check symact.network.Network's gradients on N random parameter and data sets",
+    )
     p.set_defaults(func=run)
 
 
+def verify_network(spec: NetworkSpec, count: int, seed: int = 0) -> dict[str, Any]:
+    """Check Network.gradients for `spec` on `count` random cases (sizes capped at 3, m = 3)."""
+    from symact.network import Network
+    from symact.network_check import check_network, random_case
+
+    sizes = [min(n, 3) for n in spec.layers]
+    rng = np.random.default_rng(seed)
+    summary: dict[str, Any] = {"cases": count, "sizes": sizes, "samples": 3, "entries": 0, "verifiable": 0}
+    summary.update({"worst_sharpness": 0.0, "worst_rounding_units": 0.0, "failures": []})
+    for _ in range(count):
+        net = Network(sizes, list(spec.activations), spec.loss)
+        X, Y = random_case(net, 3, rng)
+        report = check_network(net, X, Y)
+        summary["entries"] += report.entries
+        summary["verifiable"] += report.verifiable
+        summary["worst_sharpness"] = max(summary["worst_sharpness"], report.worst_sharpness)
+        summary["worst_rounding_units"] = max(summary["worst_rounding_units"], report.worst_rounding_units)
+        summary["failures"] += report.failures
+    return summary
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.verify < 0:
+        raise UserError(f"--verify must be >= 0, got {args.verify}")
     spec = parse_spec(args.layers, args.activations, args.loss)
     eqs = equations(spec)
     try:
@@ -32,9 +65,14 @@ def run(args: argparse.Namespace) -> int:
     except VerificationError as exc:
         proof = None
         failure = str(exc)
+    checked = verify_network(spec, args.verify) if args.verify else None
+    ok = proof is not None and not (checked and checked["failures"])
     if args.json:
-        print(json.dumps(as_json(eqs, proof), indent=2))
-        return 0 if proof is not None else 1
+        out = as_json(eqs, proof)
+        if checked is not None:
+            out["network_check"] = checked
+        print(json.dumps(out, indent=2))
+        return 0 if ok else 1
     width = max(len(name) for name, _ in eqs.forward + eqs.backward)
     print("forward:")
     for name, text in eqs.forward:
@@ -54,4 +92,14 @@ def run(args: argparse.Namespace) -> int:
         f"simplified to the equation's entry ({', '.join(proof.methods)}), at {sizes}, m = {samples}; "
         f"end-to-end check of every parameter's sympy.diff of J at 50 digits: {proof.checked_points} values"
     )
-    return 0
+    if checked is not None:
+        print(
+            f"Network.gradients: {checked['cases']} random cases at sizes {checked['sizes']}, m = 3: "
+            f"{checked['entries']} entries against the equations at 50 digits (worst float64 error "
+            f"{checked['worst_rounding_units']:.3g} u S), {checked['verifiable']} verifiable by central "
+            f"differences (worst tolerance {checked['worst_sharpness']:.3g} |g|); "
+            f"{len(checked['failures'])} failures"
+        )
+        for line in checked["failures"][:5]:
+            print(f"  {line}")
+    return 0 if ok else 1
