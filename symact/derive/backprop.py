@@ -275,6 +275,8 @@ class Proof:
     entries: int
     checked_points: int
     methods: tuple[str, ...]
+    steps: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
+    """(what was compared, entries over both m, simplifications used), in the order of the proof."""
 
 
 def _matrix(name: str, rows: int, cols: int, **assumptions: bool) -> sp.Matrix:
@@ -484,25 +486,34 @@ def prove_equations(eqs: Equations, *, points: int = 3) -> Proof:
     """Prove the equation texts `eqs` as printed; **raises** VerificationError on any entry."""
     spec = eqs.spec
     sizes = _proof_sizes(spec)
-    methods: set[str] = set()
-    entries = 0
+    steps: dict[str, tuple[int, set[str]]] = {}
+
+    def add(label: str, count: int, used: set[str]) -> None:
+        before, methods = steps.get(label, (0, set()))
+        steps[label] = (before + count, methods | used)
+
+    L = spec.depth
     try:
         for m in PROOF_SAMPLES:
-            entries += _prove_output(eqs, sizes, m, methods)
-            for layer in range(spec.depth, 0, -1):
-                entries += _prove_linear(eqs, layer, sizes, m, methods)
-                if layer < spec.depth:
-                    entries += _prove_hidden(eqs, layer, sizes, m, methods)
+            used: set[str] = set()
+            add(f"dZ{L} = m dJ/dZ{L}", _prove_output(eqs, sizes, m, used), used)
+            for layer in range(L, 0, -1):
+                prev = "X" if layer == 1 else f"A{layer - 1}"
+                label = f"dW{layer} = dJ/dW{layer}, db{layer} = dJ/db{layer}" + (
+                    f", dA{layer - 1} = m dJ/d{prev}" if layer > 1 else ""
+                )
+                used = set()
+                add(label, _prove_linear(eqs, layer, sizes, m, used), used)
+                if layer < L:
+                    used = set()
+                    add(f"dZ{layer} = m dJ/dZ{layer}", _prove_hidden(eqs, layer, sizes, m, used), used)
         checked = _spot_check(eqs, tuple(min(n, 2) for n in spec.layers), points)
-    except (
-        ValueError,
-        KeyError,
-        IndexError,
-        TypeError,
-        sp.ShapeError,
-    ) as exc:  # an equation that cannot even be evaluated
+    except (ValueError, KeyError, IndexError, TypeError, sp.ShapeError) as exc:  # does not evaluate
         raise VerificationError(f"backprop: an equation does not evaluate: {exc}") from None
-    return Proof(spec, sizes, PROOF_SAMPLES, entries, checked, tuple(sorted(methods)))
+    methods = set().union(*(used for _, used in steps.values()))
+    entries = sum(count for count, _ in steps.values())
+    recorded = tuple((label, count, tuple(sorted(used))) for label, (count, used) in steps.items())
+    return Proof(spec, sizes, PROOF_SAMPLES, entries, checked, tuple(sorted(methods)), recorded)
 
 
 def as_json(eqs: Equations, proof: Proof | None) -> dict[str, object]:
