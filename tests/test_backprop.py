@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 import sympy as sp
 
 from symact.cli import main
 from symact.derive.backprop import equations, parse_spec, prove, prove_equations
+from symact.derive.backprop_doc import generate, stale, write
 from symact.derive.backprop_text import evaluate
 from symact.errors import UserError, VerificationError
 from symact.strategies import NETWORK_HIDDEN, NETWORK_OUTPUTS
@@ -192,3 +196,37 @@ def test_cli_verify_checks_the_network(capsys: pytest.CaptureFixture[str]) -> No
     assert checked["cases"] == 2 and checked["entries"] == 2 * 9 and checked["failures"] == []
     assert 0 < checked["verifiable"] <= checked["entries"]
     assert main([*argv, "--verify", "-1"]) == 2
+
+
+def test_network_documents_are_fresh_and_compile(tmp_path: Path) -> None:
+    """proofs/networks is what `symact backprop --proofs` writes now, and each .tex compiles."""
+    files = generate()
+    root = Path(__file__).resolve().parent.parent / "proofs" / "networks"
+    assert stale(root, files) == []
+    text = files["network_tanh_sigmoid_bce.md"]
+    assert r"\boxed{dZ^{[1]} = dA^{[1]} \odot \left(1 - \left(A^{[1]}\right)^{2}\right)}" in text
+    assert "PyTorch value 0" in files["network_relu_softmax_ce.md"]
+    assert "notation.md" in files and "notation.tex" in files
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed")
+    for name in ("network_tanh_sigmoid_bce.tex", "notation.tex"):
+        (tmp_path / name).write_text(files[name], encoding="utf-8")
+        done = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_proofs_check_reports_a_stale_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, generate())
+    assert main(["backprop", "--proofs", "--check", "--out", str(tmp_path)]) == 0
+    (tmp_path / "notation.md").write_text("edited", encoding="utf-8")
+    (tmp_path / "extra.md").write_text("x", encoding="utf-8")
+    assert main(["backprop", "--proofs", "--check", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "stale notation.md" in out and "extra extra.md" in out
+    assert main(["backprop", "--proofs", "--layers", "2,1"]) == 2

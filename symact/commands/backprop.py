@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,11 +19,16 @@ from symact.errors import UserError, VerificationError
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("backprop", help="the backpropagation equations of a network, proved")
-    p.add_argument("--layers", required=True, metavar="N0,N1,...", help="layer sizes, inputs first: 2,3,1")
+    p.add_argument("--layers", metavar="N0,N1,...", help="layer sizes, inputs first: 2,3,1")
+    p.add_argument("--activations", metavar="G1,G2,...", help="one catalogue activation per layer")
+    p.add_argument("--loss", help="a catalogue loss (cross_entropy after softmax)")
     p.add_argument(
-        "--activations", required=True, metavar="G1,G2,...", help="one catalogue activation per layer"
+        "--proofs",
+        action="store_true",
+        help="write the derivation documents of the standard network shapes to proofs/networks",
     )
-    p.add_argument("--loss", required=True, help="a catalogue loss (cross_entropy after softmax)")
+    p.add_argument("--out", type=Path, default=None, help="with --proofs: output directory")
+    p.add_argument("--check", action="store_true", help="with --proofs: write nothing; exit 1 if stale")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.add_argument(
         "--verify",
@@ -55,7 +61,34 @@ def verify_network(spec: NetworkSpec, count: int, seed: int = 0) -> dict[str, An
     return summary
 
 
+def _documents(args: argparse.Namespace) -> int:
+    from symact.derive.backprop_doc import generate, stale, write
+
+    out: Path = args.out if args.out is not None else Path.cwd() / "proofs" / "networks"
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    files = generate()
+    if args.check:
+        problems = stale(out, files)
+        for line in problems:
+            print(line)
+        print(f"network proofs: {len(files)} files, {len(problems)} stale or missing in {out}")
+        return 1 if problems else 0
+    changed = write(out, files)
+    print(f"network proofs: {len(files)} files in {out} ({len(changed)} changed)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.proofs:
+        if args.layers or args.activations or args.loss or args.verify or args.json:
+            raise UserError("--proofs takes only --out and --check")
+        return _documents(args)
+    if args.out is not None or args.check:
+        raise UserError("--out and --check go with --proofs")
+    missing = [f"--{n}" for n in ("layers", "activations", "loss") if getattr(args, n) is None]
+    if missing:
+        raise UserError(f"missing {', '.join(missing)} (or use --proofs)")
     if args.verify < 0:
         raise UserError(f"--verify must be >= 0, got {args.verify}")
     spec = parse_spec(args.layers, args.activations, args.loss)

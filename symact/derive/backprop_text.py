@@ -20,6 +20,7 @@ Python's ``ast`` and a whitelist, over SymPy matrices, so the proofs run on the 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ from sympy.printing.str import StrPrinter
 
 from symact.catalogue import Activation, Loss, VectorFunction, get
 
-__all__ = ["evaluate", "matrix_text"]
+__all__ = ["evaluate", "latex_text", "matrix_text"]
 
 _ELEMENTWISE: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "exp": sp.exp,
@@ -213,3 +214,102 @@ def evaluate(
     """
     tree = ast.parse(text, mode="eval")
     return _Evaluator(env, {**_ELEMENTWISE, **(functions or {})})(tree)
+
+
+_LATEX_FUNCTIONS = {
+    "exp": r"\exp",
+    "log": r"\log",
+    "tanh": r"\tanh",
+    "sigmoid": r"\sigma",
+    "erf": r"\operatorname{erf}",
+}
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.MatMult: 2, ast.Div: 2, ast.Pow: 4}
+_NAME = re.compile(r"^(d?)([A-Za-z])(\d+)$")
+
+
+def _latex_name(name: str) -> str:
+    if name == "pi":
+        return r"\pi"
+    match = _NAME.match(name)
+    if match is None:
+        return name
+    d, letter, layer = match.groups()
+    return f"{d}{letter}^{{[{layer}]}}"
+
+
+def _is_scalar(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in ("m", "pi")
+    if isinstance(node, ast.BinOp):
+        return _is_scalar(node.left) and _is_scalar(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _is_scalar(node.operand)
+    if isinstance(node, ast.Call):
+        return all(_is_scalar(a) for a in node.args)
+    return False
+
+
+def _latex(node: ast.AST, parent: int = 0) -> str:
+    if isinstance(node, ast.Expression):
+        return _latex(node.body)
+    if isinstance(node, ast.Name):
+        return _latex_name(node.id)
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.Attribute):  # .T
+        inner = _latex(node.value, 5)
+        return inner[:-1] + "T}" if inner.endswith("]}") else f"{inner}^{{T}}"
+    if isinstance(node, ast.UnaryOp):
+        text = "-" + _latex(node.operand, 3)
+        return rf"\left({text}\right)" if parent > 1 else text
+    if isinstance(node, ast.Compare):
+        op = {ast.Gt: ">", ast.Lt: "<", ast.GtE: r"\ge", ast.LtE: r"\le", ast.Eq: "="}[type(node.ops[0])]
+        return rf"\mathbb{{1}}\left[{_latex(node.left)} {op} {_latex(node.comparators[0])}\right]"
+    if isinstance(node, ast.Call):
+        return _latex_call(node)
+    if isinstance(node, ast.BinOp):
+        prec = _PRECEDENCE[type(node.op)]
+        if isinstance(node.op, ast.Div):
+            text = rf"\frac{{{_latex(node.left)}}}{{{_latex(node.right)}}}"
+            return text
+        if isinstance(node.op, ast.Pow):
+            base = _latex(node.left, 5)
+            base = rf"\left({base}\right)" if "^" in base and not base.startswith(r"\left(") else base
+            text = f"{base}^{{{_latex(node.right)}}}"
+        else:
+            left, right = _latex(node.left, prec), _latex(node.right, prec + 1)
+            if isinstance(node.op, ast.Add | ast.Sub):
+                sign = "+" if isinstance(node.op, ast.Add) else "-"
+                text = f"{left} {sign} {right}"
+            elif isinstance(node.op, ast.Mult) and not (_is_scalar(node.left) or _is_scalar(node.right)):
+                text = rf"{left} \odot {right}"
+            else:
+                text = f"{left} \\, {right}"
+        return rf"\left({text}\right)" if prec < parent or (prec == 4 and parent == 5) else text
+    raise ValueError(f"{type(node).__name__} is outside the equation grammar")
+
+
+def _latex_call(node: ast.Call) -> str:
+    assert isinstance(node.func, ast.Name)
+    name = node.func.id
+    args = [_latex(a) for a in node.args]
+    axis = {str(k.arg): k.value for k in node.keywords}.get("axis")
+    if name == "sum":
+        if isinstance(axis, ast.Constant) and axis.value == 1:
+            return rf"\sum_{{i=1}}^{{m}} \left({args[0]}\right)^{{(i)}}"
+        return rf"\sum_{{k,i}} \left[{args[0]}\right]_{{ki}}"
+    if name == "sqrt":
+        return rf"\sqrt{{{args[0]}}}"
+    if name == "where":
+        cond = _latex(node.args[0]).removeprefix(r"\mathbb{1}\left[").removesuffix(r"\right]")
+        return rf"\begin{{cases}} {args[1]} & {cond} \\ {args[2]} & \text{{otherwise}} \end{{cases}}"
+    head = _LATEX_FUNCTIONS.get(name, rf"\operatorname{{{name.replace('_', chr(92) + '_')}}}")
+    return rf"{head}\left({', '.join(args)}\right)"
+
+
+def latex_text(text: str) -> str:
+    """An equation's right-hand side (the grammar above) in the course's LaTeX notation:
+    W^{[2]T}, dZ^{[1]}, the Hadamard product for ``*``, sample i as a superscript (i)."""
+    return _latex(ast.parse(text, mode="eval"))
