@@ -285,7 +285,7 @@ def check_network(
                     report.failures.append(
                         f"{label}: equations {formula} != d J / d theta {exact} (50 digits)"
                     )
-                s = float(scale["d" + name][idx])
+                s = abs(scale["d" + name][idx])  # mpf: u S may be below the smallest double
                 err = abs(mpmath.mpf(g) - formula)  # the proved equations: exact where diff is not
                 ratio = float(err / (_U * s)) if s > 0 else (0.0 if err == 0 else math.inf)
                 report.worst_rounding_units = max(report.worst_rounding_units, ratio)
