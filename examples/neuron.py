@@ -21,7 +21,8 @@ try:
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from symact.derive.backprop import equations, parse_spec, prove
+from symact.derive.backprop import equations, parse_spec
+from symact.derive.backprop_proof import prove
 from symact.network import Network
 
 

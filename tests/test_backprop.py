@@ -12,8 +12,9 @@ import pytest
 import sympy as sp
 
 from symact.cli import main
-from symact.derive.backprop import equations, parse_spec, prove, prove_equations
+from symact.derive.backprop import equations, parse_spec
 from symact.derive.backprop_doc import generate, stale, write
+from symact.derive.backprop_proof import prove, prove_equations
 from symact.derive.backprop_text import evaluate
 from symact.errors import UserError, VerificationError
 from symact.strategies import NETWORK_HIDDEN, NETWORK_OUTPUTS

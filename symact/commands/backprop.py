@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from symact.derive.backprop import NetworkSpec, as_json, equations, parse_spec, prove
+from symact.derive.backprop import NetworkSpec, equations, parse_spec
+from symact.derive.backprop_proof import as_json, prove
 from symact.errors import UserError, VerificationError
 
 

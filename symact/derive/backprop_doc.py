@@ -21,7 +21,8 @@ from symact._atomic import atomic_write
 from symact.catalogue import Activation, Loss, VectorFunction, get, vector_symbols
 from symact.derive import derive
 from symact.derive._elementwise import Derivation
-from symact.derive.backprop import Equations, NetworkSpec, Proof, course_form, equations, parse_spec, prove
+from symact.derive.backprop import Equations, NetworkSpec, course_form, equations, parse_spec
+from symact.derive.backprop_proof import Proof, prove
 from symact.derive.backprop_text import latex_text
 from symact.derive.identities import Identity, prove_identity
 from symact.latex import latex
