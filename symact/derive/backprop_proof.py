@@ -118,25 +118,30 @@ def _cases(record: Activation) -> list[tuple[str, sp.Expr]]:
 
 
 def _prove_hidden(eqs: Equations, layer: int, sizes: tuple[int, ...], m: int, methods: set[str]) -> int:
-    """Step 2 at hidden layer l: m dJ/dZ[l] for J = F(g(Z[l])) against the printed dZ[l]."""
+    """Step 2 at hidden layer l: m dJ/dZ[l] for J = F(g(Z[l])) against the printed dZ[l].
+
+    For entry (i, j) the other entries of A[l] are left as free symbols (a more general statement:
+    it holds whatever they are, so also at g(Z[l])); only A[l]_ij = g(Z[l]_ij) is written out.
+    """
     record = get(eqs.spec.activations[layer - 1])
     assert isinstance(record, Activation)
     zs = _matrix(f"Z{layer}", sizes[layer], m)
-    env: dict[str, object] = {"m": sp.Integer(m), f"Z{layer}": zs}
-    a = evaluate(_text(eqs.forward, f"A{layer}"), env)
-    env[f"A{layer}"] = a
+    a_of_z = evaluate(_text(eqs.forward, f"A{layer}"), {"m": sp.Integer(m), f"Z{layer}": zs})
     F = sp.Function("F")
     av = _matrix("a", sizes[layer], m)
-    env[f"dA{layer}"] = av.applyfunc(lambda s: m * sp.diff(F(*av), s)).subs(dict(zip(av, a, strict=True)))
-    claimed = evaluate(_text(eqs.backward, f"dZ{layer}"), env)
-    cost = F(*a)
+    text = _text(eqs.backward, f"dZ{layer}")
     count = 0
     for i in range(sizes[layer]):
         for j in range(m):
-            lhs = m * sp.diff(cost, zs[i, j])
+            a = av.copy()
+            a[i, j] = a_of_z[i, j]
+            grad = av.applyfunc(lambda s: m * sp.diff(F(*av), s)).subs(dict(zip(av, a, strict=True)))
+            env = {"m": sp.Integer(m), f"Z{layer}": zs, f"A{layer}": a, f"dA{layer}": grad}
+            claimed = evaluate(text, env)[i, j]
+            lhs = m * sp.diff(F(*a), zs[i, j])
             for label, value in _cases(record):
                 sub = {} if not label else {zs[i, j]: value}
-                _zero(f"dZ{layer}[{i + 1},{j + 1}]{label}", lhs.subs(sub), claimed[i, j].subs(sub), methods)
+                _zero(f"dZ{layer}[{i + 1},{j + 1}]{label}", lhs.subs(sub), claimed.subs(sub), methods)
             count += 1
     return count
 

@@ -10,8 +10,9 @@ An equation's right-hand side is a string in the matrix names of the course (``X
 - ``exp``, ``log``, ``sqrt``, ``erf``, ``tanh`` and every catalogue activation name (``sigmoid``,
   ``relu``, ...) apply entry by entry; a catalogue loss name takes ``(A, Y)`` entry by entry;
   ``softmax(Z, axis=0)`` normalises each column;
-- ``(A1 > 0)`` is 1 where the comparison holds and 0 elsewhere; ``where(C, P, Q)`` is P where the
-  comparison C holds and Q elsewhere.
+- ``(A1 > 0)`` is 1 where the comparison holds and 0 elsewhere (also ``<``, ``>=``, ``<=``, ``==``);
+  ``(C1) & (C2)`` holds where both do; ``where(C, P, Q)`` is P where the comparison C holds and Q
+  elsewhere.
 
 :func:`evaluate` reads such a string (the equations symact prints itself, never user text) with
 Python's ``ast`` and a whitelist, over SymPy matrices, so the proofs run on the very text printed.
@@ -49,6 +50,12 @@ class _Printer(StrPrinter):
         if value == 1 and other == 0:
             return f"({self._print(cond)})"
         return f"where({self._print(cond)}, {self._print(value)}, {self._print(other)})"
+
+    def _print_Equality(self, expr: sp.Eq) -> str:
+        return f"{self._print(expr.lhs)} == {self._print(expr.rhs)}"
+
+    def _print_And(self, expr: sp.And) -> str:
+        return " & ".join(f"({self._print(a)})" for a in expr.args)
 
 
 def matrix_text(expr: sp.Expr) -> str:
@@ -139,6 +146,10 @@ class _Evaluator:
 
     def _BinOp(self, node: ast.BinOp) -> Value:
         a, b = self(node.left), self(node.right)
+        if isinstance(node.op, ast.BitAnd):  # both sides are 0/1 indicators of comparisons
+            if not (isinstance(node.left, ast.Compare) and isinstance(node.right, ast.Compare | ast.BinOp)):
+                raise ValueError("& joins comparisons only")
+            return _entrywise(lambda u, v: u * v, a, b)
         if isinstance(node.op, ast.MatMult):
             if not (_is_matrix(a) and _is_matrix(b)):
                 raise ValueError("@ needs two matrices")
@@ -223,7 +234,7 @@ _LATEX_FUNCTIONS = {
     "sigmoid": r"\sigma",
     "erf": r"\operatorname{erf}",
 }
-_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.MatMult: 2, ast.Div: 2, ast.Pow: 4}
+_PRECEDENCE = {ast.BitAnd: 0, ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.MatMult: 2, ast.Div: 2, ast.Pow: 4}
 _NAME = re.compile(r"^(d?)([A-Za-z])(\d+)$")
 
 
@@ -283,6 +294,8 @@ def _latex(node: ast.AST, parent: int = 0) -> str:
             if isinstance(node.op, ast.Add | ast.Sub):
                 sign = "+" if isinstance(node.op, ast.Add) else "-"
                 text = f"{left} {sign} {right}"
+            elif isinstance(node.op, ast.BitAnd):
+                text = rf"{left} \wedge {right}"
             elif isinstance(node.op, ast.Mult) and not (_is_scalar(node.left) or _is_scalar(node.right)):
                 text = rf"{left} \odot {right}"
             else:
