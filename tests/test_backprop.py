@@ -6,6 +6,7 @@ import dataclasses
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,30 @@ def test_proofs_check_reports_a_stale_file(tmp_path: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "stale notation.md" in out and "extra extra.md" in out
     assert main(["backprop", "--proofs", "--layers", "2,1"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("layers", "acts", "loss"),
+    [
+        ("2,3,1", "__import__('os').system('touch pwned'),sigmoid", "binary_cross_entropy"),
+        ("2,3,1", "tanh,sigmoid", 'exec(\'open("pwned", "w")\')'),
+        ("__import__('os'),1", "tanh", "mse_half"),
+        ("1e400,2", "tanh", "mse_half"),
+        ("2,3,1", "tanh,x*sigmoid(x)", "mse_half"),
+        ("9" * 400 + ",1", "tanh", "mse_half"),
+    ],
+)
+def test_hostile_input_is_refused_quickly(
+    layers: str,
+    acts: str,
+    loss: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    start = time.perf_counter()
+    assert main(["backprop", "--layers", layers, "--activations", acts, "--loss", loss]) == 2
+    assert time.perf_counter() - start < 1.0
+    assert "\n" not in capsys.readouterr().err.strip()
+    assert list(tmp_path.iterdir()) == []
