@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "kernels",
     "check",
     "verify",
+    "backprop",
 )
 
 

@@ -6,6 +6,8 @@
 - :func:`near_kinks`, :func:`near_roots`: floats at and around the kinks of f and the roots of f'.
 - :func:`parameters`: valid parameter values (each parameter's range, the defaults, the record's
   constraints).
+- :func:`networks`: a :class:`symact.network.Network` of random shape (hidden activation and
+  output/loss pair from the given choices) with random parameters, inputs X and targets Y.
 
 Pair them with :func:`symact.verify.assert_point`, which fails with the reference value and the error
 in ULPs; Hypothesis then shrinks the failure to a minimal counterexample::
@@ -34,7 +36,16 @@ from symact.catalogue import Record, check_params, get
 from symact.numeric import float_format
 from symact.verify import Target, make_target
 
-__all__ = ["inputs", "near", "near_kinks", "near_roots", "parameters"]
+__all__ = [
+    "NETWORK_HIDDEN",
+    "NETWORK_OUTPUTS",
+    "inputs",
+    "near",
+    "near_kinks",
+    "near_roots",
+    "networks",
+    "parameters",
+]
 
 _SPECIALS = (0.0, -0.0, math.inf, -math.inf, math.nan)
 
@@ -189,3 +200,51 @@ def parameters(name: str | Record) -> st.SearchStrategy[dict[str, float]]:
         return True
 
     return st.fixed_dictionaries(fields).filter(valid)
+
+
+NETWORK_HIDDEN = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu")
+NETWORK_OUTPUTS = (
+    ("sigmoid", "binary_cross_entropy"),
+    ("identity", "mse_half"),
+    ("softmax", "cross_entropy"),
+)
+
+
+@st.composite
+def networks(
+    draw: st.DrawFn,
+    *,
+    hidden: tuple[str, ...] = NETWORK_HIDDEN,
+    outputs: tuple[tuple[str, str], ...] = NETWORK_OUTPUTS,
+    max_size: int = 3,
+    max_samples: int = 4,
+    max_hidden_layers: int = 1,
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """(net, X, Y): a Network with 1..`max_hidden_layers` hidden layers, its data and targets.
+
+    Layer sizes are 1..`max_size` (2..`max_size` classes for softmax), m is 1..`max_samples`; the
+    parameters are standard normal times 1.5 (biases too, so a pre-activation is rarely exactly at
+    a kink); X entries are floats in [-3, 3]; Y is in [0, 1] for binary cross-entropy, in [-3, 3]
+    for the squared error, one-hot columns for softmax with cross-entropy (which sum to exactly 1).
+    """
+    from symact.network import Network
+
+    depth = draw(st.integers(1, max_hidden_layers))
+    acts = [draw(st.sampled_from(hidden)) for _ in range(depth)]
+    out, loss = draw(st.sampled_from(outputs))
+    n_out = draw(st.integers(2 if out == "softmax" else 1, max(max_size, 2)))
+    sizes = [draw(st.integers(1, max_size)) for _ in range(depth + 1)] + [n_out]
+    m = draw(st.integers(1, max_samples))
+    net = Network(sizes, [*acts, out], loss, seed=draw(st.integers(0, 2**32 - 1)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    for name, value in net.params.items():
+        net.params[name] = 1.5 * rng.standard_normal(value.shape)
+    coords = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
+    X = np.array(draw(st.lists(coords, min_size=sizes[0] * m, max_size=sizes[0] * m))).reshape(sizes[0], m)
+    if out == "softmax":
+        labels = draw(st.lists(st.integers(0, n_out - 1), min_size=m, max_size=m))
+        Y = np.eye(n_out)[:, labels]
+    else:
+        values = st.floats(0.0, 1.0) if loss == "binary_cross_entropy" else coords
+        Y = np.array(draw(st.lists(values, min_size=n_out * m, max_size=n_out * m))).reshape(n_out, m)
+    return net, X, Y
