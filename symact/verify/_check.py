@@ -12,6 +12,7 @@ import sympy as sp
 
 from symact.catalogue import UnknownFunctionError, get
 from symact.errors import UserError
+from symact.verify._budget import DEFAULT_ULP
 from symact.verify._consistency import check_consistency
 from symact.verify._fidelity import check_fidelity
 from symact.verify._frameworks import ArrayFn, as_numpy, autodiff
@@ -85,6 +86,7 @@ def check(
     seed: int = 0,
     forward_expr: sp.Expr | None = None,
     grad_expr: sp.Expr | None = None,
+    ulp: float = DEFAULT_ULP,
 ) -> Report:
     r"""Check a forward `fn` and/or a gradient `grad` against the catalogue function `against`.
 
@@ -100,8 +102,12 @@ def check(
       their float64 values, as code holds them.
     - `convention`: "pytorch", "jax", "symmetric" or "subgradient" (any value between the one-sided
       derivatives is accepted at a kink).
-    - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known (sharper
-      rounding-error bounds); by default the catalogue's own expressions.
+    - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known: a failure then
+      says whether their rounding-error bound explains it (they never widen the tolerance).
+    - `ulp`: the precision budget N: a value may differ from the correctly rounded truth by
+      N (1 + kappa) ULP, kappa the condition number of the function at the point (default
+      :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a value is "wrong",
+      below that "imprecise"; both fail.
 
     **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
     shrunk to the simplest nearby input that still fails.
@@ -110,6 +116,8 @@ def check(
         raise UserError("check needs fn, grad or both")
     if examples < 1:
         raise UserError(f"examples must be >= 1, got {examples}")
+    if not (math.isfinite(ulp) and ulp >= 0.5):
+        raise UserError(f"ulp must be a finite number >= 0.5, got {ulp!r}")
     target = target_for(against, params=params, convention=convention)
     start = time.perf_counter()
     fwd: ArrayFn | None = None
@@ -145,6 +153,7 @@ def check(
             dtype=dtype,
             allowed=allowed if layer == "gradient" else None,
             nan_propagates=layer == "forward",
+            ulps=ulp,
         )
         report.checked[layer] = report.checked.get(layer, 0) + res.checked
         return res.findings
@@ -173,7 +182,7 @@ def check(
     if fwd is not None and grd is not None:
         with np.errstate(all="ignore"):
             found, n, _ = check_consistency(
-                target, fwd, grd, xs, dtype=dtype, forward_expr=forward_expr, grad_expr=grad_expr
+                target, fwd, grd, xs, dtype=dtype, forward_expr=forward_expr, grad_expr=grad_expr, ulps=ulp
             )
         report.add("consistency", found, n)
     report.seconds = time.perf_counter() - start
@@ -229,11 +238,13 @@ def assert_point(
     params: Mapping[str, Any] | None = None,
     dtype: object = np.float64,
     convention: str = "pytorch",
+    ulp: float = DEFAULT_ULP,
 ) -> None:
     """Fail (AssertionError) if `fn(x)` is wrong at one point, with the reference value and the ULP error.
 
     `which` is "forward" (against f) or "gradient" (against f' under `convention`).  Meant for
     Hypothesis tests with :mod:`symact.strategies`, which shrink a failure to a minimal input.
+    `ulp` is the precision budget N, as for :func:`check`.
     """
     if which not in ("forward", "gradient"):
         raise UserError(f"which must be 'forward' or 'gradient', got {which!r}")
@@ -255,6 +266,7 @@ def assert_point(
         dtype=dtype,
         allowed=_subgradient(target, dtype) if which == "gradient" else None,
         nan_propagates=which == "forward",
+        ulps=ulp,
     )
     fails = [f for f in res.findings if f.verdict == FAIL]
     if fails:
