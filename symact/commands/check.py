@@ -110,6 +110,9 @@ def run(args: argparse.Namespace) -> int:
         ulp=args.ulp,
     )
     print(report.summary())
+    print("points drawn: " + ", ".join(f"{kind} {n}" for kind, n in report.sampled.items()))
+    for note in report.notes:
+        print(f"note: {note}")
     if report.ok:
         return 0
     first = report.counterexample()

@@ -12,11 +12,12 @@ import sympy as sp
 
 from symact.catalogue import UnknownFunctionError, get
 from symact.errors import UserError
+from symact.verify._bands import either_values
 from symact.verify._budget import DEFAULT_ULP
 from symact.verify._consistency import check_consistency
 from symact.verify._fidelity import check_fidelity
 from symact.verify._frameworks import ArrayFn, as_numpy, autodiff
-from symact.verify._points import sample_points
+from symact.verify._points import sample_groups
 from symact.verify._report import FAIL, Finding, Report
 from symact.verify._target import Target, make_target
 
@@ -133,9 +134,15 @@ def check(
     elif grad is not None:
         raise UserError(f"grad must be a function or 'autodiff', got {grad!r}")
     # the points must be values of `dtype` (the reference is taken at exactly what the code receives)
-    xs = sample_points(target, examples, seed=seed, dtype=dtype)
-    report = Report(target.name)
+    groups = sample_groups(target, examples, seed=seed, dtype=dtype)
+    xs = np.concatenate(list(groups.values()))
+    report = Report(target.name, sampled={k: int(v.size) for k, v in groups.items() if v.size})
     allowed = _subgradient(target, dtype)
+    bands = {
+        "forward": either_values(target, target.f, dtype),
+        "gradient": either_values(target, target.df, dtype),
+    }
+    banded = {"forward": 0, "gradient": 0}
 
     def fidelity(
         layer: str, call: ArrayFn, expr: sp.Expr, tree: sp.Expr | None, pts: np.ndarray
@@ -154,8 +161,10 @@ def check(
             allowed=allowed if layer == "gradient" else None,
             nan_propagates=layer == "forward",
             ulps=ulp,
+            either=bands[layer],
         )
         report.checked[layer] = report.checked.get(layer, 0) + res.checked
+        banded[layer] += res.banded
         return res.findings
 
     def recheck(
@@ -178,7 +187,14 @@ def check(
         layers.append(("gradient", grd, target.df, grad_expr))
     for layer, call, expr, tree in layers:
         found = fidelity(layer, call, expr, tree, xs)
+        n_band = banded[layer]
         report.add(layer, _shrunk(found, recheck(layer, call, expr, tree)), 0)
+        if n_band:
+            kinks = ", ".join(sorted({repr(float(k.at)) for k in target.kinks if not k.exact}))
+            report.notes.append(
+                f"{layer}: {n_band} points within rounding of a kink that is not a float ({kinks}) "
+                "took the other branch's value, which is accepted there"
+            )
     if fwd is not None and grd is not None:
         with np.errstate(all="ignore"):
             found, n, _ = check_consistency(

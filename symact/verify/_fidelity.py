@@ -39,6 +39,7 @@ class FidelityResult:
     tolerance: np.ndarray
     verdict: np.ndarray  # "" or "FAIL"
     findings: list[Finding]
+    banded: int = 0  # points accepted with the other branch's value (a kink that is not a float)
 
     @property
     def checked(self) -> int:
@@ -91,6 +92,7 @@ def check_fidelity(
     verdict = np.full(xs.shape, "", dtype=object)
     findings: list[Finding] = []
     floor_ulps = floor or 0.0
+    banded = 0
     budget = np.maximum(budgets(expr, var, xs, ref, ulps, dtype), floor_ulps)
     for i, x in enumerate(xs):
         g, r = float(got[i]), float(ref[i])
@@ -119,10 +121,10 @@ def check_fidelity(
         e = float(err[i])
         kind = classify(g, r, e, float(tol[i]))
         if kind and either and x in either:
-            a, b = either[x]
-            alt = float(ulp_error(np.array([g]), np.array([b if r == a else a]), dtype=dtype)[0])
-            if alt <= tol[i]:
-                continue  # the other branch's value: the branch test may round either way here
+            alt = ulp_error(np.array([g, g]), np.array(either[x]), dtype=dtype)
+            if float(np.min(alt)) <= tol[i]:
+                banded += 1
+                continue  # either branch's value: the branch test may round either way here
         if not kind:
             continue
         verdict[i] = FAIL
@@ -136,4 +138,4 @@ def check_fidelity(
         if bound_expr is not None and math.isfinite(x) and math.isfinite(g):
             note += _explained(bound_expr, var, float(x), abs(g - r), dtype)
         findings.append(Finding(name, layer, FAIL, float(x), g, r, e, float(tol[i]), note, kind))
-    return FidelityResult(xs, got, ref, err, tol, verdict, findings)
+    return FidelityResult(xs, got, ref, err, tol, verdict, findings, banded)

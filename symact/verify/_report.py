@@ -58,6 +58,8 @@ class Report:
     warnings: list[Finding] = field(default_factory=list)
     unverifiable: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    sampled: dict[str, int] = field(default_factory=dict)  # points drawn, by kind (see sample_groups)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +77,7 @@ class Report:
         self.warnings += other.warnings
         self.unverifiable += other.unverifiable
         self.seconds += other.seconds
+        self.notes += [n for n in other.notes if n not in self.notes]
 
     def counterexample(self) -> Finding | None:
         """The simplest failure: fewest significant digits, then smallest magnitude."""
