@@ -82,11 +82,19 @@ class Kink:
     conventions: Mapping[str, sp.Expr | None]
     jump: bool = False
     note: str = ""
+    versions: Mapping[str, str] = field(default_factory=dict)
+    """The framework version each value of `conventions` was read from (executed), by framework."""
+    legacy: Mapping[str, sp.Expr] = field(default_factory=dict)
+    """Older framework behaviour where it differs, e.g. ``{"pytorch-legacy": value}``."""
 
     def value(self, convention: str) -> sp.Expr:
-        """The derivative assigned at the point under `convention`."""
+        """The derivative assigned at the point under `convention`.
+
+        ``"pytorch-legacy"`` is PyTorch's value before a change (see `legacy`), else PyTorch's."""
         if convention == "symmetric":
             return (self.left + self.right) / 2
+        if convention == "pytorch-legacy":
+            return self.legacy[convention] if convention in self.legacy else self.value("pytorch")
         if convention not in self.conventions:
             known = ", ".join(sorted([*self.conventions, "symmetric"]))
             raise KeyError(f"convention {convention!r} is not known at this kink (known: {known})")

@@ -23,7 +23,7 @@ from symact.numeric import MpFunction, compile_mp, exact_value
 
 __all__ = ["CONVENTIONS", "KinkPoint", "Target", "make_target"]
 
-CONVENTIONS: tuple[str, ...] = ("pytorch", "jax", "symmetric", "subgradient")
+CONVENTIONS: tuple[str, ...] = ("pytorch", "pytorch-legacy", "jax", "symmetric", "subgradient")
 SCALAR_KINDS: tuple[str, ...] = ("elementwise", "loss")
 
 
@@ -171,7 +171,7 @@ def _bound_params(record: Record, params: Mapping[str, Any] | None, as_float: bo
 def _claimed_derivative(
     record: Record, params: Mapping[str, sp.Expr], convention: str, source: str
 ) -> sp.Expr:
-    if source == "derive":
+    if source == "derive" and convention != "pytorch-legacy":  # derive knows the current conventions
         from symact.derive import derive
 
         own = {k: v for k, v in params.items() if any(p.name == k for p in record.params)}
@@ -204,8 +204,9 @@ def make_target(
     **Arguments:**
     - `params`: parameter values by name (floats are taken exactly); defaults fill the rest.  A loss
       needs its target, for example ``{"y": 1}``.
-    - `convention`: "pytorch", "jax", "symmetric" (the value claimed at kinks) or "subgradient" (any
-      value between the one-sided derivatives).
+    - `convention`: "pytorch", "jax", "symmetric" (the value claimed at kinks), "pytorch-legacy"
+      (PyTorch before a recorded change of its kink values, e.g. hardswish before 2025) or
+      "subgradient" (any value between the one-sided derivatives).
     - `source`: where the claimed derivative comes from: "derive" (``symact.derive``) or "sympy"
       (``sympy.diff`` of the Piecewise form with the convention's kink values).
     - `derivative`: a claimed derivative given directly (overrides `source`).
