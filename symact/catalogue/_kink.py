@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symact.catalogue._record import Kink
+from symact.catalogue._record import JAX_READ, PYTORCH_READ, Kink
 
 __all__ = ["JAX_READ", "PYTORCH_READ", "kink", "param"]
-
-PYTORCH_READ = "2.13.0"
-"""The PyTorch version every kink's "pytorch" value was executed on (torch autograd, float64, CPU);
-``tests/test_conventions.py`` re-reads them from the installed torch."""
-
-JAX_READ = "0.10.2"
-"""The JAX version the "jax" values were read from (jax.grad, float64, CPU), as measured in the
-project's framework reference; ``tests/test_conventions.py`` re-reads them when JAX is installed."""
-
 
 def param(name: str) -> sp.Symbol:
     """The symbol of the parameter `name` (the same symbol as ``Param(name, ...).symbol``)."""
@@ -47,6 +38,5 @@ def kink(
         conventions={"pytorch": exact(pytorch), "jax": exact(jax)},
         jump=jump,
         note=note,
-        versions={"pytorch": PYTORCH_READ, "jax": JAX_READ},
         legacy={k: sp.sympify(v) for k, v in (legacy or {}).items()},
     )
