@@ -1,5 +1,8 @@
 """``symact check MODULE:FUNC --grad MODULE:FUNC --against NAME``: check your own code.
 
+A framework's own function can be named directly, with its autodiff as the gradient:
+``symact check torch.nn.functional.gelu --grad autodiff --against gelu [--dtype float32]``.
+
 Imports the functions, then checks the forward against the catalogue function, the gradient against
 its derivative (under ``--convention`` at kinks) and the two against each other.  Exit 0 when all
 pass, 1 when a defect is found (printed with the simplest counterexample), 2 on bad input.
@@ -28,7 +31,12 @@ _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("check", help="check your own forward/gradient code against a catalogue function")
-    p.add_argument("forward", nargs="?", help="MODULE:FUNC, a module name or a path to a .py file")
+    p.add_argument(
+        "forward",
+        nargs="?",
+        help="MODULE:FUNC (MODULE a module name or a path to a .py file), or a framework function by "
+        "its dotted name (torch.nn.functional.gelu, jax.nn.gelu)",
+    )
     p.add_argument("--grad", metavar="MODULE:FUNC", help="the gradient function, or 'autodiff'")
     p.add_argument("--against", required=True, metavar="NAME", help="the catalogue function to match")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
@@ -70,8 +78,10 @@ def _module(spec: str) -> Any:
 def load_function(text: str, *, option: str) -> Callable[..., Any]:
     """The function that ``MODULE:FUNC`` names; UserError (one line) for anything wrong."""
     module_spec, sep, attr = text.rpartition(":")
+    if not sep and "." in text and all(p.isidentifier() for p in text.split(".")):
+        module_spec, sep, attr = text.rpartition(".")  # a framework function: torch.nn.functional.gelu
     if not sep or not module_spec or not attr.isidentifier():
-        raise UserError(f"{option} must look like MODULE:FUNC, got {text!r}")
+        raise UserError(f"{option} must look like MODULE:FUNC or package.module.func, got {text!r}")
     try:
         module = _module(module_spec)
     except UserError:

@@ -8,8 +8,9 @@ $$N\,\bigl(\mathrm{ulp}(r) + \mathrm{ulp}(x f'(x))\bigr) \;\approx\; N\,(1 + \ka
 (equal up to a factor 2 from the binades), $N$ the precision budget (``--ulp``, default
 :data:`DEFAULT_ULP`) and $\kappa$ the condition number of $f$ at $x$: what any backward-stable
 evaluation loses when it perturbs its input by a few units (``x * beta``, ``x / sqrt 2``).  The ulp
-of a zero or subnormal value is the subnormal spacing, the only absolute floor; at a root of $f$ the
-second term keeps the budget finite.  Both $r$ and $f'(x)$ are correctly rounded references: how
+of a zero or subnormal value is the subnormal spacing: there the only absolute floor applies,
+$N(1 + \min(|x|, 1024))$ spacings (:data:`SUBNORMAL_SCALE`).  At a root of $f$ the second term keeps
+the budget finite.  Both $r$ and $f'(x)$ are correctly rounded references: how
 badly the catalogue's own textbook formula would do at $x$ plays no part.
 
 A value outside the budget is a FAIL, classified as
@@ -38,6 +39,11 @@ __all__ = ["DEFAULT_ULP", "WRONG_RELATIVE", "budget_abs", "budgets", "classify",
 DEFAULT_ULP = 16.0
 """The default precision budget N (ULP at a well-conditioned point).  The float64 implementations of
 PyTorch and JAX that are stable pass it; measured in ``benchmarks/sensitivity.py`` and the tests."""
+
+SUBNORMAL_SCALE = 1024.0
+"""Where the true value is zero or subnormal the floor is N (1 + min(|x|, 1024)) subnormal spacings:
+an intermediate rounded in the subnormal range and then scaled by x (x sigma(x) at x = -730) is
+exact to an absolute half spacing only before the scaling."""
 
 WRONG_RELATIVE = 2.0**-10
 """A relative error above this is "wrong" (not merely imprecise), whatever the budget."""
@@ -80,6 +86,10 @@ def budgets(
         u_k = np.where(scale == 0, 0.0, ulp(np.where(np.isfinite(scale), scale, 0.0), dtype=dtype))
         u_k = np.where(np.isfinite(scale), u_k, math.inf)
         out[ok] = ulps * (u_r + u_k) / u_r
+        tiny = float(np.finfo(np.dtype(dtype)).tiny)  # type: ignore[call-overload]
+        low = np.abs(ref[ok]) < tiny
+        floor = ulps * (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE))
+        out[ok] = np.where(low, np.maximum(out[ok], floor), out[ok])
     return out
 
 
