@@ -8,6 +8,7 @@ from symact.catalogue._record import JAX_READ, PYTORCH_READ, Kink
 
 __all__ = ["JAX_READ", "PYTORCH_READ", "kink", "param"]
 
+
 def param(name: str) -> sp.Symbol:
     """The symbol of the parameter `name` (the same symbol as ``Param(name, ...).symbol``)."""
     return sp.Symbol(name, real=True)

@@ -63,11 +63,18 @@ def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
 
 
 def budgets(
-    expr: sp.Expr, var: sp.Symbol, xs: np.ndarray, ref: np.ndarray, ulps: float, dtype: object
+    expr: sp.Expr,
+    var: sp.Symbol,
+    xs: np.ndarray,
+    ref: np.ndarray,
+    ulps: float,
+    dtype: object,
+    extra: sp.Expr | None = None,
 ) -> np.ndarray:
     """The budget at each float of `xs` in ULP of the rounded truth `ref` (inf where unknown).
 
-    Non-finite `xs` or `ref` get nan (the caller compares those exactly).
+    `extra`: the sensitivity y df/dy to another input of the code (a loss's target), whose ulp
+    joins the condition term.  Non-finite `xs` or `ref` get nan (the caller compares those exactly).
     """
     xs = np.asarray(xs, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
@@ -85,6 +92,10 @@ def budgets(
         u_r = ulp(ref[ok], dtype=dtype)
         u_k = np.where(scale == 0, 0.0, ulp(np.where(np.isfinite(scale), scale, 0.0), dtype=dtype))
         u_k = np.where(np.isfinite(scale), u_k, math.inf)
+        if extra is not None:
+            t = np.abs(reference(extra, var, xs[ok], dtype=np.float64).astype(np.float64))
+            u_t = np.where(t == 0, 0.0, ulp(np.where(np.isfinite(t), t, 0.0), dtype=dtype))
+            u_k = u_k + np.where(np.isfinite(t), u_t, math.inf)
         out[ok] = ulps * (u_r + u_k) / u_r
         tiny = float(np.finfo(np.dtype(dtype)).tiny)  # type: ignore[call-overload]
         low = np.abs(ref[ok]) < tiny
@@ -94,10 +105,16 @@ def budgets(
 
 
 def budget_abs(
-    expr: sp.Expr, var: sp.Symbol, xs: np.ndarray, ref: np.ndarray, ulps: float, dtype: object
+    expr: sp.Expr,
+    var: sp.Symbol,
+    xs: np.ndarray,
+    ref: np.ndarray,
+    ulps: float,
+    dtype: object,
+    extra: sp.Expr | None = None,
 ) -> np.ndarray:
     """:func:`budgets` as absolute errors."""
-    b = budgets(expr, var, xs, ref, ulps, dtype)
+    b = budgets(expr, var, xs, ref, ulps, dtype, extra)
     with np.errstate(all="ignore"):
         return b * ulp(np.asarray(ref, dtype=np.float64), dtype=dtype)
 

@@ -162,6 +162,7 @@ def check(
             nan_propagates=layer == "forward",
             ulps=ulp,
             either=bands[layer],
+            extra=target.input_terms.get(expr),
         )
         report.checked[layer] = report.checked.get(layer, 0) + res.checked
         banded[layer] += res.banded
@@ -283,6 +284,7 @@ def assert_point(
         allowed=_subgradient(target, dtype) if which == "gradient" else None,
         nan_propagates=which == "forward",
         ulps=ulp,
+        extra=target.input_terms.get(expr),
     )
     fails = [f for f in res.findings if f.verdict == FAIL]
     if fails:

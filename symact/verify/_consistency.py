@@ -56,7 +56,7 @@ def choose_steps(
 ) -> np.ndarray:
     """The step h at each point (nan where the point is skipped: non-finite, kink, outside domain)."""
     hs = np.full(xs.shape, np.nan)
-    t_all = budget_abs(target.f, target.var, xs, f_ref, ulps, dtype)
+    t_all = budget_abs(target.f, target.var, xs, f_ref, ulps, dtype, target.input_terms.get(target.f))
     for i, x in enumerate(xs):
         x = float(x)
         if not math.isfinite(x) or not target.in_domain(x) or target.kink_at(x) is not None:
@@ -111,12 +111,26 @@ def check_consistency(
     d_ref = reference(target.df, target.var, x0.astype(np.float64), dtype=dtype).astype(np.float64)
     del forward_expr, grad_expr  # the budgets come from the truth, whatever the code evaluates
     t_plus = budget_abs(
-        target.f, target.var, xp64, reference(target.f, target.var, xp64, dtype=dtype), ulps, dtype
+        target.f,
+        target.var,
+        xp64,
+        reference(target.f, target.var, xp64, dtype=dtype),
+        ulps,
+        dtype,
+        target.input_terms.get(target.f),
     )
     t_minus = budget_abs(
-        target.f, target.var, xm64, reference(target.f, target.var, xm64, dtype=dtype), ulps, dtype
+        target.f,
+        target.var,
+        xm64,
+        reference(target.f, target.var, xm64, dtype=dtype),
+        ulps,
+        dtype,
+        target.input_terms.get(target.f),
     )
-    t_grad = budget_abs(target.df, target.var, x0.astype(np.float64), d_ref, ulps, dtype)
+    t_grad = budget_abs(
+        target.df, target.var, x0.astype(np.float64), d_ref, ulps, dtype, target.input_terms.get(target.df)
+    )
     findings: list[Finding] = []
     checked = 0
     eps = float(np.finfo(np.dtype(dtype)).eps)  # type: ignore[call-overload]

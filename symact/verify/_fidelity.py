@@ -70,6 +70,7 @@ def check_fidelity(
     nan_propagates: bool = True,
     floor: float | None = None,
     ulps: float = DEFAULT_ULP,
+    extra: sp.Expr | None = None,
 ) -> FidelityResult:
     """Compare `got` (a kernel's values at `xs`) with `expr`, point by point.
 
@@ -82,6 +83,7 @@ def check_fidelity(
     - `nan_propagates`: a nan input must give nan (gradients may return anything there).
     - `floor`: ULPs always allowed (default none beyond the budget).
     - `ulps`: the precision budget N; the tolerance is N (1 + condition number) ULP.
+    - `extra`: a loss's y df/dy (``Target.input_terms``): the target's rounding joins the budget.
     """
     xs = np.asarray(xs, dtype=np.float64)
     got = np.asarray(got, dtype=np.float64)
@@ -93,7 +95,7 @@ def check_fidelity(
     findings: list[Finding] = []
     floor_ulps = floor or 0.0
     banded = 0
-    budget = np.maximum(budgets(expr, var, xs, ref, ulps, dtype), floor_ulps)
+    budget = np.maximum(budgets(expr, var, xs, ref, ulps, dtype, extra), floor_ulps)
     for i, x in enumerate(xs):
         g, r = float(got[i]), float(ref[i])
         if allowed and x in allowed:

@@ -60,6 +60,9 @@ class Target:
     breaks: tuple[float, ...] = ()
     domain: tuple[tuple[float, float], ...] = ((-math.inf, math.inf),)
     params: Mapping[str, sp.Expr] = field(default_factory=dict)
+    input_terms: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
+    """For a loss, y df/dy of f and of f' (the target y is an input of the code too: its rounding
+    sensitivity joins the budget, e.g. e^a - y near a = log y)."""
 
     @property
     def fn(self) -> MpFunction:
@@ -100,6 +103,7 @@ class Target:
             self.breaks,
             self.domain,
             self.params,
+            self.input_terms,
         )
 
     @functools.cached_property
@@ -243,7 +247,29 @@ def make_target(
     domain = _intervals(domain_set)
     ends = {float(e) for e in _boundary(domain_set)}
     breaks = tuple(sorted(_breakpoints(f, x) | {k.x for k in kinks} | ends))
-    return Target(record.name, x, f, df, convention, kinks, breaks, domain, bound)
+    terms = _input_terms(record, subs, f, df)
+    return Target(record.name, x, f, df, convention, kinks, breaks, domain, bound, terms)
+
+
+def _input_terms(record: Record, subs: dict, f: sp.Expr, df: sp.Expr) -> dict[sp.Expr, sp.Expr]:
+    """y df/dy for f and f' of a loss (its target y at its bound value); empty otherwise."""
+    y = getattr(record, "target", None)
+    if y is None:
+        return {}
+    value = subs.get(y)
+    own = {s: v for s, v in subs.items() if s != y}
+    if value is None or value == 0:
+        return {}
+    x = record.variable  # type: ignore[union-attr]
+    unbound = record.expr.xreplace(own)  # type: ignore[union-attr]
+    try:
+        d_unbound = sp.diff(_smooth(unbound), x)
+        return {
+            f: (y * sp.diff(_smooth(unbound), y)).xreplace({y: value}),
+            df: (y * sp.diff(d_unbound, y)).xreplace({y: value}),
+        }
+    except Exception:
+        return {}
 
 
 def _roots(fn: MpFunction, target: Target) -> tuple[float, ...]:
