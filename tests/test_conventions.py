@@ -148,7 +148,9 @@ def test_pytorch_autograd_returns_the_catalogue_value(name: str, extra: dict[str
         _call(ops[name], t, params).sum().backward()
         assert t.grad is not None
         got = float(t.grad[0])
-        assert _same(got, value), f"{name} {extra} at {at}: torch {torch.__version__} gives {got}, catalogue {value}"
+        assert _same(got, value), (
+            f"{name} {extra} at {at}: torch {torch.__version__} gives {got}, catalogue {value}"
+        )
 
 
 @pytest.mark.skipif(not HAS_JAX, reason="JAX is not installed")
@@ -161,5 +163,7 @@ def test_jax_grad_returns_the_catalogue_value(name: str, extra: dict[str, float]
     ops = _jax_ops()
     assert name in ops, f"{name} has a JAX kink value but no JAX op in this test"
     for at, value, params in _kink_values(name, extra, "jax"):
-        got = float(jax.grad(lambda v: _call(ops[name], v, params))(jnp.float64(at)))
-        assert _same(got, value), f"{name} {extra} at {at}: jax {jax.__version__} gives {got}, catalogue {value}"
+        got = float(jax.grad(lambda v, p=params: _call(ops[name], v, p))(jnp.float64(at)))
+        assert _same(got, value), (
+            f"{name} {extra} at {at}: jax {jax.__version__} gives {got}, catalogue {value}"
+        )

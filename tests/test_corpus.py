@@ -105,9 +105,12 @@ DEFECTS: list[tuple[str, list[str], str]] = [
         "wrong",
     ),
     ("torch gelu tail", [_fn("torch_gelu_tail", "gelu"), "--against", "gelu"], "wrong"),
+    ("tsdate#171", [_fn("tsdate_171_logsumexp", "logsumexp"), "--against", "logsumexp"], "inf"),
+    ("PytorchSSD#22", [_fn("ssd_22_log_sum_exp", "log_sum_exp"), "--against", "logsumexp"], "-inf"),
 ]
 
 C = "controls"
+V = "vector_controls"
 CONTROLS: list[tuple[str, list[str]]] = [
     ("log_sigmoid", [_fn(C, "log_sigmoid"), "--against", "log_sigmoid"]),
     ("log_sigmoid f32", [_fn(C, "log_sigmoid32"), "--against", "log_sigmoid", "--dtype", "float32"]),
@@ -166,6 +169,25 @@ CONTROLS: list[tuple[str, list[str]]] = [
         ],
     ),
     ("gelu", [_fn(C, "gelu"), "--against", "gelu"]),
+    ("logsumexp", [_fn(V, "logsumexp"), "--grad", _fn(V, "logsumexp_vjp"), "--against", "logsumexp"]),
+    ("softmax", [_fn(V, "softmax"), "--against", "softmax"]),
+    ("log_softmax", [_fn(V, "log_softmax"), "--against", "log_softmax"]),
+    (
+        "cross_entropy",
+        [_fn(V, "cross_entropy"), "--grad", _fn(V, "cross_entropy_grad"), "--against", "cross_entropy"],
+    ),
+    (
+        "cross_entropy smoothing",
+        [
+            _fn(V, "cross_entropy_smooth"),
+            "--grad",
+            _fn(V, "cross_entropy_smooth_grad"),
+            "--against",
+            "cross_entropy",
+            "--param",
+            "label_smoothing=0.1",
+        ],
+    ),
 ]
 
 

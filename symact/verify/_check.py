@@ -20,6 +20,7 @@ from symact.verify._frameworks import ArrayFn, as_numpy, autodiff
 from symact.verify._points import sample_groups
 from symact.verify._report import FAIL, Finding, Report
 from symact.verify._target import Target, make_target
+from symact.verify._vector import VECTOR_KINDS, check_vector
 
 __all__ = ["assert_matches", "assert_point", "check", "target_for"]
 
@@ -41,6 +42,13 @@ def target_for(
         raise
     except Exception:
         return make_target(record, params=params, convention=convention, source="sympy", float_params=True)
+
+
+def _record(name: str) -> Any:
+    try:
+        return get(name)
+    except UnknownFunctionError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _subgradient(target: Target, dtype: object) -> dict[float, tuple[float, float]]:
@@ -110,6 +118,12 @@ def check(
       :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a value is "wrong",
       below that "imprecise"; both fail.
 
+    **Vector functions and losses** (softmax, log_softmax, softmin, logsumexp, glu; cross_entropy,
+    nll_loss): `fn(x)` maps an array of shape (rows, n) along the last axis and `grad` is
+    ``vjp(x, g)``, the gradient of sum(g * fn(x)) with respect to x; for a loss `fn(z, y)` returns
+    one value per row (y: class probabilities or one-hot, shape (rows, n)) and `grad(z, y)` returns
+    dL/dz.  See :mod:`symact.verify._vector` for the rows drawn.
+
     **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
     shrunk to the simplest nearby input that still fails.
     """
@@ -119,6 +133,18 @@ def check(
         raise UserError(f"examples must be >= 1, got {examples}")
     if not (math.isfinite(ulp) and ulp >= 0.5):
         raise UserError(f"ulp must be a finite number >= 0.5, got {ulp!r}")
+    record = _record(against)
+    if record.kind in VECTOR_KINDS:
+        if grad is not None and not callable(grad):
+            raise UserError(
+                "for vector functions and losses --grad must name a function (vjp(x, g) or grad(z, y))"
+            )
+        start = time.perf_counter()
+        report = check_vector(
+            record, fn, grad, params=params, dtype=dtype, examples=examples, seed=seed, ulps=ulp
+        )
+        report.seconds = time.perf_counter() - start
+        return report
     target = target_for(against, params=params, convention=convention)
     start = time.perf_counter()
     fwd: ArrayFn | None = None
