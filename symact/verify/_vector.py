@@ -66,14 +66,14 @@ def vector_rows(n_rows: int, n: int, rng: np.random.Generator) -> dict[str, np.n
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(record: Record, n: int, params: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
+def _compiled(record: Any, n: int, params: tuple[tuple[str, Any], ...]) -> tuple[Any, ...]:
     xs = tuple(sp.Symbol(f"x_{i}", real=True) for i in range(n))
     ys = tuple(sp.Symbol(f"y_{i}", real=True) for i in range(n))
     bound = {sp.Symbol(k, real=True): v for k, v in params}
     if record.kind == "vector_loss":
-        out = sp.Matrix([record.build(xs, ys)]).xreplace(bound)  # type: ignore[attr-defined]
+        out = sp.Matrix([record.build(xs, ys)]).xreplace(bound)
     else:
-        out = record.build(xs).xreplace(bound)  # type: ignore[attr-defined]
+        out = record.build(xs).xreplace(bound)
     jac = out.jacobian(xs)
     hess = sp.Matrix([jac[i, j] for i in range(jac.rows) for j in range(jac.cols)]).jacobian(xs)
     args = [*xs, *ys] if record.kind == "vector_loss" else list(xs)
@@ -114,7 +114,7 @@ def _bind(record: Record, params: Mapping[str, Any] | None) -> tuple[tuple[str, 
 
 def _call(fn: Callable[..., Any], *arrays: np.ndarray, dtype: object) -> np.ndarray:
     with np.errstate(all="ignore"):
-        out = fn(*[a.astype(dtype) for a in arrays])
+        out = fn(*[a.astype(np.dtype(dtype)) for a in arrays])  # type: ignore[call-overload]
     if type(out).__module__.split(".")[0] not in ("numpy", "builtins"):
         out = out.detach().cpu().numpy() if hasattr(out, "detach") else np.asarray(out)
     return np.asarray(out, dtype=np.float64)
@@ -143,8 +143,8 @@ def check_vector(
             groups = {k: v.astype(dtype).astype(np.float64) for k, v in groups.items()}  # type: ignore[call-overload]
     rows = np.concatenate(list(groups.values()))
     loss = record.kind == "vector_loss"
-    ys = np.eye(n)[rng.integers(0, n, rows.shape[0])] if loss else None
-    gs = rng.normal(0.0, 1.0, (rows.shape[0], n_out)).astype(dtype).astype(np.float64)
+    ys = np.eye(n)[rng.integers(0, n, rows.shape[0])] if loss else np.zeros(0)
+    gs = rng.normal(0.0, 1.0, (rows.shape[0], n_out)).astype(np.dtype(dtype)).astype(np.float64)  # type: ignore[call-overload]
     report = Report(record.name, sampled={f"{k} rows": int(v.shape[0]) for k, v in groups.items()})
     got_f = got_g = None
     try:
@@ -159,11 +159,11 @@ def check_vector(
     checked = {"forward": 0, "gradient": 0}
     fails: dict[str, list[Finding]] = {"forward": [], "gradient": []}
     for r, row in enumerate(rows):
-        args = [float(v) for v in row] + ([float(v) for v in ys[r]] if loss else [])  # type: ignore[index]
+        args = [float(v) for v in row] + ([float(v) for v in ys[r]] if loss else [])
         with mpmath.workprec(320):
             try:
                 jm = j_mp(*[mpmath.mpf(a) for a in args])
-                hm = h_mp(*[mpmath.mpf(a) for a in args]) if got_g is not None else None
+                hm: Any = h_mp(*[mpmath.mpf(a) for a in args]) if got_g is not None else None
             except (ZeroDivisionError, ValueError, OverflowError):
                 continue
         finite = [abs(float(v)) for v in row if math.isfinite(v)]
