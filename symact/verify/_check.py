@@ -109,8 +109,9 @@ def check(
     - `params`: parameter values of the catalogue function (and a loss's target, e.g. ``{"y": 1}``:
       the functions then take the prediction alone, with the target bound).  Parameters are taken at
       their float64 values, as code holds them.
-    - `convention`: "pytorch", "jax", "symmetric" or "subgradient" (any value between the one-sided
-      derivatives is accepted at a kink).
+    - `convention`: "pytorch", "pytorch-legacy" (PyTorch before a recorded change of a kink value),
+      "jax", "symmetric" or "subgradient" (any value between the one-sided derivatives is accepted at
+      a kink).
     - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known: a failure then
       says whether their rounding-error bound explains it (they never widen the tolerance).
     - `ulp`: the precision budget N: a value may differ from the correctly rounded truth by
