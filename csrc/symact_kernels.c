@@ -1052,7 +1052,7 @@ double symact_hardswish_grad(double x) {
     (void)x;
     if (isnan(x)) return x;
     if (isinf(x)) return x > 0 ? 1.0 : 0.0;
-    return ((x < -3.0) ? (0.0) : (((x <= 3.0) ? (((symact_max(-3.0, symact_min(3.0, x)) + 1.5)/3.0)) : (1.0))));
+    return ((x <= -3.0) ? (0.0) : (((x < 3.0) ? (((symact_max(-3.0, symact_min(3.0, x)) + 1.5)/3.0)) : (1.0))));
 }
 
 void symact_hardswish_grad_array(const double *x, double *out, size_t n) {

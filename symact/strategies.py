@@ -4,6 +4,8 @@
   part on [-50, 50], the special values (+-0, +-inf, nan) and Hypothesis' own floats, all within the
   record's domain (bounded domains are also sampled near their ends).
 - :func:`near_kinks`, :func:`near_roots`: floats at and around the kinks of f and the roots of f'.
+- :func:`hazards`: where float formulas break down (exp overflow/underflow/saturation, erf/erfc
+  limits, zeros of log and division arguments, found from the expression), and the subnormal range.
 - :func:`parameters`: valid parameter values (each parameter's range, the defaults, the record's
   constraints).
 - :func:`networks`: a :class:`symact.network.Network` of random shape (hidden activation and
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -35,10 +37,12 @@ from hypothesis import strategies as st
 from symact.catalogue import Record, check_params, get
 from symact.numeric import float_format
 from symact.verify import Target, make_target
+from symact.verify._hazards import hazard_positions
 
 __all__ = [
     "NETWORK_HIDDEN",
     "NETWORK_OUTPUTS",
+    "hazards",
     "inputs",
     "near",
     "near_kinks",
@@ -160,6 +164,35 @@ def near_roots(
     if not roots:
         return st.nothing()
     return st.one_of(*[near(c, dtype=dtype) for c in roots]).filter(target.in_domain)
+
+
+def hazards(
+    name: str | Record, *, params: Mapping[str, Any] | None = None, dtype: object = np.float64
+) -> st.SearchStrategy[float]:
+    """Where float formulas of `name` break down, found from its expression and its derivative's:
+    the x where an exp argument overflows, underflows (to subnormal, to zero) or saturates 1 + e^g,
+    where erf rounds to +-1 or erfc underflows, and the zeros of log and division arguments, with
+    their float neighbours and a window of a few units around each; plus the subnormal range.
+    The same positions as the hazard points of ``symact check`` (:mod:`symact.verify._hazards`)."""
+    target = _target(name, params)
+    ftype = np.dtype(dtype).type  # type: ignore[call-overload]
+    spots = hazard_positions((target.f, target.df), target.var, np.dtype(ftype).name)
+    cast = _cast(dtype)
+    tiny = float(np.finfo(ftype).tiny)
+    sub = float(np.finfo(ftype).smallest_subnormal)
+    subnormal = st.tuples(st.floats(math.log10(sub), math.log10(tiny)), st.booleans()).map(
+        lambda t: cast((-1.0 if t[1] else 1.0) * _pow10(t[0]))
+    )
+    parts: list[st.SearchStrategy[float]] = [subnormal]
+    for c in spots:
+        window = max(1.0, abs(c) * 2.0**-6)
+        parts += [near(c, dtype=dtype), st.floats(-4.0, 4.0).map(_window(cast, c, window))]
+    return st.one_of(*parts).filter(lambda v: math.isfinite(v) and target.in_domain(v))
+
+
+def _window(cast: Callable[[float], float], c: float, w: float) -> Callable[[float], float]:
+    """The map d -> cast(c + d w) of a window of half-width 4 w around c."""
+    return lambda d: cast(c + d * w)
 
 
 def _set_strategy(valid: sp.Set, default: float) -> st.SearchStrategy[float]:

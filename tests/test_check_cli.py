@@ -137,7 +137,10 @@ def test_torch_functions_and_autograd() -> None:
 
     report = check(torch.sigmoid, grad="autodiff", against="sigmoid", examples=200)
     assert report.checked["gradient"] > 100 and report.checked["forward"] > 100
-    assert not [f for f in report.failures if f.layer == "forward"]
+    # torch.sigmoid flushes the subnormal outputs below x = -709.78 (exp(-x) overflows): the only
+    # forward failures are zeros where the truth is subnormal
+    bad = [f for f in report.failures if f.layer == "forward"]
+    assert all(f.got == 0 and 0 < abs(f.expected) < 2.2250738585072014e-308 for f in bad), bad[:2]
     relu = check(torch.relu, grad="autodiff", against="relu", examples=100)
     assert relu.ok  # PyTorch's relu backward returns 0 at 0: the pytorch convention
 

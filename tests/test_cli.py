@@ -61,7 +61,7 @@ def test_derive_alias_and_convention_is_printed(capsys: pytest.CaptureFixture[st
     ("argv", "message"),
     [
         (["derive", "sigmoidd"], "unknown function 'sigmoidd'; did you mean sigmoid"),
-        (["derive", "leaky_relu", "--param", "negative_slope=2"], "outside its valid range"),
+        (["derive", "softplus_torch", "--param", "beta=-2"], "outside its valid range"),
         (["derive", "leaky_relu", "--param", "negative_slope"], "malformed --param"),
         (["derive", "leaky_relu", "--param", "negative_slope=__import__('os')"], "malformed --param"),
         (["derive", "leaky_relu", "--param", "slope=0.1"], "no parameter 'slope'"),

@@ -66,6 +66,19 @@ def _set_str(s: sp.Set) -> str:
     return str(s)
 
 
+PYTORCH_READ = "2.13.0"
+"""The PyTorch version every kink's "pytorch" value was executed on (torch autograd, float64, CPU);
+``tests/test_conventions.py`` re-reads them from the installed torch."""
+
+JAX_READ = "0.10.2"
+"""The JAX version every kink's "jax" value was executed on (jax.grad, float64, CPU);
+``tests/test_conventions.py`` re-reads them when JAX is installed."""
+
+
+def _read_from() -> dict[str, str]:
+    return {"pytorch": PYTORCH_READ, "jax": JAX_READ}
+
+
 @dataclass(frozen=True)
 class Kink:
     """A non-smooth point of an element-wise function.
@@ -82,11 +95,19 @@ class Kink:
     conventions: Mapping[str, sp.Expr | None]
     jump: bool = False
     note: str = ""
+    versions: Mapping[str, str] = field(default_factory=_read_from)
+    """The framework version each value of `conventions` was read from (executed), by framework."""
+    legacy: Mapping[str, sp.Expr] = field(default_factory=dict)
+    """Older framework behaviour where it differs, e.g. ``{"pytorch-legacy": value}``."""
 
     def value(self, convention: str) -> sp.Expr:
-        """The derivative assigned at the point under `convention`."""
+        """The derivative assigned at the point under `convention`.
+
+        ``"pytorch-legacy"`` is PyTorch's value before a change (see `legacy`), else PyTorch's."""
         if convention == "symmetric":
             return (self.left + self.right) / 2
+        if convention == "pytorch-legacy":
+            return self.legacy[convention] if convention in self.legacy else self.value("pytorch")
         if convention not in self.conventions:
             known = ", ".join(sorted([*self.conventions, "symmetric"]))
             raise KeyError(f"convention {convention!r} is not known at this kink (known: {known})")

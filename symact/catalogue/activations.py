@@ -81,8 +81,9 @@ ACTIVATIONS: tuple[Activation, ...] = (
             Param(
                 name="negative_slope",
                 default=sp.Rational(1, 100),
-                valid=sp.Interval.Ropen(0, 1),
-                description="slope below zero (PyTorch and JAX default 0.01; Keras leaky_relu 0.2)",
+                valid=sp.S.Reals,
+                description="slope below zero (PyTorch and JAX default 0.01, any real accepted; Keras "
+                "leaky_relu 0.2); negative makes f non-monotone",
             ),
         ),
         kinks=(

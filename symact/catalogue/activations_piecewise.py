@@ -105,15 +105,25 @@ PIECEWISE_ACTIVATIONS: tuple[Activation, ...] = (
         expr=sp.Piecewise((0, X <= -3), (X, X >= 3), (X * (X + 3) / 6, True)),
         description="x hard_sigmoid(x): 0 up to -3, x (x + 3) / 6 between, x from 3 on.",
         kinks=(
-            kink(-3, 0, -_half, -_half, 0, note="JAX: product rule with hard_sigmoid'(-3) = 0."),
+            kink(
+                -3,
+                0,
+                -_half,
+                0,
+                0,
+                note="JAX: product rule with hard_sigmoid'(-3) = 0.  PyTorch returns 0 since "
+                "pytorch/pytorch#148049 (2025); before, -1/2 ('pytorch-legacy').",
+                legacy={"pytorch-legacy": -_half},
+            ),
             kink(
                 3,
                 sp.Rational(3, 2),
                 1,
-                sp.Rational(3, 2),
                 1,
-                note="PyTorch's CPU vectorised loop returns 1 here (x >= 3 branch); CUDA and the scalar "
-                "loop return 3/2 (read from source, not executed).",
+                1,
+                note="PyTorch returns 1 since pytorch/pytorch#148049 (2025; the x >= 3 branch); before, "
+                "3/2 ('pytorch-legacy').",
+                legacy={"pytorch-legacy": sp.Rational(3, 2)},
             ),
         ),
         aliases=("hard_silu", "hard_swish"),

@@ -91,11 +91,12 @@ RECTIFIER_ACTIVATIONS: tuple[Activation, ...] = (
         name="elu",
         expr=sp.Piecewise((X, X > 0), (_alpha * (sp.exp(X) - 1), True)),
         description="Exponential linear unit: x above zero, alpha (e^x - 1) at or below.",
-        params=(Param("alpha", sp.S.One, sp.Interval(0, sp.oo), "saturation level -alpha (default 1)"),),
+        params=(Param("alpha", sp.S.One, sp.S.Reals, "saturation level -alpha (default 1; any real)"),),
         kinks=(kink(0, _alpha, 1, _alpha, _alpha, note="a kink only when alpha != 1 (C1 at alpha = 1)."),),
         frameworks="PyTorch ELU(alpha=1); JAX elu(alpha=1); Keras elu(alpha=1)",
-        notes="PyTorch accepts any alpha but refuses the in-place backward for alpha < 0; symact keeps "
-        "alpha >= 0.",
+        notes="PyTorch accepts any alpha (it refuses only the in-place backward for alpha < 0).  A "
+        "negative alpha makes ELU non-monotone: f' = alpha e^x < 0 below zero, and f rises to -alpha as "
+        "x -> -oo.",
     ),
     Activation(
         name="selu",
@@ -131,7 +132,7 @@ RECTIFIER_ACTIVATIONS: tuple[Activation, ...] = (
         description="PyTorch's Softplus: (1/beta) log(1 + e^(beta x)), but x where beta x > threshold.",
         params=(
             Param("beta", sp.S.One, _positive, "sharpness (default 1)"),
-            Param("threshold", sp.Integer(20), _positive, "beta x above which f returns x (default 20)"),
+            Param("threshold", sp.Integer(20), sp.S.Reals, "beta x above which f returns x (default 20)"),
         ),
         kinks=(
             kink(

@@ -94,7 +94,16 @@ ELEMENTWISE_LOSSES: tuple[Loss, ...] = (
         name="l1",
         expr=sp.Abs(_d),
         description="Absolute error |a - y|.",
-        kinks=(kink(Y, -1, 1, 0, 0, note="PyTorch's abs backward uses sgn(0) = 0; jnp.abs likewise."),),
+        kinks=(
+            kink(
+                Y,
+                -1,
+                1,
+                0,
+                1,
+                note="PyTorch's abs backward uses sgn(0) = 0; jax.grad of jnp.abs(a - y) gives 1 there.",
+            ),
+        ),
         aliases=("l1_loss", "mae", "mean_absolute_error"),
         frameworks="PyTorch L1Loss; Keras mean_absolute_error",
         notes="Gradient sign(a - y), 0 at a = y. " + _MEAN,

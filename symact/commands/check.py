@@ -1,5 +1,8 @@
 """``symact check MODULE:FUNC --grad MODULE:FUNC --against NAME``: check your own code.
 
+A framework's own function can be named directly, with its autodiff as the gradient:
+``symact check torch.nn.functional.gelu --grad autodiff --against gelu [--dtype float32]``.
+
 Imports the functions, then checks the forward against the catalogue function, the gradient against
 its derivative (under ``--convention`` at kinks) and the two against each other.  Exit 0 when all
 pass, 1 when a defect is found (printed with the simplest counterexample), 2 on bad input.
@@ -21,18 +24,32 @@ import numpy as np
 from symact.commands._params import parse_params
 from symact.errors import UserError
 from symact.verify import CONVENTIONS, check
+from symact.verify._budget import DEFAULT_ULP
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("check", help="check your own forward/gradient code against a catalogue function")
-    p.add_argument("forward", nargs="?", help="MODULE:FUNC, a module name or a path to a .py file")
+    p.add_argument(
+        "forward",
+        nargs="?",
+        help="MODULE:FUNC (MODULE a module name or a path to a .py file), or a framework function by "
+        "its dotted name (torch.nn.functional.gelu, jax.nn.gelu)",
+    )
     p.add_argument("--grad", metavar="MODULE:FUNC", help="the gradient function, or 'autodiff'")
     p.add_argument("--against", required=True, metavar="NAME", help="the catalogue function to match")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
     p.add_argument(
         "--convention", choices=CONVENTIONS, default="pytorch", help="the derivative claimed at kinks"
+    )
+    p.add_argument(
+        "--ulp",
+        type=float,
+        default=DEFAULT_ULP,
+        metavar="N",
+        help="precision budget: N (1 + condition number) ULP of the correctly rounded truth "
+        f"(default {DEFAULT_ULP:g})",
     )
     p.add_argument("--examples", type=int, default=2000, help="number of test points (default 2000)")
     p.add_argument("--dtype", choices=sorted(_DTYPES), default="float64")
@@ -61,8 +78,10 @@ def _module(spec: str) -> Any:
 def load_function(text: str, *, option: str) -> Callable[..., Any]:
     """The function that ``MODULE:FUNC`` names; UserError (one line) for anything wrong."""
     module_spec, sep, attr = text.rpartition(":")
+    if not sep and "." in text and all(p.isidentifier() for p in text.split(".")):
+        module_spec, sep, attr = text.rpartition(".")  # a framework function: torch.nn.functional.gelu
     if not sep or not module_spec or not attr.isidentifier():
-        raise UserError(f"{option} must look like MODULE:FUNC, got {text!r}")
+        raise UserError(f"{option} must look like MODULE:FUNC or package.module.func, got {text!r}")
     try:
         module = _module(module_spec)
     except UserError:
@@ -98,17 +117,23 @@ def run(args: argparse.Namespace) -> int:
         convention=args.convention,
         examples=args.examples,
         seed=args.seed,
+        ulp=args.ulp,
     )
     print(report.summary())
+    print("points drawn: " + ", ".join(f"{kind} {n}" for kind, n in report.sampled.items()))
+    for note in report.notes:
+        print(f"note: {note}")
     if report.ok:
-        if report.warnings:
-            print(
-                f"note: {len(report.warnings)} points with large errors where evaluating the formula as "
-                "written is unreliable anyway (WARN, not failures)"
-            )
         return 0
     first = report.counterexample()
     print(f"counterexample: {first}")
+    wrong = sum(f.kind == "wrong" for f in report.failures)
+    imprecise = sum(f.kind == "imprecise" for f in report.failures)
+    if wrong or imprecise:
+        print(
+            f"{wrong} wrong values (off by more than 2^-10 relative, or not finite), "
+            f"{imprecise} imprecise (beyond {args.ulp:g} (1 + condition number) ULP only)"
+        )
     layers = sorted({f.layer for f in report.failures})
     for layer in layers:
         fails = [f for f in report.failures if f.layer == layer]

@@ -975,7 +975,7 @@ def hardswish(x: ArrayLike, *, out: numpy.ndarray | None = None) -> Any:
 
 
 def _k_hardswish_grad(x):
-    return numpy.where(numpy.less(x, -3), 0, numpy.where(numpy.less_equal(x, 3), (numpy.clip(x, -3, 3) + 1.5)/3, 1))
+    return numpy.where(numpy.less_equal(x, -3), 0, numpy.where(numpy.less(x, 3), (numpy.clip(x, -3, 3) + 1.5)/3, 1))
 
 
 def _lim_hardswish_grad():

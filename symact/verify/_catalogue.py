@@ -87,7 +87,9 @@ def _elementwise(record: Record, report: Report, examples: int, seed: int, kerne
         xs = sample_points(target, examples, seed=seed)
         for layer, call, expr in (("forward", fwd, target.f), ("gradient", grad, target.df)):
             with np.errstate(all="ignore"):
-                res = check_fidelity(record.name, layer, xs, call(xs), expr, target.var)
+                res = check_fidelity(
+                    record.name, layer, xs, call(xs), expr, target.var, extra=target.input_terms.get(expr)
+                )
             report.add(layer, res.findings, res.checked)
         with np.errstate(all="ignore"):
             found, n, _ = check_consistency(target, fwd, grad, xs)
@@ -135,6 +137,6 @@ def verify_record(record: Record, *, examples: int = 200, seed: int = 0, kernels
         notes = _elementwise(record, report, examples, seed, kernels)
     else:
         notes = _vector(record, report, examples, seed)
-    report.notes = sorted(set(notes))  # type: ignore[attr-defined]
+    report.notes = sorted(set(notes))
     report.seconds = time.perf_counter() - start
     return report

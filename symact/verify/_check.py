@@ -12,12 +12,15 @@ import sympy as sp
 
 from symact.catalogue import UnknownFunctionError, get
 from symact.errors import UserError
+from symact.verify._bands import either_values
+from symact.verify._budget import DEFAULT_ULP
 from symact.verify._consistency import check_consistency
 from symact.verify._fidelity import check_fidelity
 from symact.verify._frameworks import ArrayFn, as_numpy, autodiff
-from symact.verify._points import sample_points
+from symact.verify._points import sample_groups
 from symact.verify._report import FAIL, Finding, Report
 from symact.verify._target import Target, make_target
+from symact.verify._vector import VECTOR_KINDS, check_vector
 
 __all__ = ["assert_matches", "assert_point", "check", "target_for"]
 
@@ -39,6 +42,13 @@ def target_for(
         raise
     except Exception:
         return make_target(record, params=params, convention=convention, source="sympy", float_params=True)
+
+
+def _record(name: str) -> Any:
+    try:
+        return get(name)
+    except UnknownFunctionError as exc:
+        raise UserError(str(exc)) from None
 
 
 def _subgradient(target: Target, dtype: object) -> dict[float, tuple[float, float]]:
@@ -85,6 +95,7 @@ def check(
     seed: int = 0,
     forward_expr: sp.Expr | None = None,
     grad_expr: sp.Expr | None = None,
+    ulp: float = DEFAULT_ULP,
 ) -> Report:
     r"""Check a forward `fn` and/or a gradient `grad` against the catalogue function `against`.
 
@@ -98,10 +109,21 @@ def check(
     - `params`: parameter values of the catalogue function (and a loss's target, e.g. ``{"y": 1}``:
       the functions then take the prediction alone, with the target bound).  Parameters are taken at
       their float64 values, as code holds them.
-    - `convention`: "pytorch", "jax", "symmetric" or "subgradient" (any value between the one-sided
-      derivatives is accepted at a kink).
-    - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known (sharper
-      rounding-error bounds); by default the catalogue's own expressions.
+    - `convention`: "pytorch", "pytorch-legacy" (PyTorch before a recorded change of a kink value),
+      "jax", "symmetric" or "subgradient" (any value between the one-sided derivatives is accepted at
+      a kink).
+    - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known: a failure then
+      says whether their rounding-error bound explains it (they never widen the tolerance).
+    - `ulp`: the precision budget N: a value may differ from the correctly rounded truth by
+      N (1 + kappa) ULP, kappa the condition number of the function at the point (default
+      :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a value is "wrong",
+      below that "imprecise"; both fail.
+
+    **Vector functions and losses** (softmax, log_softmax, softmin, logsumexp, glu; cross_entropy,
+    nll_loss): `fn(x)` maps an array of shape (rows, n) along the last axis and `grad` is
+    ``vjp(x, g)``, the gradient of sum(g * fn(x)) with respect to x; for a loss `fn(z, y)` returns
+    one value per row (y: class probabilities or one-hot, shape (rows, n)) and `grad(z, y)` returns
+    dL/dz.  See :mod:`symact.verify._vector` for the rows drawn.
 
     **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
     shrunk to the simplest nearby input that still fails.
@@ -110,6 +132,20 @@ def check(
         raise UserError("check needs fn, grad or both")
     if examples < 1:
         raise UserError(f"examples must be >= 1, got {examples}")
+    if not (math.isfinite(ulp) and ulp >= 0.5):
+        raise UserError(f"ulp must be a finite number >= 0.5, got {ulp!r}")
+    record = _record(against)
+    if record.kind in VECTOR_KINDS:
+        if grad is not None and not callable(grad):
+            raise UserError(
+                "for vector functions and losses --grad must name a function (vjp(x, g) or grad(z, y))"
+            )
+        start = time.perf_counter()
+        report = check_vector(
+            record, fn, grad, params=params, dtype=dtype, examples=examples, seed=seed, ulps=ulp
+        )
+        report.seconds = time.perf_counter() - start
+        return report
     target = target_for(against, params=params, convention=convention)
     start = time.perf_counter()
     fwd: ArrayFn | None = None
@@ -125,9 +161,15 @@ def check(
     elif grad is not None:
         raise UserError(f"grad must be a function or 'autodiff', got {grad!r}")
     # the points must be values of `dtype` (the reference is taken at exactly what the code receives)
-    xs = sample_points(target, examples, seed=seed, dtype=dtype)
-    report = Report(target.name)
+    groups = sample_groups(target, examples, seed=seed, dtype=dtype)
+    xs = np.concatenate(list(groups.values()))
+    report = Report(target.name, sampled={k: int(v.size) for k, v in groups.items() if v.size})
     allowed = _subgradient(target, dtype)
+    bands = {
+        "forward": either_values(target, target.f, dtype),
+        "gradient": either_values(target, target.df, dtype),
+    }
+    banded = {"forward": 0, "gradient": 0}
 
     def fidelity(
         layer: str, call: ArrayFn, expr: sp.Expr, tree: sp.Expr | None, pts: np.ndarray
@@ -145,8 +187,12 @@ def check(
             dtype=dtype,
             allowed=allowed if layer == "gradient" else None,
             nan_propagates=layer == "forward",
+            ulps=ulp,
+            either=bands[layer],
+            extra=target.input_terms.get(expr),
         )
         report.checked[layer] = report.checked.get(layer, 0) + res.checked
+        banded[layer] += res.banded
         return res.findings
 
     def recheck(
@@ -169,11 +215,18 @@ def check(
         layers.append(("gradient", grd, target.df, grad_expr))
     for layer, call, expr, tree in layers:
         found = fidelity(layer, call, expr, tree, xs)
+        n_band = banded[layer]
         report.add(layer, _shrunk(found, recheck(layer, call, expr, tree)), 0)
+        if n_band:
+            kinks = ", ".join(sorted({repr(float(k.at)) for k in target.kinks if not k.exact}))
+            report.notes.append(
+                f"{layer}: {n_band} points within rounding of a kink that is not a float ({kinks}) "
+                "took the other branch's value, which is accepted there"
+            )
     if fwd is not None and grd is not None:
         with np.errstate(all="ignore"):
             found, n, _ = check_consistency(
-                target, fwd, grd, xs, dtype=dtype, forward_expr=forward_expr, grad_expr=grad_expr
+                target, fwd, grd, xs, dtype=dtype, forward_expr=forward_expr, grad_expr=grad_expr, ulps=ulp
             )
         report.add("consistency", found, n)
     report.seconds = time.perf_counter() - start
@@ -229,11 +282,13 @@ def assert_point(
     params: Mapping[str, Any] | None = None,
     dtype: object = np.float64,
     convention: str = "pytorch",
+    ulp: float = DEFAULT_ULP,
 ) -> None:
     """Fail (AssertionError) if `fn(x)` is wrong at one point, with the reference value and the ULP error.
 
     `which` is "forward" (against f) or "gradient" (against f' under `convention`).  Meant for
     Hypothesis tests with :mod:`symact.strategies`, which shrink a failure to a minimal input.
+    `ulp` is the precision budget N, as for :func:`check`.
     """
     if which not in ("forward", "gradient"):
         raise UserError(f"which must be 'forward' or 'gradient', got {which!r}")
@@ -255,6 +310,8 @@ def assert_point(
         dtype=dtype,
         allowed=_subgradient(target, dtype) if which == "gradient" else None,
         nan_propagates=which == "forward",
+        ulps=ulp,
+        extra=target.input_terms.get(expr),
     )
     fails = [f for f in res.findings if f.verdict == FAIL]
     if fails:

@@ -1,7 +1,7 @@
 r"""Layer 3: a float forward F against its gradient G, by central differences of F itself.
 
 At $x$ the step $h$ minimises truncation plus rounding, $h = (3T / M_3)^{1/3}$, with $M_3$ the
-high-precision $|f'''|$ near $x$ and $T$ the forward's tolerance ($2B + \mathrm{ulp}/2$, as in the
+high-precision $|f'''|$ near $x$ and $T$ the forward's budget ($N(1 + \kappa)$ ULP, as in the
 fidelity layer); $h$ is a power of two, at least four ulps of $x$, and keeps $x \pm h$ clear of kinks
 and domain ends.  With $x_\pm = x \pm h$ rounded to floats, the secant
 $Q = (F(x_+) - F(x_-)) / (x_+ - x_-)$ is formed exactly and must satisfy
@@ -22,8 +22,7 @@ import numpy as np
 import sympy as sp
 
 from symact.numeric import reference, ulp
-from symact.verify._bound import bound_float
-from symact.verify._fidelity import UNKNOWN_TREE_FLOOR
+from symact.verify._budget import DEFAULT_ULP, budget_abs
 from symact.verify._report import FAIL, UNVERIFIABLE, Finding
 from symact.verify._target import Target
 
@@ -33,13 +32,6 @@ MIN_SHARPNESS = 1e-6
 """float64: a point is verifiable when the tolerance is at most this relative to |f'(x)| (for other
 formats, eps^0.38 of the format, the same exponent)."""
 _MIN_STEP = 2.0**-900  # keeps f(x +- h) normal near zeros of f, where relative rounding holds
-
-
-def _tol(expr: sp.Expr, var: sp.Symbol, x: float, r: float, dtype: object, floor: float = 0.0) -> float:
-    """The fidelity tolerance 2B + ulp/2 (at least `floor` ulps) of a value r computed at x."""
-    b = bound_float(expr, var, x, dtype=dtype)
-    u = float(ulp(np.array([r]), dtype=dtype)[0])
-    return max(2 * b + u / 2, floor * u)
 
 
 def _mag(fn: object, x: float) -> float:
@@ -60,20 +52,18 @@ def choose_steps(
     f_ref: np.ndarray,
     *,
     dtype: object = np.float64,
-    bound_expr: sp.Expr | None = None,
+    ulps: float = DEFAULT_ULP,
 ) -> np.ndarray:
     """The step h at each point (nan where the point is skipped: non-finite, kink, outside domain)."""
-    tree = bound_expr if bound_expr is not None else target.f
     hs = np.full(xs.shape, np.nan)
+    t_all = budget_abs(target.f, target.var, xs, f_ref, ulps, dtype, target.input_terms.get(target.f))
     for i, x in enumerate(xs):
         x = float(x)
         if not math.isfinite(x) or not target.in_domain(x) or target.kink_at(x) is not None:
             continue
         if not math.isfinite(f_ref[i]):
             continue
-        t = 4 * _tol(
-            tree, target.var, x, float(f_ref[i]), dtype, 0.0 if bound_expr is not None else UNKNOWN_TREE_FLOOR
-        )
+        t = 4 * float(t_all[i])
         room = target.distance_to_break(x) / 2
         h = min(room, max(abs(x), 1.0) * 2.0**-4)
         for _ in range(3):  # the third derivative over [x - h, x + h], then the step balancing both errors
@@ -97,6 +87,7 @@ def check_consistency(
     forward_expr: sp.Expr | None = None,
     grad_expr: sp.Expr | None = None,
     detail: dict[str, np.ndarray] | None = None,
+    ulps: float = DEFAULT_ULP,
 ) -> tuple[list[Finding], int, np.ndarray]:
     """Layer 3 at `xs`: (findings, points checked, per-point tolerance relative to |f'(x)|).
 
@@ -106,7 +97,7 @@ def check_consistency(
     xs = np.asarray(xs, dtype=np.float64)
     ftype = np.dtype(dtype).type  # type: ignore[call-overload]
     f_ref = reference(target.f, target.var, xs, dtype=dtype).astype(np.float64)
-    hs = choose_steps(target, xs, f_ref, dtype=dtype, bound_expr=forward_expr)
+    hs = choose_steps(target, xs, f_ref, dtype=dtype, ulps=ulps)
     ok = ~np.isnan(hs)
     sharp = np.full(xs.shape, np.nan)
     x0 = xs[ok].astype(ftype)
@@ -118,10 +109,28 @@ def check_consistency(
         gx = np.asarray(grad(x0), dtype=np.float64)
     xp64, xm64 = xp.astype(np.float64), xm.astype(np.float64)
     d_ref = reference(target.df, target.var, x0.astype(np.float64), dtype=dtype).astype(np.float64)
-    ftree = forward_expr if forward_expr is not None else target.f
-    gtree = grad_expr if grad_expr is not None else target.df
-    ffloor = 0.0 if forward_expr is not None else UNKNOWN_TREE_FLOOR
-    gfloor = 0.0 if grad_expr is not None else UNKNOWN_TREE_FLOOR
+    del forward_expr, grad_expr  # the budgets come from the truth, whatever the code evaluates
+    t_plus = budget_abs(
+        target.f,
+        target.var,
+        xp64,
+        reference(target.f, target.var, xp64, dtype=dtype),
+        ulps,
+        dtype,
+        target.input_terms.get(target.f),
+    )
+    t_minus = budget_abs(
+        target.f,
+        target.var,
+        xm64,
+        reference(target.f, target.var, xm64, dtype=dtype),
+        ulps,
+        dtype,
+        target.input_terms.get(target.f),
+    )
+    t_grad = budget_abs(
+        target.df, target.var, x0.astype(np.float64), d_ref, ulps, dtype, target.input_terms.get(target.df)
+    )
     findings: list[Finding] = []
     checked = 0
     eps = float(np.finfo(np.dtype(dtype)).eps)  # type: ignore[call-overload]
@@ -142,16 +151,10 @@ def check_consistency(
         m3 = max(_mag(target.d3fn, v) for v in (float(xm64[j]), x, float(xp64[j])))
         m2 = _mag(target.d2fn, x) if mid_off else 0.0
         trunc = 2 * m3 * (w / 2) * (w / 2) / 6 + float(mid_off) * m2 if w < 1e150 else math.inf
-        # the forward's tolerance at x +- h, with a whole ulp of the value there (a change of binade)
-        rounding = (
-            sum(
-                _tol(ftree, target.var, float(v), float(fv), dtype, ffloor)
-                + _tol(sp.S.Zero, target.var, 0.0, float(fv), dtype)
-                for v, fv in ((xp64[j], fp[j]), (xm64[j], fm[j]))
-            )
-            / w
-        )
-        tol = trunc + rounding + _tol(gtree, target.var, x, d, dtype, gfloor)
+        # the forward's budget at x +- h, with a whole ulp of the value there (a change of binade)
+        u_p, u_m = (float(ulp(np.array([fv]), dtype=dtype)[0]) for fv in (fp[j], fm[j]))
+        rounding = (float(t_plus[j]) + u_p + float(t_minus[j]) + u_m) / w
+        tol = trunc + rounding + float(t_grad[j])
         err = abs(float(q) - g) if math.isfinite(g) else math.inf
         u = float(ulp(np.array([d]), dtype=dtype)[0])
         scale = abs(d) if d else u

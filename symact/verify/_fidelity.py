@@ -1,14 +1,14 @@
-r"""Layer 2: a float kernel against the correctly rounded reference, with a per-point tolerance.
+r"""Layer 2: a float kernel against the correctly rounded reference, with a budget from the truth.
 
-At each point the tolerance is $2B(x) + \mathrm{ulp}(r)/2$, with $B$ the first-order rounding-error
-bound of the expression as evaluated (:mod:`symact.verify._bound`) and $r$ the correctly rounded
-reference.  When the code's own expression is unknown, $B$ is that of the reference expression and at
-least :data:`UNKNOWN_TREE_FLOOR` ULPs are allowed.
+At each point the tolerance is the budget of :mod:`symact.verify._budget`: $N(1 + \kappa)$ ULP of
+the correctly rounded reference $r$, $\kappa$ the condition number of the true function there and
+$N$ the precision budget (``--ulp``).  The rounding of the catalogue's own formula plays no part.
 
-Verdicts: FAIL when the error exceeds the tolerance, or the kernel returns nan or an infinity where
-the truth is a finite number; WARN when the bound itself shows that the expression is
-unreliable there (the bound exceeds $2^{-26} |r|$, or an intermediate overflows) and the error is
-larger than a stable evaluation's (:data:`WARN_BUDGET` ULPs); pass otherwise.
+Verdicts: FAIL when the error exceeds the budget, or the value is nan or infinite where the truth is
+finite; each FAIL says whether the value is *wrong* (off by more than $2^{-10}$ relative, a wrong
+sign, a zero or non-finite value) or *imprecise* (beyond the budget only).  When the expression the
+code evaluates is given (`bound_expr`), a FAIL notes whether its first-order rounding-error bound
+explains the error (an unstable formula rather than a coding mistake); it never excuses it.
 """
 
 from __future__ import annotations
@@ -22,16 +22,10 @@ import sympy as sp
 
 from symact.numeric import reference, ulp, ulp_error
 from symact.verify._bound import bound_float
-from symact.verify._report import FAIL, WARN, Finding
+from symact.verify._budget import DEFAULT_ULP, budgets, classify
+from symact.verify._report import FAIL, Finding
 
 __all__ = ["FidelityResult", "check_fidelity"]
-
-RELIABLE_BITS = 26
-WARN_BUDGET = 16.0  # ULPs: a stable evaluation stays within this; larger errors inside a loose bound WARN
-UNKNOWN_TREE_FLOOR = 16.0
-"""ULPs always allowed when the code's own evaluation order is unknown (users' code, kernels whose
-expression is not given): the bound of the reference expression does not model a different, stable
-formula, which may lose a few ULPs where the textbook formula loses none."""
 
 
 @dataclass(frozen=True)
@@ -43,12 +37,22 @@ class FidelityResult:
     ref: np.ndarray
     error: np.ndarray
     tolerance: np.ndarray
-    verdict: np.ndarray  # "", "FAIL" or "WARN"
+    verdict: np.ndarray  # "" or "FAIL"
     findings: list[Finding]
+    banded: int = 0  # points accepted with the other branch's value (a kink that is not a float)
 
     @property
     def checked(self) -> int:
         return int(np.sum(~np.isnan(self.tolerance)))
+
+
+def _explained(tree: sp.Expr, var: sp.Symbol, x: float, error_abs: float, dtype: object) -> str:
+    b = bound_float(tree, var, x, dtype=dtype)
+    if not math.isfinite(b):
+        return "; the given expression overflows here as written"
+    if error_abs <= 2 * b:
+        return "; the given expression's rounding-error bound explains it (an unstable formula)"
+    return ""
 
 
 def check_fidelity(
@@ -62,17 +66,24 @@ def check_fidelity(
     bound_expr: sp.Expr | None = None,
     dtype: object = np.float64,
     allowed: Mapping[float, tuple[float, float]] | None = None,
+    either: Mapping[float, tuple[float, float]] | None = None,
     nan_propagates: bool = True,
     floor: float | None = None,
+    ulps: float = DEFAULT_ULP,
+    extra: sp.Expr | None = None,
 ) -> FidelityResult:
     """Compare `got` (a kernel's values at `xs`) with `expr`, point by point.
 
     **Arguments:**
-    - `bound_expr`: the expression whose float evaluation the kernel performs (default `expr`).
+    - `bound_expr`: the expression the code evaluates, if known: a FAIL then says whether its
+      rounding-error bound explains the error.  It never widens the tolerance.
     - `allowed`: at these points any value in [lo, hi] is right (the subgradient at a kink).
+    - `either`: at these points either of two values is right, each within its budget (the floats
+      whose branch test can round either way near a kink that is not a float).
     - `nan_propagates`: a nan input must give nan (gradients may return anything there).
-    - `floor`: ULPs always allowed; default 0 when `bound_expr` is given (the code evaluates exactly
-      that expression), :data:`UNKNOWN_TREE_FLOOR` otherwise.
+    - `floor`: ULPs always allowed (default none beyond the budget).
+    - `ulps`: the precision budget N; the tolerance is N (1 + condition number) ULP.
+    - `extra`: a loss's y df/dy (``Target.input_terms``): the target's rounding joins the budget.
     """
     xs = np.asarray(xs, dtype=np.float64)
     got = np.asarray(got, dtype=np.float64)
@@ -82,9 +93,9 @@ def check_fidelity(
     tol = np.full(xs.shape, np.nan)
     verdict = np.full(xs.shape, "", dtype=object)
     findings: list[Finding] = []
-    tree = bound_expr if bound_expr is not None else expr
-    floor_ulps = floor if floor is not None else (0.0 if bound_expr is not None else UNKNOWN_TREE_FLOOR)
-    tiny = float(ulp(np.array([0.0]), dtype=dtype)[0])
+    floor_ulps = floor or 0.0
+    banded = 0
+    budget = np.maximum(budgets(expr, var, xs, ref, ulps, dtype, extra), floor_ulps)
     for i, x in enumerate(xs):
         g, r = float(got[i]), float(ref[i])
         if allowed and x in allowed:
@@ -93,48 +104,40 @@ def check_fidelity(
             tol[i] = 1.0
             if not lo - u <= g <= hi + u:
                 verdict[i] = FAIL
-                findings.append(
-                    Finding(
-                        name,
-                        layer,
-                        FAIL,
-                        x,
-                        g,
-                        (lo + hi) / 2,
-                        math.inf,
-                        1.0,
-                        f"outside the subgradient [{lo!r}, {hi!r}]",
-                    )
-                )
+                note = f"wrong: outside the subgradient [{lo!r}, {hi!r}]"
+                findings.append(Finding(name, layer, FAIL, x, g, (lo + hi) / 2, math.inf, 1.0, note, "wrong"))
             continue
         if math.isnan(x):
             tol[i] = 0.0
             if nan_propagates and not math.isnan(g):
                 verdict[i] = FAIL
-                findings.append(
-                    Finding(name, layer, FAIL, x, g, r, math.inf, 0.0, "a number for a nan input")
-                )
+                note = "wrong: a number for a nan input"
+                findings.append(Finding(name, layer, FAIL, x, g, r, math.inf, 0.0, note, "wrong"))
             continue
         if math.isnan(r):
             continue  # undefined here: nothing to compare
-        b = 0.0
         if not math.isfinite(x) or not math.isfinite(r):
             tol[i] = 1.0
         else:
-            b = bound_float(tree, var, x, dtype=dtype)
-            u = float(ulp(np.array([r]), dtype=dtype)[0])
-            tol[i] = max((2 * b + u / 2) / u, floor_ulps) if math.isfinite(b) else math.inf
+            tol[i] = budget[i]
         e = float(err[i])
-        if not math.isfinite(g) and math.isfinite(r):
-            verdict[i] = FAIL
-            note = "nan where the truth is finite" if math.isnan(g) else "infinite where the truth is finite"
-        elif e > tol[i]:
-            verdict[i] = FAIL
-            note = ""
-        elif e > WARN_BUDGET and (not math.isfinite(b) or 2 * b > max(abs(r) * 2.0**-RELIABLE_BITS, tiny)):
-            verdict[i] = WARN
-            note = "the rounding-error bound shows this evaluation is unreliable here"
-        else:
+        kind = classify(g, r, e, float(tol[i]))
+        if kind and either and x in either:
+            alt = ulp_error(np.array([g, g]), np.array(either[x]), dtype=dtype)
+            if float(np.min(alt)) <= tol[i]:
+                banded += 1
+                continue  # either branch's value: the branch test may round either way here
+        if not kind:
             continue
-        findings.append(Finding(name, layer, str(verdict[i]), float(x), g, r, e, float(tol[i]), note))
-    return FidelityResult(xs, got, ref, err, tol, verdict, findings)
+        verdict[i] = FAIL
+        if not math.isfinite(g):
+            what = "nan" if math.isnan(g) else "infinite"
+            note = f"{kind}: {what} where the truth is {'finite' if math.isfinite(r) else repr(r)}"
+        elif kind == "wrong":
+            note = "wrong: " + ("wrong sign" if g * r < 0 else "zero" if g == 0 else "relative error > 2^-10")
+        else:
+            note = f"imprecise: beyond the budget of {tol[i]:.3g} ULP"
+        if bound_expr is not None and math.isfinite(x) and math.isfinite(g):
+            note += _explained(bound_expr, var, float(x), abs(g - r), dtype)
+        findings.append(Finding(name, layer, FAIL, float(x), g, r, e, float(tol[i]), note, kind))
+    return FidelityResult(xs, got, ref, err, tol, verdict, findings, banded)

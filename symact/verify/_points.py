@@ -7,9 +7,10 @@ import math
 import numpy as np
 
 from symact.numeric import full_range_sample
+from symact.verify._hazards import hazard_positions, subnormal_points
 from symact.verify._target import Target
 
-__all__ = ["near", "sample_points"]
+__all__ = ["near", "sample_groups", "sample_points"]
 
 
 def near(c: float, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -40,23 +41,64 @@ def _inf_ok(target: Target, xs: np.ndarray) -> np.ndarray:
     return np.array([any(lo <= v <= hi for lo, hi in target.domain) for v in xs], dtype=bool)
 
 
+def sample_groups(
+    target: Target, n: int, *, seed: int = 0, dtype: object = np.float64
+) -> dict[str, np.ndarray]:
+    """The points of :func:`sample_points` by kind: "full range", "kinks and breaks", "derivative
+    roots", "hazards" (where exp/erf/log arguments of f or f' cross the format's thresholds, see
+    :mod:`symact.verify._hazards`), "subnormal" and "domain"."""
+    rng = np.random.default_rng(seed)
+    breaks = [c for c in target.breaks if math.isfinite(c)]
+    roots = [c for c in target.derivative_roots if math.isfinite(c)]
+    hazards = [
+        c
+        for c in hazard_positions((target.f, target.df), target.var, np.dtype(dtype).name)  # type: ignore[call-overload]
+        if target.distance_to_break(c) > 0
+    ]
+    special = len(breaks) + len(roots)
+    per = max((n // 4) // max(special, 1), 8) if special else 0
+    per_hazard = max((n // 5) // max(len(hazards), 1), 7) if hazards else 0
+    n_sub = max(n // 20, 4)
+    rest = max(n - per * special - per_hazard * len(hazards) - n_sub, n // 3)
+    groups = {"full range": full_range_sample(rest, seed=seed, dtype=dtype).astype(np.float64)}
+    groups["kinks and breaks"] = _cat([near(c, per, rng) for c in breaks])
+    groups["derivative roots"] = _cat([near(c, per, rng) for c in roots])
+    groups["hazards"] = _cat([_around(c, per_hazard, rng) for c in hazards])
+    groups["subnormal"] = subnormal_points(n_sub, rng, dtype)
+    groups["domain"] = _cat(
+        [
+            rng.uniform(lo, hi, max(n // 4, 8))
+            for lo, hi in target.domain
+            if math.isfinite(lo) and math.isfinite(hi) and hi > lo
+        ]
+    )
+    out = {}
+    for kind, xs in groups.items():
+        if np.dtype(dtype) != np.float64:  # type: ignore[call-overload]
+            with np.errstate(over="ignore"):
+                xs = xs.astype(np.dtype(dtype)).astype(np.float64)  # type: ignore[call-overload]  # values of `dtype`
+        out[kind] = xs[_inside(target, xs)]
+    return out
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _around(c: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """c, its float neighbours, and points within a few units of c (the window where a formula fails)."""
+    pts = near(c, min(n, 7), rng)
+    k = max(n - pts.size, 0)
+    return np.concatenate([pts, c + rng.uniform(-4.0, 4.0, k) * max(1.0, abs(c) * 2.0**-6)])
+
+
 def sample_points(target: Target, n: int, *, seed: int = 0, dtype: object = np.float64) -> np.ndarray:
     """About `n` deterministic float64 points in the target's domain.
 
-    All are values of `dtype`.  Two thirds come from :func:`symact.numeric.full_range_sample`, the
-    rest cluster at kinks (each kink itself included), other breakpoints, roots of the derivative and
-    finite domain ends, plus points spread over bounded domains.
+    All are values of `dtype`.  About half come from :func:`symact.numeric.full_range_sample`, the
+    rest cluster at kinks (each kink itself included), other breakpoints, roots of the derivative,
+    hazards of the expression (exp overflow and underflow, saturation, erf/erfc limits, zeros of log
+    and division arguments, each with its float neighbours), the subnormal range, and finite domain
+    ends, plus points spread over bounded domains.  :func:`sample_groups` gives them by kind.
     """
-    rng = np.random.default_rng(seed)
-    special = [c for c in (*target.breaks, *target.derivative_roots) if math.isfinite(c)]
-    per = max((n // 3) // max(len(special), 1), 8) if special else 0
-    parts = [full_range_sample(n - per * len(special), seed=seed, dtype=dtype).astype(np.float64)]
-    parts += [near(c, per, rng) for c in special]
-    for lo, hi in target.domain:
-        if math.isfinite(lo) and math.isfinite(hi) and hi > lo:
-            parts.append(rng.uniform(lo, hi, max(n // 4, 8)))
-    xs = np.concatenate(parts)
-    if np.dtype(dtype) != np.float64:  # type: ignore[call-overload]
-        with np.errstate(over="ignore"):
-            xs = xs.astype(np.dtype(dtype)).astype(np.float64)  # type: ignore[call-overload]  # values of `dtype`
-    return xs[_inside(target, xs)]
+    return np.concatenate(list(sample_groups(target, n, seed=seed, dtype=dtype).values()))

@@ -23,7 +23,9 @@ class Finding:
     `layer` is "symbolic" (the SymPy derivative against a numerical derivative of f), "forward" or
     "gradient" (a float kernel against the correctly rounded reference), or "consistency" (the
     gradient against central differences of the forward).  `error` and `tolerance` are in ULPs of
-    `expected` for float layers and relative for the symbolic layer.
+    `expected` for float layers and relative for the symbolic layer.  `kind` says whether a failing
+    float value is "wrong" (off by more than 2^-10 relative, or not finite) or "imprecise" (beyond
+    the precision budget only).
     """
 
     name: str
@@ -35,6 +37,7 @@ class Finding:
     error: float
     tolerance: float
     note: str = ""
+    kind: str = ""  # for a FAIL of a float layer: "wrong" or "imprecise"
 
     def __str__(self) -> str:
         unit = "relative" if self.layer == "symbolic" else "ULP"
@@ -55,6 +58,8 @@ class Report:
     warnings: list[Finding] = field(default_factory=list)
     unverifiable: list[Finding] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    sampled: dict[str, int] = field(default_factory=dict)  # points drawn, by kind (see sample_groups)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +77,7 @@ class Report:
         self.warnings += other.warnings
         self.unverifiable += other.unverifiable
         self.seconds += other.seconds
+        self.notes += [n for n in other.notes if n not in self.notes]
 
     def counterexample(self) -> Finding | None:
         """The simplest failure: fewest significant digits, then smallest magnitude."""

@@ -23,7 +23,7 @@ from symact.numeric import MpFunction, compile_mp, exact_value
 
 __all__ = ["CONVENTIONS", "KinkPoint", "Target", "make_target"]
 
-CONVENTIONS: tuple[str, ...] = ("pytorch", "jax", "symmetric", "subgradient")
+CONVENTIONS: tuple[str, ...] = ("pytorch", "pytorch-legacy", "jax", "symmetric", "subgradient")
 SCALAR_KINDS: tuple[str, ...] = ("elementwise", "loss")
 
 
@@ -60,6 +60,9 @@ class Target:
     breaks: tuple[float, ...] = ()
     domain: tuple[tuple[float, float], ...] = ((-math.inf, math.inf),)
     params: Mapping[str, sp.Expr] = field(default_factory=dict)
+    input_terms: Mapping[sp.Expr, sp.Expr] = field(default_factory=dict)
+    """For a loss, y df/dy of f and of f' (the target y is an input of the code too: its rounding
+    sensitivity joins the budget, e.g. e^a - y near a = log y)."""
 
     @property
     def fn(self) -> MpFunction:
@@ -100,6 +103,7 @@ class Target:
             self.breaks,
             self.domain,
             self.params,
+            self.input_terms,
         )
 
     @functools.cached_property
@@ -171,7 +175,7 @@ def _bound_params(record: Record, params: Mapping[str, Any] | None, as_float: bo
 def _claimed_derivative(
     record: Record, params: Mapping[str, sp.Expr], convention: str, source: str
 ) -> sp.Expr:
-    if source == "derive":
+    if source == "derive" and convention != "pytorch-legacy":  # derive knows the current conventions
         from symact.derive import derive
 
         own = {k: v for k, v in params.items() if any(p.name == k for p in record.params)}
@@ -204,8 +208,9 @@ def make_target(
     **Arguments:**
     - `params`: parameter values by name (floats are taken exactly); defaults fill the rest.  A loss
       needs its target, for example ``{"y": 1}``.
-    - `convention`: "pytorch", "jax", "symmetric" (the value claimed at kinks) or "subgradient" (any
-      value between the one-sided derivatives).
+    - `convention`: "pytorch", "jax", "symmetric" (the value claimed at kinks), "pytorch-legacy"
+      (PyTorch before a recorded change of its kink values, e.g. hardswish before 2025) or
+      "subgradient" (any value between the one-sided derivatives).
     - `source`: where the claimed derivative comes from: "derive" (``symact.derive``) or "sympy"
       (``sympy.diff`` of the Piecewise form with the convention's kink values).
     - `derivative`: a claimed derivative given directly (overrides `source`).
@@ -242,7 +247,29 @@ def make_target(
     domain = _intervals(domain_set)
     ends = {float(e) for e in _boundary(domain_set)}
     breaks = tuple(sorted(_breakpoints(f, x) | {k.x for k in kinks} | ends))
-    return Target(record.name, x, f, df, convention, kinks, breaks, domain, bound)
+    terms = _input_terms(record, subs, f, df)
+    return Target(record.name, x, f, df, convention, kinks, breaks, domain, bound, terms)
+
+
+def _input_terms(record: Record, subs: dict, f: sp.Expr, df: sp.Expr) -> dict[sp.Expr, sp.Expr]:
+    """y df/dy for f and f' of a loss (its target y at its bound value); empty otherwise."""
+    y = getattr(record, "target", None)
+    if y is None:
+        return {}
+    value = subs.get(y)
+    own = {s: v for s, v in subs.items() if s != y}
+    if value is None or value == 0:
+        return {}
+    x = record.variable  # type: ignore[union-attr]
+    unbound = record.expr.xreplace(own)  # type: ignore[union-attr]
+    try:
+        d_unbound = sp.diff(_smooth(unbound), x)
+        return {
+            f: (y * sp.diff(_smooth(unbound), y)).xreplace({y: value}),
+            df: (y * sp.diff(d_unbound, y)).xreplace({y: value}),
+        }
+    except Exception:
+        return {}
 
 
 def _roots(fn: MpFunction, target: Target) -> tuple[float, ...]:

@@ -1,0 +1,131 @@
+r"""The error a float implementation is allowed at a point: from the truth, never from a formula.
+
+At a float $x$ with true value $f(x)$, correctly rounded to $r$, the budget is the absolute error
+
+$$N\,\bigl(\mathrm{ulp}(r) + \mathrm{ulp}(x f'(x))\bigr) \;\approx\; N\,(1 + \kappa(x)) \text{ ULP of } r,
+\qquad \kappa(x) = \left|\frac{x\, f'(x)}{f(x)}\right|$$
+
+(equal up to a factor 2 from the binades), $N$ the precision budget (``--ulp``, default
+:data:`DEFAULT_ULP`) and $\kappa$ the condition number of $f$ at $x$: what any backward-stable
+evaluation loses when it perturbs its input by a few units (``x * beta``, ``x / sqrt 2``).  The ulp
+of a zero or subnormal value is the subnormal spacing: there the only absolute floor applies,
+$N(1 + \min(|x|, 1024))$ spacings (:data:`SUBNORMAL_SCALE`).  At a root of $f$ the second term keeps
+the budget finite.  Both $r$ and $f'(x)$ are correctly rounded references: how
+badly the catalogue's own textbook formula would do at $x$ plays no part.
+
+A value outside the budget is a FAIL, classified as
+
+- **wrong**: not finite where the truth is, or off by more than $2^{-10}$ relative (a wrong sign, a
+  zero where the truth is a normal float, a 100% error);
+- **imprecise**: within $2^{-10}$ relative, but beyond the budget.
+
+Inside a root's condition band (where the budget itself exceeds $2^{-10} |r|$, e.g. at the float
+nearest an irrational root of $f$) the budget decides alone: no evaluation that rounds its input
+determines the sign of $r$ there.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import sympy as sp
+
+from symact.numeric import reference, ulp
+
+__all__ = ["DEFAULT_ULP", "WRONG_RELATIVE", "budget_abs", "budgets", "classify", "derivative"]
+
+DEFAULT_ULP = 16.0
+"""The default precision budget N (ULP at a well-conditioned point).  The float64 implementations of
+PyTorch and JAX that are stable pass it; measured in ``benchmarks/sensitivity.py`` and the tests."""
+
+SUBNORMAL_SCALE = 1024.0
+"""Where the true value is zero or subnormal the floor is N (1 + min(|x|, 1024)) subnormal spacings:
+an intermediate rounded in the subnormal range and then scaled by x (x sigma(x) at x = -730) is
+exact to an absolute half spacing only before the scaling."""
+
+WRONG_RELATIVE = 2.0**-10
+"""A relative error above this is "wrong" (not merely imprecise), whatever the budget."""
+
+
+def _smooth(expr: sp.Expr) -> sp.Expr:
+    return expr.rewrite(sp.Piecewise) if expr.has(sp.Max, sp.Min, sp.Abs, sp.Heaviside) else expr
+
+
+@functools.lru_cache(maxsize=512)
+def derivative(expr: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
+    """f' of `expr` (its Max/Min/Abs written as Piecewise), None where SymPy cannot differentiate."""
+    try:
+        return sp.diff(_smooth(expr), var)
+    except Exception:
+        return None
+
+
+def budgets(
+    expr: sp.Expr,
+    var: sp.Symbol,
+    xs: np.ndarray,
+    ref: np.ndarray,
+    ulps: float,
+    dtype: object,
+    extra: sp.Expr | None = None,
+) -> np.ndarray:
+    """The budget at each float of `xs` in ULP of the rounded truth `ref` (inf where unknown).
+
+    `extra`: the sensitivity y df/dy to another input of the code (a loss's target), whose ulp
+    joins the condition term.  Non-finite `xs` or `ref` get nan (the caller compares those exactly).
+    """
+    xs = np.asarray(xs, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    out = np.full(xs.shape, np.nan)
+    ok = np.isfinite(xs) & np.isfinite(ref)
+    if not ok.any():
+        return out
+    d_expr = derivative(expr, var)
+    if d_expr is None:
+        out[ok] = math.inf
+        return out
+    d = reference(d_expr, var, xs[ok], dtype=np.float64).astype(np.float64)
+    with np.errstate(all="ignore"):
+        scale = np.abs(xs[ok]) * np.abs(d)
+        u_r = ulp(ref[ok], dtype=dtype)
+        u_k = np.where(scale == 0, 0.0, ulp(np.where(np.isfinite(scale), scale, 0.0), dtype=dtype))
+        u_k = np.where(np.isfinite(scale), u_k, math.inf)
+        if extra is not None:
+            t = np.abs(reference(extra, var, xs[ok], dtype=np.float64).astype(np.float64))
+            u_t = np.where(t == 0, 0.0, ulp(np.where(np.isfinite(t), t, 0.0), dtype=dtype))
+            u_k = u_k + np.where(np.isfinite(t), u_t, math.inf)
+        out[ok] = ulps * (u_r + u_k) / u_r
+        tiny = float(np.finfo(np.dtype(dtype)).tiny)  # type: ignore[call-overload]
+        low = np.abs(ref[ok]) < tiny
+        floor = ulps * (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE))
+        out[ok] = np.where(low, np.maximum(out[ok], floor), out[ok])
+    return out
+
+
+def budget_abs(
+    expr: sp.Expr,
+    var: sp.Symbol,
+    xs: np.ndarray,
+    ref: np.ndarray,
+    ulps: float,
+    dtype: object,
+    extra: sp.Expr | None = None,
+) -> np.ndarray:
+    """:func:`budgets` as absolute errors."""
+    b = budgets(expr, var, xs, ref, ulps, dtype, extra)
+    with np.errstate(all="ignore"):
+        return b * ulp(np.asarray(ref, dtype=np.float64), dtype=dtype)
+
+
+def classify(got: float, ref: float, error_ulps: float, tolerance_ulps: float) -> str:
+    """ "wrong", "imprecise" or "" (within budget) for a value `got` against the rounded truth `ref`."""
+    if math.isnan(ref):
+        return ""
+    if not math.isfinite(got) or not math.isfinite(ref):
+        return "" if got == ref else "wrong"
+    if error_ulps <= tolerance_ulps:
+        return ""
+    rel = abs(got - ref) / abs(ref) if ref else math.inf
+    return "wrong" if rel > WRONG_RELATIVE else "imprecise"
