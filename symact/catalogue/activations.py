@@ -83,6 +83,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
                 default=sp.Rational(1, 100),
                 valid=sp.Interval.Ropen(0, 1),
                 description="slope below zero (PyTorch and JAX default 0.01; Keras leaky_relu 0.2)",
+                tex=r"\alpha",
             ),
         ),
         kinks=(

@@ -19,12 +19,35 @@ from sympy.printing.latex import LatexPrinter
 
 __all__ = ["SymactLatexPrinter", "latex"]
 
-_NAMES: dict[str, str] = {"sigma": r"\sigma"}
+_NAMES: dict[str, str] = {"sigma": r"\sigma", "Phi": r"\Phi", "phi": r"\varphi"}
 """Named functions printed with a symbol of their own; others print their name."""
 
 
 class SymactLatexPrinter(LatexPrinter):
-    """LatexPrinter with textbook named functions and held (UnevaluatedExpr) parts kept as written."""
+    """LatexPrinter with textbook named functions and held (UnevaluatedExpr) parts kept as written.
+
+    Settings of its own: `partial` (False: a derivative prints with d, as for a function of one
+    variable; True: with the partial sign; None: SymPy's choice).
+    """
+
+    _default_settings = {**LatexPrinter._default_settings, "partial": None}
+
+    def _print_Derivative(self, expr: sp.Derivative) -> str:
+        partial = self._settings["partial"]
+        if partial is None or len(expr.variables) != 1:
+            return str(super()._print_Derivative(expr))
+        (var,) = expr.variables
+        sign = r"\partial" if partial else "d"
+        head = rf"\frac{{{sign}}}{{{sign} {self._print(var)}}}"
+        inner = expr.expr
+        if isinstance(inner, sp.Add | sp.Piecewise) or (inner.could_extract_minus_sign() and not inner.is_Symbol):
+            return rf"{head} \left({self._print(inner)}\right)"
+        return f"{head} {self.parenthesize(inner, 50)}"
+
+    def _print_KroneckerDelta(self, expr: sp.Expr, exp: str | None = None) -> str:
+        i, j = expr.args
+        tex = rf"\delta_{{{self._print(i)}{self._print(j)}}}"
+        return f"{tex}^{{{exp}}}" if exp is not None else tex
 
     def _print_Function(self, expr: sp.Expr, exp: str | None = None) -> str:
         if isinstance(expr, AppliedUndef):
@@ -35,6 +58,8 @@ class SymactLatexPrinter(LatexPrinter):
         return str(super()._print_Function(expr, exp=exp))
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if expr in self._settings["symbol_names"]:
+            return str(self._settings["symbol_names"][expr])
         head, sep, _ = expr.name.partition("_")
         if sep and len(head) > 1 and "\\" not in expr.name and "{" not in expr.name:
             return r"\mathit{" + expr.name.replace("_", r"\_") + "}"
@@ -66,8 +91,34 @@ class SymactLatexPrinter(LatexPrinter):
         if len(held) < 2:
             return str(super()._print_Mul(expr))
         others = [f for f in expr.args if not isinstance(f, sp.UnevaluatedExpr)]
-        parts = [self.parenthesize(f, 50) for f in others] + [self.parenthesize(f.args[0], 40) for f in held]
-        return r" \cdot ".join(parts)
+        inner = _textbook_order([f.args[0] for f in held])
+        factors = [*others, *inner]
+        sign = ""
+        if others and others[0] == -1:
+            sign, factors = "-", factors[1:]
+        parts = [self.parenthesize(f, 50) if f in others else self.parenthesize(f, 40) for f in factors]
+        fractions = any(_is_fraction(f) for f in factors)
+        return sign + (r" \cdot " if fractions else " ").join(parts)
+
+
+def _textbook_order(factors: list[sp.Expr]) -> list[sp.Expr]:
+    """Held factors as a textbook orders them: shorter first (sigma(x) (1 - sigma(x))), but a lone
+    symbol that occurs in no other factor last ((a - y) x_1)."""
+
+    def key(f: sp.Expr) -> tuple[int, int]:
+        name = f.base.label.name if isinstance(f, sp.Indexed) else getattr(f, "name", None)
+        others = {getattr(s, "name", "") for g in factors if g is not f for s in g.free_symbols}
+        lone = isinstance(f, sp.Symbol | sp.Indexed) and name not in others
+        return (1 if lone else 0, len(str(LatexPrinter().doprint(f))))
+
+    return sorted(factors, key=key)
+
+
+def _is_fraction(expr: sp.Expr) -> bool:
+    """True for an expression printed as a fraction (a product with a denominator)."""
+    return any(f.is_Pow and f.exp.is_negative for f in sp.Mul.make_args(expr)) or (
+        expr.is_Rational and not expr.is_Integer
+    )
 
 
 def _terminating_decimal(q: sp.Rational) -> str | None:
@@ -92,6 +143,9 @@ def _terminating_decimal(q: sp.Rational) -> str | None:
 _PRINTER = SymactLatexPrinter()
 
 
-def latex(expr: sp.Basic) -> str:
-    """`expr` as LaTeX, printed by :class:`SymactLatexPrinter`."""
-    return str(_PRINTER.doprint(expr))
+def latex(expr: sp.Basic, *, symbols: dict[sp.Symbol, str] | None = None, partial: bool | None = None) -> str:
+    """`expr` as LaTeX, printed by :class:`SymactLatexPrinter` (`symbols`: LaTeX names of symbols)."""
+    if symbols is None and partial is None:
+        return str(_PRINTER.doprint(expr))
+    printer = SymactLatexPrinter({"symbol_names": symbols or {}, "partial": partial})
+    return str(printer.doprint(expr))

@@ -15,6 +15,7 @@ from symact.steps._engine import ChainLine, differentiate, rule_chain
 from symact.steps._moves import unhold
 from symact.steps._step import Step
 from symact.steps._verify import prove_zero
+from symact.steps.messages import rule_name
 
 __all__ = [
     "add_simplification",
@@ -42,9 +43,15 @@ def param_ranges(params: Sequence[Param]) -> dict[sp.Symbol, tuple[sp.Expr, sp.E
     return out
 
 
+_TRIVIAL = ("constant rule", "constant multiple rule")
+
+
 def chain_label(line: ChainLine) -> Text:
-    """The label of a rule-chain line: its rules, and any substitution it names."""
-    parts: list[Any] = [", ".join(line.rules)]
+    """The label of a rule-chain line: its rule (trivial rules folded into it are not named), and any
+    substitution it names."""
+    main, *rest = line.rules
+    shown = [main, *[r for r in rest if r not in _TRIVIAL and not r.endswith("= 1")]]
+    parts: list[Any] = [", ".join(rule_name(r) for r in shown)]
     conditions = sorted({s.condition for s in line.steps if s.condition})
     for u, inner in line.substitutions:
         parts += [", ", sp.Eq(u, inner, evaluate=False)]
