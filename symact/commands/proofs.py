@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--json",
         action="store_true",
-        help="write nothing; print each derivation's boxed results as JSON (name, title, result, steps, checked)",
+        help="write nothing; print each derivation's boxed results as JSON "
+        "(name, title, result, steps, checked)",
     )
     p.add_argument(
         "--jobs", type=int, default=1, help="worker processes (default 1); the output does not depend on it"

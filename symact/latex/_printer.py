@@ -11,7 +11,7 @@ its exact (terminating) decimal expansion, as the catalogue's SELU constants are
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -30,7 +30,7 @@ class SymactLatexPrinter(LatexPrinter):
     variable; True: with the partial sign; None: SymPy's choice).
     """
 
-    _default_settings = {**LatexPrinter._default_settings, "partial": None}
+    _default_settings: ClassVar[dict[str, Any]] = {**LatexPrinter._default_settings, "partial": None}
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         partial = self._settings["partial"]
@@ -40,7 +40,9 @@ class SymactLatexPrinter(LatexPrinter):
         sign = r"\partial" if partial else "d"
         head = rf"\frac{{{sign}}}{{{sign} {self._print(var)}}}"
         inner = expr.expr
-        if isinstance(inner, sp.Add | sp.Piecewise) or (inner.could_extract_minus_sign() and not inner.is_Symbol):
+        if isinstance(inner, sp.Add | sp.Piecewise) or (
+            inner.could_extract_minus_sign() and not inner.is_Symbol
+        ):
             return rf"{head} \left({self._print(inner)}\right)"
         return f"{head} {self.parenthesize(inner, 50)}"
 
@@ -91,7 +93,9 @@ class SymactLatexPrinter(LatexPrinter):
         if len(held) < 2:
             return str(super()._print_Mul(expr))
         others = [f for f in expr.args if not isinstance(f, sp.UnevaluatedExpr)]
-        inner = _textbook_order([f.args[0] for f in held])
+        inner = [f.args[0] for f in held]
+        if not any(_is_fraction(f) for f in inner):
+            inner = _textbook_order(inner)
         factors = [*others, *inner]
         sign = ""
         if others and others[0] == -1:

@@ -42,6 +42,7 @@ _PREAMBLE = (
     r"\usepackage{amsmath,amssymb}",
     r"\usepackage[margin=2cm]{geometry}",
     r"\allowdisplaybreaks",
+    r"\setlength{\emergencystretch}{3em}",
 )
 _STANDALONE_REF = r"\providecommand{\symactref}[2]{#2}"
 _INDEX_REF = r"\newcommand{\symactref}[2]{#2 (Section~\ref{sec:#1})}"
@@ -77,6 +78,9 @@ _UNICODE_MATH = {
     "∂": r"\partial",
 }
 _UNICODE_TEXT = {"−": "-", "–": "--", "—": "---", "’": "'", "‘": "`", "“": "``", "”": "''", "…": "..."}
+
+_TABLE_WIDTH = 48
+"""Characters of a formula that fit the results table's column; longer ones are referred to."""
 
 _WIDTH = 92
 """Characters of a display row (expression and label) that fit the text width; wider rows get the
@@ -119,11 +123,19 @@ class _Style:
         return latex(expr, symbols=self.symbols, partial=self.partial)
 
 
+def _breakable(text: str) -> str:
+    """Running text with break points after the characters that join code names (PyTorch's
+    ``BCEWithLogitsLoss(pos_weight=None)``), so that no line runs off the page."""
+    for ch in ("(", "=", r"\_", ";"):
+        text = text.replace(ch, ch + r"\allowbreak{}")
+    return text
+
+
 def _inline_tex(text: Text, style: _Style) -> str:
     out = []
     for p in text:
         if isinstance(p, str):
-            out.append(_tex_text(p))
+            out.append(_breakable(_tex_text(p)))
         elif isinstance(p, Ref):
             out.append(rf"\symactref{{{p.name}}}{{{_tex_text(p.text)}}}")
         else:
@@ -160,9 +172,35 @@ def _visible(tex: str) -> int:
     """A rough count of the characters `tex` prints (commands and braces not counted)."""
     import re
 
-    stripped = re.sub(r"\\(left|right|frac|text|operatorname|mathit|cdot|quad|,)", "", tex)
+    stripped = re.sub(r"\\(left|right|frac|text|operatorname|mathit|quad|qquad|,|:)(?![a-zA-Z])", "", tex)
+    stripped = re.sub(r"\\(tanh|sinh|cosh|log|exp|erf|max|min|sign|sqrt|cdot)(?![a-zA-Z])", r"\1", stripped)
     stripped = re.sub(r"\\[a-zA-Z]+", "x", stripped)
     return len(re.sub(r"[{}^_ ]", "", stripped))
+
+
+def _pieces(expr: sp.Expr, style: _Style, room: int) -> list[str]:
+    """`expr` as one piece, or a sum cut into pieces of at most `room` printed characters each
+    (every piece after the first starting with its sign)."""
+    whole = style.math(expr)
+    if _visible(whole) <= room or not isinstance(expr, sp.Add) or expr.has(sp.UnevaluatedExpr):
+        return [whole]
+    pieces: list[str] = []
+    current = ""
+    for term in expr.as_ordered_terms():
+        text = style.math(term)
+        if text.startswith("-"):
+            part = f" - {text[1:].lstrip()}"
+        else:
+            part = f" + {text}"
+        if not current:
+            current = text
+        elif _visible(current) + _visible(part) > room:
+            pieces.append(current)
+            current = part.strip()
+        else:
+            current += part
+    pieces.append(current)
+    return pieces
 
 
 def _chain_rows(chain: Chain, start: int, style: _Style) -> list[str]:
@@ -170,13 +208,16 @@ def _chain_rows(chain: Chain, start: int, style: _Style) -> list[str]:
     lhs_tex = style.math(chain.lhs)
     for i, line in enumerate(chain.lines):
         lhs = lhs_tex if i == 0 else ""
-        expr = style.math(line.expr)
         label = _label(start + i, line.label, style)
-        width = _visible(expr) + _visible(label) + (_visible(lhs_tex) if i == 0 else 0)
+        room = _WIDTH - (_visible(lhs_tex) if i == 0 else 0)
+        pieces = _pieces(line.expr, style, room)
+        expr = pieces[0]
+        more = "".join(f" \\\\\n & \\qquad {p}" for p in pieces[1:])
+        width = _visible(pieces[-1]) + _visible(label) + (_visible(lhs_tex) if i == 0 and not more else 0)
         if width > _WIDTH:
-            rows.append(f"{lhs} &= {expr} \\\\\n & && {label}")
+            rows.append(f"{lhs} &= {expr}{more} \\\\\n & && {label}")
         else:
-            rows.append(f"{lhs} &= {expr} && {label}")
+            rows.append(f"{lhs} &= {expr}{more} && {label}")
     return rows
 
 
@@ -207,7 +248,8 @@ def _appendix(derivation: Derivation) -> list[Text]:
                 for what, check in block.checks:
                     extra.append((f"{what}: {_check_text(check)}",))
     lines: list[Text] = [
-        say("check-line", str(a), t) if a == b else say("check-lines", str(a), str(b), t) for a, b, t in groups
+        say("check-line", str(a), t) if a == b else say("check-lines", str(a), str(b), t)
+        for a, b, t in groups
     ]
     lines += extra
     lines += [(*what, ": ", _check_text(check)) for what, check in derivation.extra_checks]
@@ -239,7 +281,13 @@ def render_body(derivation: Derivation) -> str:
                 out += [r"\end{align*}", ""]
                 number += len(block.lines)
             elif isinstance(block, Result):
-                out += [r"\[", rf"\boxed{{{_boxed(block, style)}}}", r"\]", _inline_tex(block.words, style), ""]
+                out += [
+                    r"\[",
+                    rf"\boxed{{{_boxed(block, style)}}}",
+                    r"\]",
+                    _inline_tex(block.words, style),
+                    "",
+                ]
             elif isinstance(block, Display):
                 out += [r"\[", f"{style.math(block.lhs)} = {style.math(block.rhs)}", r"\]", ""]
             elif isinstance(block, KinkTable):
@@ -315,7 +363,9 @@ def render_markdown(derivation: Derivation) -> str:
                 out += [f"- {_inline_md(item, style)}" for item in block.items]
                 out.append("")
             elif isinstance(block, Chain):
-                rows = " \\\\\n".join(r.replace(" \\\\\n & &&", " &&") for r in _chain_rows(block, number, style))
+                rows = " \\\\\n".join(
+                    r.replace(" \\\\\n & &&", " &&") for r in _chain_rows(block, number, style)
+                )
                 out += [*_md_math_block(rows), ""]
                 number += len(block.lines)
             elif isinstance(block, Result):
@@ -418,7 +468,7 @@ def render_index(rows: Sequence[Row]) -> str:
         f"% {HEADER}",
         r"\def\symactindex{}",
         *_PREAMBLE,
-        r"\usepackage{longtable}",
+        r"\usepackage{longtable,array}",
         r"\usepackage[hidelinks]{hyperref}",
         _INDEX_REF,
         r"\title{Derivatives of activation functions and losses, step by step}",
@@ -432,16 +482,21 @@ def render_index(rows: Sequence[Row]) -> str:
         *_NOTATION,
         r"\section*{Table of results}",
         r"{\small",
-        r"\begin{longtable}{p{0.2\textwidth}p{0.72\textwidth}}",
-        r"function & derivative \\ \hline",
+        r"\begin{longtable}{>{\raggedright}p{0.3\textwidth}p{0.62\textwidth}}",
+        r"function & derivative \tabularnewline \hline",
         r"\endhead",
     ]
     for _, members in _order(rows):
         for r in members:
             if r.fprime:
                 out = " (in the output)" if r.output else ""
-                name = _tex_text(r.name)
-                lines.append(rf"\hyperref[sec:{r.name}]{{{name}}}{out} & ${r.fprime}$ \\")
+                name = _tex_text(r.name.replace("_", " "))
+                cell = (
+                    f"${r.fprime}$"
+                    if _visible(r.fprime) <= _TABLE_WIDTH
+                    else rf"see Section~\ref{{sec:{r.name}}}"
+                )
+                lines.append(rf"\hyperref[sec:{r.name}]{{{name}}}{out} & {cell} \tabularnewline")
     lines += [r"\end{longtable}", "}", r"\clearpage"]
     for title, members in _order(rows):
         lines.append(rf"\part{{{_tex_text(title)}}}")

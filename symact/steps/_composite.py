@@ -17,9 +17,9 @@ from symact.errors import VerificationError
 from symact.steps._common import derived_or_none, param_ranges, shortest
 from symact.steps._context import Context, interval_range
 from symact.steps._doc import Derivation, Paragraph, Ref, Result, Section
-from symact.steps.messages import say
 from symact.steps._engine import differentiate
 from symact.steps._moves import MOVES, H, unhold
+from symact.steps.messages import say
 
 __all__ = ["composable", "link_derivation", "link_name"]
 
@@ -189,7 +189,14 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
         ctx.quantities[_partial("L", wrt.name)] = sp.diff(full, wrt)
         ctx.quantities[_partial("z", wrt.name)] = sp.diff(zdef, wrt)
     blocks: list[Any] = [
-        Paragraph(say("neuron-weights", tuple(_join([sp.Eq(_partial("z", w.name), sp.diff(zdef, w), evaluate=False) for w in weights]))))
+        Paragraph(
+            say(
+                "neuron-weights",
+                tuple(
+                    _join([sp.Eq(_partial("z", w.name), sp.diff(zdef, w), evaluate=False) for w in weights])
+                ),
+            )
+        )
     ]
     for wrt in weights:
         lhs, dz = _partial("L", wrt.name), _partial("z", wrt.name)
@@ -197,15 +204,21 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
         w.add(dLdz * dz, ("chain rule",))
         w.add(_held_product(gradient * sp.diff(zdef, wrt)), say("from-above"))
         blocks.append(w.done())
-    wi, xi = sp.Symbol("w_i", real=True), sp.Symbol("x_i", real=True)
+    xi = sp.Symbol("x_i", real=True)
     general = _held_product(gradient * xi)
     checks = [
         ctx.check(_partial("L", w.name), general.xreplace({xi: x}), f"boxed dL/d{w.name}")
         for w, x in ((W1, X1), (W2, X2))
     ]
     blocks.append(Result(_partial("L", "w_i"), general, say("neuron-general"), checks[-1]))
-    blocks.append(Result(_partial("L", "b"), gradient, (), ctx.check(_partial("L", "b"), gradient, "boxed dL/db")))
-    blocks.append(Paragraph(say("neuron-mean", sp.Eq(sp.Symbol("J"), sp.Sum(sp.Symbol("L_k"), (K, 1, M)) / M, evaluate=False))))
+    blocks.append(
+        Result(_partial("L", "b"), gradient, (), ctx.check(_partial("L", "b"), gradient, "boxed dL/db"))
+    )
+    blocks.append(
+        Paragraph(
+            say("neuron-mean", sp.Eq(sp.Symbol("J"), sp.Sum(sp.Symbol("L_k"), (K, 1, M)) / M, evaluate=False))
+        )
+    )
     blocks += _mean(ctx, full, gradient)
     return Section(say("neuron-section-w")[0], tuple(blocks))
 

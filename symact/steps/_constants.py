@@ -49,9 +49,12 @@ def symbolic_expr(record: Any) -> tuple[sp.Expr, tuple[tuple[sp.Symbol, sp.Expr,
     # products first (lambda alpha is one Rational in the expression), then single constants
     prod_value = sp.Mul(*values)
     mapping[prod_value] = sp.Mul(*symbols)
+    mapping[-prod_value] = -sp.Mul(*symbols)
     for s, v, _ in consts:
         mapping[v] = s
     expr = record.expr.xreplace(mapping)
+    if isinstance(expr, sp.Piecewise):
+        expr = sp.Piecewise(*[(sp.factor_terms(e), c) for e, c in expr.args])
     back = expr.xreplace({s: v for s, v, _ in consts})
     if back != record.expr:
         raise ValueError(f"{record.name}: its constants do not write back to the catalogue expression")

@@ -28,6 +28,7 @@ __all__ = [
     "Text",
 ]
 
+
 @dataclass(frozen=True)
 class Ref:
     """A cross-reference to another derivation (by file stem), shown as `text` where no link exists."""
@@ -165,7 +166,10 @@ class Derivation:
     def steps(self) -> int:
         """The number of checked equalities displayed."""
         displays = [
-            b for s in self.sections for b in s.blocks if isinstance(b, Result | Display) and b.check is not None
+            b
+            for s in self.sections
+            for b in s.blocks
+            if isinstance(b, Result | Display) and b.check is not None
         ]
         return sum(len(c.lines) for c in self.chains) + len(displays)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from symact.catalogue import A, Activation, Kink, Loss
+from symact.catalogue import A, Activation, Loss
 from symact.errors import VerificationError
 from symact.steps._common import (
     add_simplification,
@@ -26,7 +26,7 @@ from symact.steps._common import (
 from symact.steps._composite import composable, link_name
 from symact.steps._constants import constants_of, symbolic_expr
 from symact.steps._context import ChainWriter, Context, interval_range
-from symact.steps._doc import Derivation, Display, Items, KinkTable, Paragraph, Ref, Result, Section, Text
+from symact.steps._doc import Derivation, Display, Items, Paragraph, Ref, Result, Section, Text
 from symact.steps._kinks import kink_block
 from symact.steps._moves import MOVES, H, unhold
 from symact.steps._named import DEFINITIONS, NORMAL_CDF, NORMAL_PDF
@@ -83,11 +83,17 @@ def _context(record: Activation | Loss) -> Context:
 
 def _definition(record: Activation | Loss, named: sp.Expr, expr: sp.Expr) -> Section:
     blocks: list[Any] = [
-        Paragraph(say("defined-loss", record.variable, record.target) if isinstance(record, Loss) else say("defined")),
+        Paragraph(
+            say("defined-loss", record.variable, record.target)
+            if isinstance(record, Loss)
+            else say("defined")
+        ),
         Display(named, expr),
     ]
     items: list[Text] = [say("parameter", p.symbol, p.description, p.default) for p in record.params]
-    items += [say("constant", symbol, words, sp.Float(value, 12)) for symbol, value, words in constants_of(record)]
+    items += [
+        say("constant", symbol, words, sp.Float(value, 12)) for symbol, value, words in constants_of(record)
+    ]
     if items:
         blocks.append(Paragraph(say("parameters")))
         blocks.append(Items(tuple(items)))
@@ -123,7 +129,7 @@ def _same_shape(reached: sp.Expr, goal: sp.Expr) -> bool:
 
 def _output_line(writer: ChainWriter, derived: Any, named: sp.Expr) -> bool:
     """Close the chain with f'(x) = g(f(x)) when an output form g was found; True if added."""
-    of = getattr(derived, "output_form", None)
+    of: Any = getattr(derived, "output_form", None)
     if getattr(of, "status", None) != "found" or of.expression is None or of.expression.has(sp.Piecewise):
         return False
     return writer.try_add(of.expression.subs(A, named), ("in the output ", sp.Eq(A, named, evaluate=False)))
@@ -132,7 +138,9 @@ def _output_line(writer: ChainWriter, derived: Any, named: sp.Expr) -> bool:
 _SPOT_POINTS = (-10, 0, 10)
 
 
-def _spot_values(ctx: Context, record: Activation, result: sp.Expr, defaults: dict[sp.Symbol, sp.Expr]) -> list[Any]:
+def _spot_values(
+    ctx: Context, record: Activation, result: sp.Expr, defaults: dict[sp.Symbol, sp.Expr]
+) -> list[Any]:
     """A sentence on the size of f' at -10, 0, 10 (exact where rational, else 6 digits of a 50-digit value),
     and one on saturation where f' is tiny at both ends."""
     var = record.variable
@@ -229,7 +237,9 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
     analyses = {k.at: k for k in getattr(derived, "kinks", ())}
     kink_blocks: list[Any] = []
     for kink in record.kinks:
-        kink_blocks += kink_block(ctx, record, kink, cases, named, analyses.get(kink.at), defaults, first=not kink_blocks)
+        kink_blocks += kink_block(
+            ctx, record, kink, cases, named, analyses.get(kink.at), defaults, first=not kink_blocks
+        )
     if kink_blocks:
         sections.append(Section(say("section-kinks")[0], tuple(kink_blocks)))
     extra = [
@@ -275,12 +285,24 @@ def _held_product(expr: sp.Expr) -> sp.Expr:
     return coeff * sp.Mul(*[H(f) for f in factors]) if coeff != 1 else sp.Mul(*[H(f) for f in factors])
 
 
-def _words(record: Activation | Loss, named: sp.Expr, box: sp.Expr, output: sp.Expr | None, derived: Any) -> Text:
+def _words(
+    record: Activation | Loss, named: sp.Expr, box: sp.Expr, output: sp.Expr | None, derived: Any
+) -> Text:
     extra: Text = ()
     if unhold(box).has(NORMAL_PDF):
-        extra = (" ", *say("named-normal", sp.Eq(NORMAL_PDF(record.variable), DEFINITIONS[NORMAL_PDF](record.variable), evaluate=False), sp.Eq(NORMAL_CDF(record.variable), DEFINITIONS[NORMAL_CDF](record.variable), evaluate=False)))
+        extra = (
+            " ",
+            *say(
+                "named-normal",
+                sp.Eq(NORMAL_PDF(record.variable), DEFINITIONS[NORMAL_PDF](record.variable), evaluate=False),
+                sp.Eq(NORMAL_CDF(record.variable), DEFINITIONS[NORMAL_CDF](record.variable), evaluate=False),
+            ),
+        )
     if output is not None:
         return say("result-output", sp.Eq(A, output, evaluate=False), unhold(box).subs(output, A))
-    if isinstance(record, Activation) and getattr(getattr(derived, "output_form", None), "status", None) == "none":
+    if (
+        isinstance(record, Activation)
+        and getattr(getattr(derived, "output_form", None), "status", None) == "none"
+    ):
         return (*say("output-none", A), *extra)
     return extra

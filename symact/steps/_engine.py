@@ -83,7 +83,9 @@ def _is_leaf(step: Step) -> bool:
     times x (its derivative the constant)."""
     if not step.substeps:
         return step.rule in _LEAVES or step.rule.endswith("= 1")
-    return step.rule == "constant multiple rule" and all(_is_leaf(s) and not s.substeps for s in step.substeps)
+    return step.rule == "constant multiple rule" and all(
+        _is_leaf(s) and not s.substeps for s in step.substeps
+    )
 
 
 def substitute_back(expr: sp.Expr, subs: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:

@@ -24,7 +24,7 @@ from symact.steps.messages import say
 
 __all__ = ["INDEXED", "indexed_derivation"]
 
-I, J, K = sp.symbols("i j k", integer=True, positive=True)
+I, J, K = sp.symbols("i j k", integer=True, positive=True)  # noqa: E741 (the textbook indices)
 _K2 = sp.Symbol("l", integer=True, positive=True)
 N = sp.Symbol("n", integer=True, positive=True)
 Zb = sp.IndexedBase("z", real=True)
@@ -70,7 +70,7 @@ class _Checker:
                 sides = []
                 for side in (lhs, rhs):
                     e = self.meaning(unhold(side), n).xreplace({N: n, **at})
-                    e = e.replace(ENTRY, lambda *args: self.truth(tuple(int(a) for a in args), n))
+                    e = e.replace(ENTRY, lambda *args, n=n: self.truth(tuple(int(a) for a in args), n))
                     e = e.doit().xreplace(plain)
                     if assume:
                         e = e.xreplace({ys[-1]: 1 - sp.Add(*ys[:-1])})
@@ -79,7 +79,12 @@ class _Checker:
                 ranges = {y: (sp.S.Zero, sp.S.One) for y in ys}
                 where = f"{self.name}: {what} at n = {n}, {', '.join(f'{k} = {v}' for k, v in at.items())}"
                 c = check_equal(
-                    sides[0], sides[1], what=where, sampler=box_sampler(ranges, symbols), seed=f"{self.name}:{self.count}:{n}:{values}", points=2
+                    sides[0],
+                    sides[1],
+                    what=where,
+                    sampler=box_sampler(ranges, symbols),
+                    seed=f"{self.name}:{self.count}:{n}:{values}",
+                    points=2,
                 )
                 methods.append(c.symbolic)
                 instances += 1
@@ -118,7 +123,9 @@ def _softmax_at(m: sp.Expr) -> sp.Expr:
     return sp.exp(Zb[m]) / _S(_K2)
 
 
-def _jacobian(record: VectorFunction, lhs: sp.Symbol, base: sp.IndexedBase, body: Callable[[sp.Expr], sp.Expr]) -> _Checker:
+def _jacobian(
+    record: VectorFunction, lhs: sp.Symbol, base: sp.IndexedBase, body: Callable[[sp.Expr], sp.Expr]
+) -> _Checker:
     def meaning(expr: sp.Expr, n: int) -> sp.Expr:
         expr = expr.xreplace({lhs: ENTRY(I, J)})
         expr = _unfold_outputs(expr, base, body)
@@ -144,7 +151,9 @@ def _softmax(record: VectorFunction) -> Derivation:
         quotient,
         (
             "quotient rule, ",
-            sp.Eq(sp.Symbol(r"\frac{\partial e^{z_i}}{\partial z_j}"), sp.KroneckerDelta(I, J) * sp.exp(Zb[I])),
+            sp.Eq(
+                sp.Symbol(r"\frac{\partial e^{z_i}}{\partial z_j}"), sp.KroneckerDelta(I, J) * sp.exp(Zb[I])
+            ),
             ", ",
             sp.Eq(sp.Symbol(r"\frac{\partial}{\partial z_j} \sum_{k=1}^{n} e^{z_k}"), sp.exp(Zb[J])),
         ),
@@ -155,9 +164,18 @@ def _softmax(record: VectorFunction) -> Derivation:
     box = H(Ab[I]) * H(sp.KroneckerDelta(I, J) - Ab[J])
     w.add(box, ("factor out ", Ab[I]))
     chain = w.done()
-    result = Result(lhs, box, say("softmax-words", box, Ab[I] * (1 - Ab[I]), -Ab[I] * Ab[J]), checker.check(lhs, box, "boxed"))
-    matrix = sp.Matrix(3, 3, lambda r, c: H(Ab[r + 1]) * H(1 - Ab[r + 1]) if r == c else -Ab[r + 1] * Ab[c + 1])
-    display = Display(sp.Symbol(r"\frac{\partial \mathbf{a}}{\partial \mathbf{z}}"), matrix, _matrix_check(record, matrix))
+    result = Result(
+        lhs,
+        box,
+        say("softmax-words", box, Ab[I] * (1 - Ab[I]), -Ab[I] * Ab[J]),
+        checker.check(lhs, box, "boxed"),
+    )
+    matrix = sp.Matrix(
+        3, 3, lambda r, c: H(Ab[r + 1]) * H(1 - Ab[r + 1]) if r == c else -Ab[r + 1] * Ab[c + 1]
+    )
+    display = Display(
+        sp.Symbol(r"\frac{\partial \mathbf{a}}{\partial \mathbf{z}}"), matrix, _matrix_check(record, matrix)
+    )
     sections = [
         _definition(record, sp.Eq(Ab[I], sp.exp(Zb[I]) / S)),
         Section(
@@ -175,13 +193,19 @@ def _matrix_check(record: VectorFunction, matrix: sp.Matrix) -> Check:
     filled = unhold(matrix).xreplace({Ab[m + 1]: outputs[m] for m in range(3)})
     checks = [
         check_equal(
-            jac[r, c], filled[r, c], what=f"{record.name}: Jacobian entry ({r + 1}, {c + 1})",
-            sampler=box_sampler({}, list(zs)), seed=f"{record.name}:matrix:{r}:{c}", points=2,
+            jac[r, c],
+            filled[r, c],
+            what=f"{record.name}: Jacobian entry ({r + 1}, {c + 1})",
+            sampler=box_sampler({}, list(zs)),
+            seed=f"{record.name}:matrix:{r}:{c}",
+            points=2,
         )
         for r in range(3)
         for c in range(3)
     ]
-    return Check(symbolic=", ".join(dict.fromkeys(c.symbolic for c in checks)), points=18, note="every entry at n = 3")
+    return Check(
+        symbolic=", ".join(dict.fromkeys(c.symbolic for c in checks)), points=18, note="every entry at n = 3"
+    )
 
 
 def _log_softmax(record: VectorFunction) -> Derivation:
@@ -207,7 +231,10 @@ def _log_softmax(record: VectorFunction) -> Derivation:
     result = Result(lhs, box, say("log-softmax-words", box, Pb[J]), checker.check(lhs, box, "boxed"))
     sections = [
         _definition(record, sp.Eq(Ab[I], Zb[I] - sp.log(S))),
-        Section(say("section-derivative")[0], (w.done(), result, Paragraph(say("softmax-ref", Ref("softmax", "softmax"))))),
+        Section(
+            say("section-derivative")[0],
+            (w.done(), result, Paragraph(say("softmax-ref", Ref("softmax", "softmax")))),
+        ),
     ]
     return _doc(record, sections, sp.Eq(Ab[I], Zb[I] - sp.log(S)))
 
@@ -231,9 +258,11 @@ def _cross_entropy(record: VectorLoss) -> Derivation:
 
     checker = _Checker(record.name, meaning, truth_at(False), (J,))
     w = _Writer(checker, lhs)
-    S = _S()
     w.add(-sp.Sum(Yb[K] * sp.Derivative(sp.log(Pb[K]), Zb[J], evaluate=False), (K, 1, N)), say("linearity"))
-    w.add(-sp.Sum(Yb[K] * (sp.KroneckerDelta(K, J) - Pb[J]), (K, 1, N)), say("derived-in", Ref("log_softmax", "log softmax")))
+    w.add(
+        -sp.Sum(Yb[K] * (sp.KroneckerDelta(K, J) - Pb[J]), (K, 1, N)),
+        say("derived-in", Ref("log_softmax", "log softmax")),
+    )
     w.add(-Yb[J] + Pb[J] * sp.Sum(Yb[K], (K, 1, N)), ("the delta keeps the term k = j",))
     box = Pb[J] - Yb[J]
     w.add(box, say("normalised-line", sp.Eq(sp.Sum(Yb[K], (K, 1, N)), 1)), assume=True)
@@ -257,7 +286,10 @@ def _cross_entropy(record: VectorLoss) -> Derivation:
 
 
 def _definition(record: Any, eq: sp.Eq, extra: tuple[Text, ...] = ()) -> Section:
-    blocks: list[Any] = [Paragraph(say("vector-defined", sp.Symbol(r"z_1, \dots, z_n"))), Display(eq.lhs, eq.rhs)]
+    blocks: list[Any] = [
+        Paragraph(say("vector-defined", sp.Symbol(r"z_1, \dots, z_n"))),
+        Display(eq.lhs, eq.rhs),
+    ]
     blocks += [Paragraph(t) for t in extra]
     if record.params:
         blocks.append(Paragraph(say("ce-default", tuple(sp.Eq(p.symbol, p.default) for p in record.params))))

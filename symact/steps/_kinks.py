@@ -24,7 +24,9 @@ from symact.steps.messages import say
 __all__ = ["kink_block"]
 
 
-def _active(expr: sp.Expr, var: sp.Symbol, at: sp.Expr, side: int, numeric: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+def _active(
+    expr: sp.Expr, var: sp.Symbol, at: sp.Expr, side: int, numeric: dict[sp.Symbol, sp.Expr]
+) -> sp.Expr:
     """The branch of the by-cases derivative active just left (side -1) or right (+1) of `at`."""
     pw = to_piecewise(expr)
     if not isinstance(pw, sp.Piecewise):
@@ -37,7 +39,13 @@ def _active(expr: sp.Expr, var: sp.Symbol, at: sp.Expr, side: int, numeric: dict
 
 
 def _one_side(
-    ctx: Context, var: sp.Symbol, named: sp.Expr, cases: sp.Expr, at: sp.Expr, side: int, numeric: dict[sp.Symbol, sp.Expr]
+    ctx: Context,
+    var: sp.Symbol,
+    named: sp.Expr,
+    cases: sp.Expr,
+    at: sp.Expr,
+    side: int,
+    numeric: dict[sp.Symbol, sp.Expr],
 ) -> tuple[sp.Expr, list[Check]]:
     branch = _active(cases, var, at, side, numeric)
     deriv = sp.Derivative(named, var)
@@ -95,11 +103,14 @@ def kink_block(
     rows: list[tuple[Text, Text]] = [(say("row-left"), (left,)), (say("row-right"), (right,))]
     if interval_row is not None:
         rows.append(interval_row)
+    rev: dict[sp.Expr, sp.Expr] = {v: s for s, v in exact.items()}
+    if len(exact) > 1:
+        rev[sp.Mul(*exact.values())] = sp.Mul(*exact.keys())
     for framework in ("pytorch", "jax"):
         if framework not in kink.conventions:
             continue
         given = kink.conventions[framework]
-        value_text: Text = say("row-none") if given is None else (given,)
+        value_text: Text = say("row-none") if given is None else (given.xreplace(rev),)
         rows.append((say(f"row-{framework}"), value_text))
     at_text = sp.sstr(kink.at)
     checks = tuple(
@@ -107,4 +118,6 @@ def kink_block(
         for key, cs in (("kink-left-check", left_checks), ("kink-right-check", right_checks))
         for c in cs
     )
-    return [KinkTable(sentence=(*say("section-kink", point), ". ", *sentence), rows=tuple(rows), checks=checks)]
+    return [
+        KinkTable(sentence=(*say("section-kink", point), ". ", *sentence), rows=tuple(rows), checks=checks)
+    ]

@@ -227,7 +227,7 @@ def one_minus(term: sp.Expr) -> sp.Expr:
     flipped = False
     for f in sp.Mul.make_args(rest):
         base, exp = f.as_base_exp()
-        const = base.as_coeff_Add()[0] if isinstance(base, sp.Add) else 0
+        const = base.as_coeff_Add()[0] if isinstance(base, sp.Add) else sp.S.Zero
         if isinstance(base, sp.Add) and const.is_number and const < 0 and exp.is_integer:
             base, flipped = -base, True
             coeff *= (-1) ** exp

@@ -31,7 +31,9 @@ def _partial(top: sp.Symbol, bottom: sp.Symbol) -> sp.Symbol:
     return sp.Symbol(rf"\frac{{\partial {sp.latex(top)}}}{{\partial {sp.latex(bottom)}}}")
 
 
-def _doc(record: Any, sections: list[Section], definition: Any, checks: list[Any], result: Any = None) -> Derivation:
+def _doc(
+    record: Any, sections: list[Section], definition: Any, checks: list[Any], result: Any = None
+) -> Derivation:
     from symact.steps._elementwise import part_of, symbol_names
 
     return Derivation(
@@ -51,7 +53,9 @@ def _definition(record: Any, lhs: sp.Expr, value: sp.Expr, n: int) -> Section:
     blocks: list[Any] = [Paragraph(say("vector-defined-n", n)), Display(lhs, value)]
     if record.params:
         blocks.append(Paragraph(say("parameters")))
-        blocks.append(Items(tuple(say("parameter", p.symbol, p.description, p.default) for p in record.params)))
+        blocks.append(
+            Items(tuple(say("parameter", p.symbol, p.description, p.default) for p in record.params))
+        )
     if record.frameworks:
         blocks.append(Paragraph(say("frameworks", record.frameworks)))
     return Section(say("section-definition")[0], tuple(blocks))
@@ -79,7 +83,9 @@ def vector_derivation(record: VectorFunction) -> Derivation:
         add_simplification(w)
         if form is not None and not form[0, j].has(sp.Piecewise):
             w.try_add(form[0, j], ("in the outputs ", sp.Symbol("a_i")))
-        checks.append((("entry ", lhs, ": ", *say("check-final")), ctx.check(w.last, sp.diff(outputs[0], x), "result")))
+        checks.append(
+            (("entry ", lhs, ": ", *say("check-final")), ctx.check(w.last, sp.diff(outputs[0], x), "result"))
+        )
         rows.append(w.done())
         rows.append(Result(lhs, w.last, (), ctx.check(lhs, w.last, "boxed entry")))
     if form is not None:
@@ -105,5 +111,7 @@ def vector_loss_derivation(record: VectorLoss) -> Derivation:
     add_simplification(w)
     final = ctx.check(w.last, sp.diff(loss, zs[0]), "result against sympy.diff")
     result = Result(lhs, w.last, (), ctx.check(lhs, w.last, "boxed"))
-    sections.append(Section(say("section-derivative")[0], (Paragraph(say("vector-loss-first", n)), w.done(), result)))
+    sections.append(
+        Section(say("section-derivative")[0], (Paragraph(say("vector-loss-first", n)), w.done(), result))
+    )
     return _doc(record, sections, sp.Eq(sp.Symbol("L"), loss, evaluate=False), [(say("check-final"), final)])

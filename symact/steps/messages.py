@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["MESSAGES", "RULE_NAMES", "say", "rule_name"]
+__all__ = ["MESSAGES", "RULE_NAMES", "rule_name", "say"]
 
 MESSAGES: dict[str, str] = {
     # definitions
@@ -35,8 +35,8 @@ MESSAGES: dict[str, str] = {
     "substitute-back": "substitute back {0}",
     # results
     "result-elementwise": "The derivative is {0}.",
-    "result-output": "Written in the output {0}, the derivative is {1}: the backward pass needs only the value "
-    "the forward pass already computed.",
+    "result-output": "Written in the output {0}, the derivative is {1}: the backward pass needs only the "
+    "value the forward pass already computed.",
     "result-shortest": "No shorter textbook form is known; this is the shortest form proved.",
     "result-by-cases": "Away from the non-smooth points the derivative is, case by case, as boxed.",
     "values": "Sizes of the derivative (at the default parameters, evaluated to 50 digits, shown to 6):",
@@ -105,7 +105,8 @@ MESSAGES: dict[str, str] = {
     "canonical": "This is the canonical link: the gradient in z is the prediction minus the target, {0}, "
     "so the error signal is read off directly, with no derivative of the activation left in it.",
     "canonical-scaled": "The gradient is {0} times the prediction minus the target, {1}.",
-    "not-canonical": "This pair is not canonical: the gradient in z is not of the form prediction minus target.",
+    "not-canonical": "This pair is not canonical: the gradient in z is not of the form prediction minus "
+    "target.",
     # vector functions
     "vector-defined": "For inputs {0}, the outputs are",
     "vector-notation": "with {0}; {1} is 1 when i = j and 0 otherwise.",
@@ -116,8 +117,8 @@ MESSAGES: dict[str, str] = {
     "target, {0}, whenever the target sums to 1.",
     "ce-smoothing": "Label smoothing replaces the target by {0}, which also sums to 1; the same steps "
     "then give {1}:",
-    "softmax-interpret": "The diagonal entries are positive and the others negative: raising one input raises "
-    "its own output and lowers the others, since the outputs always sum to 1. Like the sigmoid's, the "
+    "softmax-interpret": "The diagonal entries are positive and the others negative: raising one input "
+    "raises its own output and lowers the others, since the outputs always sum to 1. Like the sigmoid's, the "
     "Jacobian is written in the outputs alone, so the backward pass reuses the forward pass's a.",
     "softmax-ref": "The softmax and its Jacobian are derived in {0}.",
     "normalised-line": "the target sums to 1, {0}",
