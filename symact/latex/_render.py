@@ -126,7 +126,7 @@ class _Style:
 def _breakable(text: str) -> str:
     """Running text with break points after the characters that join code names (PyTorch's
     ``BCEWithLogitsLoss(pos_weight=None)``), so that no line runs off the page."""
-    for ch in ("(", "=", r"\_", ";"):
+    for ch in ("=", r"\_", ";"):
         text = text.replace(ch, ch + r"\allowbreak{}")
     return text
 

@@ -101,8 +101,22 @@ def shortest(expr: sp.Expr, budget_ops: int = 40) -> sp.Expr:
     return min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
 
 
+def _move_name(before: sp.Expr, after: sp.Expr) -> str:
+    """The name of the normal form that turns `before` into `after` (a plain 'simplify' otherwise)."""
+    if isinstance(before, sp.Piecewise) or isinstance(after, sp.Piecewise):
+        return "simplify each case"
+    if after == sp.factor_terms(before):
+        return "take out the common factor"
+    if after == sp.cancel(sp.together(before)):
+        return "combine over a common denominator and cancel"
+    if after == sp.expand(before):
+        return "expand"
+    return "simplify"
+
+
 def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) -> None:
-    """A final 'simplify' line when a shorter equal form exists (`candidate`: one found elsewhere)."""
+    """A final line when a shorter equal form exists (`candidate`: one found elsewhere), labelled by
+    the normal form that gives it."""
     current = unhold(writer.last)
     options = [shortest(current)]
     if candidate is not None and not candidate.has(sp.Piecewise):
@@ -111,7 +125,7 @@ def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) ->
     for simpler in options:
         if simpler == writer.last or sp.count_ops(simpler) >= sp.count_ops(writer.last):
             return
-        if writer.try_add(simpler, ("simplify",)):
+        if writer.try_add(simpler, (_move_name(current, simpler),)):
             return
 
 

@@ -129,7 +129,7 @@ def link_derivation(loss: Loss) -> Derivation:
     blocks.append(Paragraph(say("neuron-step3")))
     w = ctx.chain(dLdz)
     w.add(dLda * dadz, ("chain rule",))
-    w.add(H(step1) * H(out_deriv), say("steps-1-2"))
+    w.add(step1 if out_deriv == 1 else H(step1) * H(out_deriv), say("steps-1-2"))
     if isinstance(unhold(step1), sp.Add) and out_deriv != 1:
         w.add(MOVES["distribute"](w.last), say("distribute"))
     expanded = sp.expand(unhold(w.last))

@@ -132,6 +132,8 @@ def _output_line(writer: ChainWriter, derived: Any, named: sp.Expr) -> bool:
     of: Any = getattr(derived, "output_form", None)
     if getattr(of, "status", None) != "found" or of.expression is None or of.expression.has(sp.Piecewise):
         return False
+    if not of.expression.has(A):
+        return False
     return writer.try_add(of.expression.subs(A, named), ("in the output ", sp.Eq(A, named, evaluate=False)))
 
 
@@ -154,7 +156,7 @@ def _spot_values(
         exact = sp.simplify(plain.subs(var, point)) if plain.subs(var, point).is_number else None
         if exact is None or not exact.is_number or exact.has(sp.nan, sp.zoo):
             continue
-        value = exact if exact.is_Rational else sp.Float(exact.evalf(50), 6)
+        value = exact if exact.is_Rational and exact.q < 1000 else sp.Float(exact.evalf(50), 6)
         values[point] = value
         parts.append(sp.Eq(sp.Symbol(f"f'({point})"), value, evaluate=False))
     if not parts:
@@ -163,11 +165,11 @@ def _spot_values(
     for p in parts:
         listed += [", " if listed else " ", p]
     out: list[Any] = [Paragraph((*say("values"), *listed, "."))]
-    small = [p for p in (-10, 10) if p in values and abs(values[p]) < sp.Rational(1, 1000)]
+    small = [p for p in (-10, 10) if p in values and 0 < abs(values[p]) < sp.Rational(1, 1000)]
     if len(small) == 2:
         out.append(Paragraph(say("saturates", sp.Eq(var, sp.Symbol("\\pm 10")), values[10])))
     elif len(small) == 1:
-        out.append(Paragraph(say("saturates-one", var)))
+        out.append(Paragraph(say("saturates-one", sp.Eq(var, small[0]), values[small[0]])))
     return out
 
 

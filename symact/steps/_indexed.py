@@ -167,7 +167,7 @@ def _softmax(record: VectorFunction) -> Derivation:
     result = Result(
         lhs,
         box,
-        say("softmax-words", box, Ab[I] * (1 - Ab[I]), -Ab[I] * Ab[J]),
+        say("softmax-words", box, H(Ab[I]) * H(1 - Ab[I]), -Ab[I] * Ab[J]),
         checker.check(lhs, box, "boxed"),
     )
     matrix = sp.Matrix(
@@ -287,7 +287,7 @@ def _cross_entropy(record: VectorLoss) -> Derivation:
 
 def _definition(record: Any, eq: sp.Eq, extra: tuple[Text, ...] = ()) -> Section:
     blocks: list[Any] = [
-        Paragraph(say("vector-defined", sp.Symbol(r"z_1, \dots, z_n"))),
+        Paragraph(say("vector-defined", (sp.Symbol("z_1", real=True), ", …, ", sp.Symbol("z_n", real=True)))),
         Display(eq.lhs, eq.rhs),
     ]
     blocks += [Paragraph(t) for t in extra]

@@ -42,8 +42,8 @@ MESSAGES: dict[str, str] = {
     "values": "Sizes of the derivative (at the default parameters, evaluated to 50 digits, shown to 6):",
     "saturates": "At {0} the derivative is only {1}: the function saturates there and the gradient "
     "through it all but vanishes.",
-    "saturates-one": "The derivative tends to 0 for large {0}: the function saturates on that side and the "
-    "gradient through it vanishes.",
+    "saturates-one": "At {0} the derivative is only {1}: on that side the function saturates and the "
+    "gradient through it all but vanishes.",
     "no-saturation": "The derivative does not tend to 0 on both sides, so this function does not saturate "
     "the way sigmoid and tanh do.",
     "named-normal": "Here {0} is the standard normal density and {1} its distribution function.",
