@@ -165,3 +165,18 @@ def test_markdown_maths_renders() -> None:
         for formula in _maths(md):
             assert r"\_" not in formula, f"{path.name}: {formula[:80]}"
         assert all(len(f) < 2000 for f in re.findall(r"\$`(.*?)`\$", md)), path.name
+
+
+def test_conditions_print_simply() -> None:
+    lam = sp.Symbol("lambda", positive=True)
+    assert latex(sp.Or(x > 3, x < -3, evaluate=False)) == r"\left|{x}\right| > 3"
+    assert latex(sp.Or(x > 0, x < 0)) == r"x \neq 0"
+    assert latex(sp.Or(lam < -x, lam < x)) == r"\left|{x}\right| > \lambda"
+    assert latex(sp.And(x >= -1, x < 3)) == r"-1 \le x < 3"
+    assert latex(sp.Or(x > 1, x < -2)) == sp.latex(sp.Or(x > 1, x < -2))
+
+
+def test_d_for_one_variable_and_partial_for_several() -> None:
+    d = sp.Derivative(sp.Symbol("beta", real=True) * x**2, x, evaluate=False)
+    assert latex(d, partial=False).startswith(r"\frac{d}{d x}")
+    assert latex(d, partial=True).startswith(r"\frac{\partial}{\partial x}")

@@ -46,6 +46,19 @@ class SymactLatexPrinter(LatexPrinter):
             return rf"{head} \left({self._print(inner)}\right)"
         return f"{head} {self.parenthesize(inner, 50)}"
 
+    def _print_Or(self, expr: sp.Basic) -> str:
+        simple = _simple_or(expr)
+        return self._print(simple) if simple is not None else str(super()._print_Or(expr))
+
+    def _print_And(self, expr: sp.Basic) -> str:
+        between = _between(expr)
+        if between is None:
+            return str(super()._print_And(expr))
+        lo, var, hi, strict_lo, strict_hi = between
+        left = "<" if strict_lo else r"\le"
+        right = "<" if strict_hi else r"\le"
+        return f"{self._print(lo)} {left} {self._print(var)} {right} {self._print(hi)}"
+
     def _print_KroneckerDelta(self, expr: sp.Expr, exp: str | None = None) -> str:
         i, j = expr.args
         tex = rf"\delta_{{{self._print(i)}{self._print(j)}}}"
@@ -103,6 +116,68 @@ class SymactLatexPrinter(LatexPrinter):
         parts = [self.parenthesize(f, 50) if f in others else self.parenthesize(f, 40) for f in factors]
         fractions = any(_is_fraction(f) for f in factors)
         return sign + (r" \cdot " if fractions else " ").join(parts)
+
+
+def _bound(rel: sp.Basic, want: sp.Symbol | None = None) -> tuple[sp.Symbol, str, sp.Expr] | None:
+    """A one-sided condition as (variable, direction, bound): x > c gives (x, ">", c); -x > c gives
+    (x, "<", -c).  None unless one side is a real symbol or its negative and the other is free of it."""
+    if not isinstance(rel, sp.StrictGreaterThan | sp.StrictLessThan | sp.GreaterThan | sp.LessThan):
+        return None
+    strict = isinstance(rel, sp.StrictGreaterThan | sp.StrictLessThan)
+    greater = isinstance(rel, sp.StrictGreaterThan | sp.GreaterThan)
+    for side, other, sign in ((rel.lhs, rel.rhs, 1), (rel.rhs, rel.lhs, -1)):
+        for var, flip in ((side, 1), (-side, -1)):
+            if isinstance(var, sp.Symbol) and not other.has(var) and want in (None, var):
+                up = (
+                    (greater if sign == 1 else not greater)
+                    if flip == 1
+                    else not (greater if sign == 1 else not greater)
+                )
+                op = (">" if up else "<") + ("" if strict else "=")
+                return var, op, other * flip
+    return None
+
+
+def _bounds(args: tuple[sp.Basic, ...]) -> list[tuple[sp.Symbol, str, sp.Expr]] | None:
+    """Both conditions as bounds in opposite directions on one shared symbol, or None."""
+    shared = sorted(set.intersection(*[a.free_symbols for a in args]), key=str)
+    for var in shared:
+        parts = [_bound(a, var) for a in args]
+        if all(p is not None for p in parts) and {p[1][0] for p in parts} == {">", "<"}:  # type: ignore[index]
+            return parts  # type: ignore[return-value]
+    return None
+
+
+def _simple_or(expr: sp.Basic) -> sp.Basic | None:
+    """x > c or x < -c as |x| > c; x > c or x < c as x != c (None if neither)."""
+    if len(expr.args) != 2:
+        return None
+    parts = _bounds(expr.args)
+    if parts is None:
+        return None
+    (v1, o1, b1), (v2, o2, b2) = parts  # type: ignore[misc]
+    if v1 != v2 or {o1, o2} != {">", "<"}:
+        return None
+    up, down = (b1, b2) if o1 == ">" else (b2, b1)
+    if sp.simplify(up - down) == 0:
+        return sp.Ne(v1, up)
+    if sp.simplify(up + down) == 0:
+        return sp.StrictGreaterThan(sp.Abs(v1), up)
+    return None
+
+
+def _between(expr: sp.Basic) -> tuple[sp.Expr, sp.Symbol, sp.Expr, bool, bool] | None:
+    """lo < x and x < hi as (lo, x, hi, strict lo, strict hi) (None if not of that shape)."""
+    if len(expr.args) != 2:
+        return None
+    parts = _bounds(expr.args)
+    if parts is None:
+        return None
+    (v1, o1, b1), (v2, o2, b2) = parts  # type: ignore[misc]
+    if v1 != v2 or {o1[0], o2[0]} != {">", "<"}:
+        return None
+    (lo, olo), (hi, ohi) = ((b1, o1), (b2, o2)) if o1[0] == ">" else ((b2, o2), (b1, o1))
+    return lo, v1, hi, not olo.endswith("="), not ohi.endswith("=")
 
 
 def _textbook_order(factors: list[sp.Expr]) -> list[sp.Expr]:
