@@ -27,10 +27,15 @@ class SymactLatexPrinter(LatexPrinter):
     """LatexPrinter with textbook named functions and held (UnevaluatedExpr) parts kept as written.
 
     Settings of its own: `partial` (False: a derivative prints with d, as for a function of one
-    variable; True: with the partial sign; None: SymPy's choice).
+    variable; True: with the partial sign; None: SymPy's choice); `lead` (True: a sum's simplest terms
+    come first, as a textbook writes 1 + x(1 - sigma), Phi + x phi and -y/a + (1 - y)/(1 - a)).
     """
 
-    _default_settings: ClassVar[dict[str, Any]] = {**LatexPrinter._default_settings, "partial": None}
+    _default_settings: ClassVar[dict[str, Any]] = {
+        **LatexPrinter._default_settings,
+        "partial": None,
+        "lead": False,
+    }
 
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         partial = self._settings["partial"]
@@ -86,6 +91,16 @@ class SymactLatexPrinter(LatexPrinter):
 
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
         held = [t for t in expr.args if isinstance(t, sp.UnevaluatedExpr)]
+        if self._settings["lead"]:
+            plain = {t: t.args[0] if isinstance(t, sp.UnevaluatedExpr) else t for t in expr.args}
+            terms = sorted(expr.as_ordered_terms(), key=lambda t: sp.count_ops(plain.get(t, t)))
+            out = self._print(terms[0])
+            for term in terms[1:]:
+                if term.could_extract_minus_sign():
+                    out += " - " + self.parenthesize(-term, 40)
+                else:
+                    out += " + " + self.parenthesize(term, 40)
+            return out
         if not held:
             return str(super()._print_Add(expr, order=order))
         rest = [t for t in expr.as_ordered_terms() if not isinstance(t, sp.UnevaluatedExpr)]
@@ -222,9 +237,15 @@ def _terminating_decimal(q: sp.Rational) -> str | None:
 _PRINTER = SymactLatexPrinter()
 
 
-def latex(expr: sp.Basic, *, symbols: dict[sp.Symbol, str] | None = None, partial: bool | None = None) -> str:
+def latex(
+    expr: sp.Basic,
+    *,
+    symbols: dict[sp.Symbol, str] | None = None,
+    partial: bool | None = None,
+    lead: bool = False,
+) -> str:
     """`expr` as LaTeX, printed by :class:`SymactLatexPrinter` (`symbols`: LaTeX names of symbols)."""
-    if symbols is None and partial is None:
+    if symbols is None and partial is None and not lead:
         return str(_PRINTER.doprint(expr))
-    printer = SymactLatexPrinter({"symbol_names": symbols or {}, "partial": partial})
+    printer = SymactLatexPrinter({"symbol_names": symbols or {}, "partial": partial, "lead": lead})
     return str(printer.doprint(expr))

@@ -119,8 +119,8 @@ class _Style:
     def of(cls, derivation: Derivation) -> _Style:
         return cls(derivation.symbols, derivation.partial)
 
-    def math(self, expr: sp.Basic) -> str:
-        return latex(expr, symbols=self.symbols, partial=self.partial)
+    def math(self, expr: sp.Basic, *, lead: bool = False) -> str:
+        return latex(expr, symbols=self.symbols, partial=self.partial, lead=lead)
 
 
 def _breakable(text: str) -> str:
@@ -257,8 +257,8 @@ def _appendix(derivation: Derivation) -> list[Text]:
 
 
 def _boxed(result: Result, style: _Style) -> str:
-    also = f" = {style.math(result.also)}" if result.also is not None else ""
-    return f"{style.math(result.lhs)} = {style.math(result.rhs)}{also}"
+    also = f" = {style.math(result.also, lead=True)}" if result.also is not None else ""
+    return f"{style.math(result.lhs)} = {style.math(result.rhs, lead=True)}{also}"
 
 
 def render_body(derivation: Derivation) -> str:
