@@ -161,7 +161,7 @@ def _label(number: int, text: Text, style: _Style) -> str:
         if isinstance(p, str):
             parts.append(_tex_text(p).replace("$", ""))
         elif isinstance(p, Ref):
-            parts.append(_tex_text(p.text))
+            parts.append(rf"\symactref{{{p.name}}}{{{_tex_text(p.text)}}}")
         else:
             parts.append(f"}}{style.math(p)}\\text{{")
     parts.append("}")

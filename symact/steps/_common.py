@@ -10,12 +10,12 @@ import sympy as sp
 from symact.catalogue import Param
 from symact.derive import derive
 from symact.steps._context import ChainWriter, interval_range
-from symact.steps._doc import Paragraph, Text
+from symact.steps._doc import Paragraph, Ref, Text
 from symact.steps._engine import ChainLine, differentiate, rule_chain
 from symact.steps._moves import unhold
 from symact.steps._step import Step
 from symact.steps._verify import prove_zero
-from symact.steps.messages import rule_name
+from symact.steps.messages import RULE_SOURCES, rule_name, say
 
 __all__ = [
     "add_simplification",
@@ -52,6 +52,9 @@ def chain_label(line: ChainLine) -> Text:
     main, *rest = line.rules
     shown = [main, *[r for r in rest if r not in _TRIVIAL and not r.endswith("= 1")]]
     parts: list[Any] = [", ".join(rule_name(r) for r in shown)]
+    for r in shown:
+        if r in RULE_SOURCES:
+            parts += [", ", *say("derived-in", Ref(RULE_SOURCES[r], RULE_SOURCES[r].replace("_", " ")))]
     conditions = sorted({s.condition for s in line.steps if s.condition})
     for u, inner in line.substitutions:
         parts += [", ", sp.Eq(u, inner, evaluate=False)]

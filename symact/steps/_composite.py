@@ -110,7 +110,7 @@ def link_derivation(loss: Loss) -> Derivation:
         Paragraph(
             say(
                 "neuron-intro",
-                sp.Eq(Z, W1 * X1 + W2 * X2 + B, evaluate=False),
+                sp.Eq(Z, H(W1 * X1) + H(W2 * X2) + B, evaluate=False),
                 sp.Eq(A, g, evaluate=False),
                 sp.Eq(sp.Symbol("L"), loss_a, evaluate=False),
             )

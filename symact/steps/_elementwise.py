@@ -32,7 +32,7 @@ from symact.steps._moves import MOVES, H, unhold
 from symact.steps._named import DEFINITIONS, NORMAL_CDF, NORMAL_PDF
 from symact.steps._plans import PLANS, Plan
 from symact.steps._verify import diff_by_cases
-from symact.steps.messages import say
+from symact.steps.messages import MESSAGES, say
 
 __all__ = ["elementwise_derivation", "part_of", "symbol_names"]
 
@@ -290,6 +290,12 @@ def _held_product(expr: sp.Expr) -> sp.Expr:
 def _words(
     record: Activation | Loss, named: sp.Expr, box: sp.Expr, output: sp.Expr | None, derived: Any
 ) -> Text:
+    key = f"words-{record.name}"
+    said: Text = (*say("words", say(key)[0]), " ") if key in MESSAGES else ()
+    return (*said, *_more_words(record, box, output, derived))
+
+
+def _more_words(record: Activation | Loss, box: sp.Expr, output: sp.Expr | None, derived: Any) -> Text:
     extra: Text = ()
     if unhold(box).has(NORMAL_PDF):
         extra = (

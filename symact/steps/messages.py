@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["MESSAGES", "RULE_NAMES", "rule_name", "say"]
+__all__ = ["MESSAGES", "RULE_NAMES", "RULE_SOURCES", "rule_name", "say"]
 
 MESSAGES: dict[str, str] = {
     # definitions
@@ -46,6 +46,23 @@ MESSAGES: dict[str, str] = {
     "gradient through it all but vanishes.",
     "no-saturation": "The derivative does not tend to 0 on both sides, so this function does not saturate "
     "the way sigmoid and tanh do.",
+    "words": "In words: {0}.",
+    "words-sigmoid": "the slope of the sigmoid is its value times one minus its value; it is largest, "
+    "1/4, at 0",
+    "words-tanh": "the slope of tanh is one minus its square",
+    "words-softplus": "the slope of softplus is a sigmoid of the same argument: softplus is a smoothed ReLU "
+    "whose derivative is a smoothed step",
+    "words-log_sigmoid": "the slope of the log-sigmoid is the sigmoid of the negated input",
+    "words-silu": "the slope of SiLU is the sigmoid times one plus x times one minus the sigmoid (product "
+    "rule, with the sigmoid's own derivative)",
+    "words-gelu": "the slope of GELU is the normal distribution function plus x times the normal density",
+    "words-elu": "above 0 the slope is 1; below 0 it is the output plus alpha, so the backward pass can "
+    "reuse the forward output",
+    "words-softsign": "the slope of softsign is one over the square of one plus |x|: it decays like "
+    "1/x^2, far more slowly than tanh's",
+    "words-binary_cross_entropy": "the loss falls as the prediction approaches the target; its slope is "
+    "-y/a + (1 - y)/(1 - a), as tutorial texts write it",
+    "words-mse_half": "the slope of half the squared error is the prediction minus the target",
     "named-normal": "Here {0} is the standard normal density and {1} its distribution function.",
     "after-link": "With its link activation it gives the neuron's gradient: see {0}.",
     "output-none": "No form in the output {0} alone exists: f takes equal values at points where f' differs.",
@@ -147,6 +164,9 @@ RULE_NAMES: dict[str, str] = {
     "normal CDF rule": "derivative of the normal CDF",
 }
 """Rule name (as the rule table records it) -> the name printed; others print as recorded."""
+
+RULE_SOURCES: dict[str, str] = {"sigmoid rule": "sigmoid"}
+"""Rules whose derivation is a document of its own: rule name -> that document's name."""
 
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
