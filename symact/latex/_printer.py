@@ -93,7 +93,10 @@ class SymactLatexPrinter(LatexPrinter):
         held = [t for t in expr.args if isinstance(t, sp.UnevaluatedExpr)]
         if self._settings["lead"]:
             plain = {t: t.args[0] if isinstance(t, sp.UnevaluatedExpr) else t for t in expr.args}
-            terms = sorted(expr.as_ordered_terms(), key=lambda t: sp.count_ops(plain.get(t, t)))
+            terms = sorted(
+                expr.as_ordered_terms(),
+                key=lambda t: (sp.count_ops(plain.get(t, t)), plain.get(t, t).could_extract_minus_sign()),
+            )
             out = self._print(terms[0])
             for term in terms[1:]:
                 if term.could_extract_minus_sign():

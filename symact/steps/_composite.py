@@ -18,7 +18,8 @@ from symact.steps._common import derived_or_none, param_ranges, shortest
 from symact.steps._context import Context, interval_range
 from symact.steps._doc import Derivation, Paragraph, Ref, Result, Section
 from symact.steps._engine import differentiate
-from symact.steps._moves import MOVES, H, unhold
+from symact.steps._moves import MOVES, H, MoveError, unhold
+from symact.steps._named import SIGMA
 from symact.steps.messages import say
 
 __all__ = ["composable", "link_derivation", "link_name"]
@@ -151,6 +152,17 @@ def link_derivation(loss: Loss) -> Derivation:
         shown = mu - Y if c == 1 else sp.Mul(c, H(mu - Y))
         if shown != w.last:
             w.add(shown, say("canonical-line"))
+        sigma = sp.Eq(SIGMA(A), 1 / (1 + sp.exp(-A)))
+        if mu.has(sp.exp):
+            try:
+                named = MOVES["recognise"](mu, sigma)
+            except MoveError:
+                named = None
+            if named is not None and not named.has(sp.exp):
+                mu = named
+                found_form = (c, mu)
+                gradient = c * (mu - Y)
+                w.add(mu - Y if c == 1 else sp.Mul(c, H(mu - Y)), ("recognise ", sigma))
     blocks.append(w.done())
     final = w.last
     blocks.append(Result(dLdz, final, _canonical_words(found_form), ctx.check(dLdz, final, "boxed dL/dz")))
