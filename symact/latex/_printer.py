@@ -92,11 +92,12 @@ class SymactLatexPrinter(LatexPrinter):
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
         held = [t for t in expr.args if isinstance(t, sp.UnevaluatedExpr)]
         if self._settings["lead"]:
-            plain = {t: t.args[0] if isinstance(t, sp.UnevaluatedExpr) else t for t in expr.args}
-            terms = sorted(
-                expr.as_ordered_terms(),
-                key=lambda t: (sp.count_ops(plain.get(t, t)), plain.get(t, t).could_extract_minus_sign()),
-            )
+
+            def simplest(t: sp.Expr) -> tuple[int, bool]:
+                p = t.args[0] if isinstance(t, sp.UnevaluatedExpr) else t
+                return (int(sp.count_ops(p)), bool(p.could_extract_minus_sign()))
+
+            terms = sorted(expr.as_ordered_terms(), key=simplest)
             out = self._print(terms[0])
             for term in terms[1:]:
                 if term.could_extract_minus_sign():
