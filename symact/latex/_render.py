@@ -178,10 +178,11 @@ def _visible(tex: str) -> int:
     return len(re.sub(r"[{}^_ ]", "", stripped))
 
 
-def _pieces(expr: sp.Expr, style: _Style, room: int) -> list[str]:
+def _pieces(expr: sp.Expr, style: _Style, room: int, *, lead: bool = False) -> list[str]:
     """`expr` as one piece, or a sum cut into pieces of at most `room` printed characters each
-    (every piece after the first starting with its sign)."""
-    whole = style.math(expr)
+    (every piece after the first starting with its sign); `lead`: a quoted result, its simplest terms
+    first as in its box."""
+    whole = style.math(expr, lead=lead)
     if _visible(whole) <= room or not isinstance(expr, sp.Add) or expr.has(sp.UnevaluatedExpr):
         return [whole]
     pieces: list[str] = []
@@ -210,7 +211,7 @@ def _chain_rows(chain: Chain, start: int, style: _Style) -> list[str]:
         lhs = lhs_tex if i == 0 else ""
         label = _label(start + i, line.label, style)
         room = _WIDTH - (_visible(lhs_tex) if i == 0 else 0)
-        pieces = _pieces(line.expr, style, room)
+        pieces = _pieces(line.expr, style, room, lead=len(chain.lines) == 1)
         expr = pieces[0]
         more = "".join(f" \\\\\n & \\qquad {p}" for p in pieces[1:])
         width = _visible(pieces[-1]) + _visible(label) + (_visible(lhs_tex) if i == 0 and not more else 0)
