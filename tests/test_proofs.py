@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 import sympy as sp
 
 import symact.commands.proofs as proofs_command
-from symact.catalogue import get, records
+from symact.catalogue import A, X, Y, get, records
 from symact.cli import main
 from symact.latex import stage
 from symact.latex._files import generate
@@ -82,3 +83,81 @@ def test_every_record_has_its_proof() -> None:
     names = {p.stem for p in PROOFS.glob("*.tex")}
     missing = [r.name for r in records() if r.name not in names]
     assert not missing, f"no committed proof for {missing} (a failing derivation; run `symact proofs`)"
+
+
+_TEXTBOOK = (
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "log_sigmoid",
+    "silu",
+    "gelu",
+    "elu",
+    "softsign",
+    "binary_cross_entropy",
+)
+
+
+def _parse(text: str, record: object) -> sp.Expr:
+    names = {p.name: p.symbol for p in getattr(record, "params", ())}
+    names.update({"x": X, "a": A, "y": Y})
+    return sp.sympify(text, locals=names)
+
+
+def test_json_boxes_the_derivative_in_its_textbook_shape(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each listed function's boxed rhs, parsed back, is the derivative (proved symbolically), and
+    the boxed form is the textbook one (compared structurally, named functions kept)."""
+    from symact.steps import derivation, prove_zero
+    from symact.steps._moves import unhold
+    from symact.steps._named import NORMAL_CDF, NORMAL_PDF, SIGMA
+
+    chosen = tuple(get(n) for n in _TEXTBOOK)
+    monkeypatch.setattr(proofs_command, "records", lambda: chosen)
+    assert main(["proofs", "--json"]) == 0
+    out = {d["name"]: d for d in json.loads(capsys.readouterr().out)}
+    for record in chosen:
+        entry = out[record.name]
+        assert entry["checked"] is True and entry["steps"] > 0
+        rhs = _parse(entry["result"]["rhs"], record)
+        var = record.variable
+        truth = sp.diff(record.expr, var)
+        plain = rhs if record.kind == "loss" else rhs.subs(A, record.expr)  # a is the output of an activation
+        assert prove_zero(plain - truth) is not None, record.name
+    s, x, beta, alpha = SIGMA(X), X, sp.Symbol("beta", real=True), sp.Symbol("alpha", real=True)
+    shapes = {
+        "sigmoid": s * (1 - s),
+        "tanh": 1 - sp.tanh(x) ** 2,
+        "softplus": SIGMA(beta * x),
+        "log_sigmoid": 1 - s,
+        "silu": s * (1 + x * (1 - s)),
+        "gelu": NORMAL_CDF(x) + x * NORMAL_PDF(x),
+        "elu": sp.Piecewise((1, x > 0), (sp.Function("f")(x) + alpha, x < 0)),
+        "softsign": 1 / (1 + sp.Abs(x)) ** 2,
+        "binary_cross_entropy": -Y / A + (1 - Y) / (1 - A),
+    }
+    for name, shape in shapes.items():
+        boxed = unhold(derivation(get(name)).results[0].rhs)
+        assert boxed == shape, f"{name}: boxed {boxed}, textbook {shape}"
+    assert out["binary_cross_entropy"]["result"]["rhs"] == "(1 - y)/(1 - a) - y/a"
+    assert out["sigmoid"]["result"]["rhs"] == "a*(1 - a)"
+    assert out["log_sigmoid"]["result"]["rhs"] == "1 - 1/(1 + exp(-x))"
+
+
+def test_json_lists_one_entry_per_boxed_line_of_the_neuron(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(proofs_command, "records", lambda: (get("binary_cross_entropy"), get("softmax")))
+    assert main(["proofs", "--json"]) == 0
+    out = {d["name"]: d for d in json.loads(capsys.readouterr().out)}
+    neuron = out["binary_cross_entropy_with_sigmoid"]["result"]
+    assert [e["lhs"] for e in neuron[:3]] == ["dL/dz", "dL/dw_i", "dL/db"]
+    assert [sp.sympify(e["rhs"]) for e in neuron[:3]] == [
+        sp.sympify("a - y"),
+        sp.sympify("(a - y)*x_i"),
+        sp.sympify("a - y"),
+    ]
+    a_i, a_j, i, j = sp.symbols("a_i a_j i j")
+    softmax = sp.sympify(out["softmax"]["result"]["rhs"])
+    assert sp.expand(softmax - a_i * (sp.KroneckerDelta(i, j) - a_j)) == 0

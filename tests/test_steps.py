@@ -154,13 +154,17 @@ def test_tanh_reaches_one_minus_tanh_squared() -> None:
 
 def test_bce_with_sigmoid_reaches_a_minus_y() -> None:
     from symact.steps._composite import link_derivation
+    from symact.steps._moves import unhold
 
     d = link_derivation(get("binary_cross_entropy"))
     assert d.result == A - Y
     text = " ".join(_labels(d))
-    assert "chain rule" in text and "linearity" in text
-    titles = [s.title for s in d.sections]
-    assert any("neuron" in t for t in titles)
+    assert "chain rule" in text and "distribute" in text
+    first = d.chains[0].lines[0].expr
+    assert sp.expand(unhold(first) - (-Y / A + (1 - Y) / (1 - A))) == 0
+    boxed = [unhold(r.rhs) for r in d.results]
+    x_i = sp.Symbol("x_i", real=True)
+    assert boxed[:3] == [A - Y, (A - Y) * x_i, A - Y]
 
 
 def test_mse_half_with_identity_reaches_a_minus_y() -> None:
@@ -170,16 +174,30 @@ def test_mse_half_with_identity_reaches_a_minus_y() -> None:
 
 
 def test_softmax_cross_entropy_reaches_p_minus_y() -> None:
+    from symact.steps._indexed import J, Pb, Yb
+
     d = derivation(get("cross_entropy"))
-    p1, y1 = sp.symbols("p_1 y_1", real=True)
-    assert d.chains[-1].lines[-1].expr == p1 - y1
+    assert d.results[0].rhs == Pb[J] - Yb[J]
+    assert "at n = 2, 3, 4" in d.results[0].check.note
+
+
+def _kink_rows(d: Derivation) -> dict[str, sp.Expr]:
+    from symact.steps import KinkTable
+
+    table = next(b for s in d.sections for b in s.blocks if isinstance(b, KinkTable))
+    return {"".join(map(str, label)): value[0] for label, value in table.rows}
 
 
 def test_relu_kink_sides_and_conventions() -> None:
-    d = derivation(get("relu"))
-    kink = next(s for s in d.sections if s.title.startswith("At x"))
-    values = [c.lines[-1].expr for c in kink.blocks if hasattr(c, "lines")]
-    assert values == [0, 1]
+    rows = _kink_rows(derivation(get("relu")))
+    assert rows["left derivative"] == 0 and rows["right derivative"] == 1
+    assert rows["subgradients"] == sp.Interval(0, 1)
+    assert rows["PyTorch"] == 0 and rows["JAX"] == 0
+
+
+def test_a_concave_kink_gets_the_clarke_interval() -> None:
+    rows = _kink_rows(derivation(get("selu")))
+    assert "Clarke interval" in rows and "subgradients" not in rows
 
 
 def test_a_wrongly_declared_kink_is_rejected() -> None:
@@ -197,19 +215,32 @@ def test_every_step_states_its_checks() -> None:
             assert "50 digits" in line.check.describe()
 
 
-def test_softmax_jacobian_row_reaches_the_output_form() -> None:
+def test_softmax_jacobian_for_general_n() -> None:
+    from symact.steps._indexed import Ab, I, J
+    from symact.steps._moves import unhold
+
     d = derivation(get("softmax"))
-    a1, a2 = sp.symbols("a_1 a_2", real=True)
-    first, second = (chain.lines[-1].expr for chain in d.chains[:2])
-    assert sp.expand(first - a1 * (1 - a1)) == 0
-    assert sp.expand(second + a1 * a2) == 0
+    (result,) = d.results
+    assert unhold(result.rhs) == Ab[I] * (sp.KroneckerDelta(I, J) - Ab[J])
+    labels = _labels(d)
+    assert any(label.startswith("factor out") for label in labels)
+    assert all("identities" not in label and "symact" not in label for label in labels)
 
 
 def test_loss_kink_at_the_target() -> None:
-    d = derivation(get("l1"))
-    kink = next(s for s in d.sections if s.title.startswith("At a"))
-    values = [c.lines[-1].expr for c in kink.blocks if hasattr(c, "lines")]
-    assert values == [-1, 1]
+    rows = _kink_rows(derivation(get("l1")))
+    assert rows["left derivative"] == -1 and rows["right derivative"] == 1
+
+
+def test_one_wrong_move_rejects_the_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A move that returns a wrong expression (off by x/10^30) is caught by the check of its line."""
+    from symact.steps import _moves
+
+    real = _moves.MOVES["factor out"]
+    wrong = _moves.Move("factor out", lambda e, arg: real(e, arg) + x / 10**30)
+    monkeypatch.setitem(_moves.MOVES, "factor out", wrong)
+    with pytest.raises(VerificationError, match="factor out"):
+        derivation(get("silu"))
 
 
 def test_a_wrong_target_form_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:

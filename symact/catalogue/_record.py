@@ -34,12 +34,14 @@ class Param:
     - `default`: an exact value (Rational or an exact constant), never a Float.
     - `valid`: the valid range as a SymPy set, for example `sp.Interval.Ropen(0, 1)`.
     - `description`: one line.
+    - `tex`: the short symbol the derivations print for it (LaTeX, such as ``\\alpha``); empty: its name.
     """
 
     name: str
     default: sp.Expr
     valid: sp.Set
     description: str
+    tex: str = ""
 
     @property
     def symbol(self) -> sp.Symbol:

@@ -84,6 +84,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
                 valid=sp.S.Reals,
                 description="slope below zero (PyTorch and JAX default 0.01, any real accepted; Keras "
                 "leaky_relu 0.2); negative makes f non-monotone",
+                tex=r"\alpha",
             ),
         ),
         kinks=(

@@ -77,8 +77,14 @@ PIECEWISE_ACTIVATIONS: tuple[Activation, ...] = (
         expr=sp.Piecewise((_min, X < _min), (_max, X > _max), (X, True)),
         description="clamp(x, min_val, max_val): the identity between the bounds, constant outside.",
         params=(
-            Param("min_val", -sp.S.One, sp.S.Reals, "lower bound (PyTorch default -1)"),
-            Param("max_val", sp.S.One, sp.S.Reals, "upper bound (PyTorch default 1); must exceed min_val"),
+            Param("min_val", -sp.S.One, sp.S.Reals, "lower bound (PyTorch default -1)", tex=r"m_-"),
+            Param(
+                "max_val",
+                sp.S.One,
+                sp.S.Reals,
+                "upper bound (PyTorch default 1); must exceed min_val",
+                tex=r"m_+",
+            ),
         ),
         constraints=(sp.StrictLessThan(_min, _max),),
         kinks=(
@@ -136,19 +142,25 @@ PIECEWISE_ACTIVATIONS: tuple[Activation, ...] = (
         "capped at max_value.",
         params=(
             Param(
-                "negative_slope", sp.S.Zero, sp.Interval.Ropen(0, 1), "slope below the threshold (default 0)"
+                "negative_slope",
+                sp.S.Zero,
+                sp.Interval.Ropen(0, 1),
+                "slope below the threshold (default 0)",
+                tex=r"\alpha",
             ),
             Param(
                 "max_value",
                 sp.oo,
                 sp.Union(sp.Interval.open(0, sp.oo), sp.FiniteSet(sp.oo)),
                 "cap on the output; Keras' None (no cap) is oo",
+                tex="m",
             ),
             Param(
                 "threshold",
                 sp.S.Zero,
                 sp.Interval(0, sp.oo),
                 "inputs at or below it map to the negative side",
+                tex=r"\theta",
             ),
         ),
         constraints=(sp.StrictLessThan(_theta, _cap),),

@@ -53,8 +53,12 @@ RECTIFIER_ACTIVATIONS: tuple[Activation, ...] = (
         expr=sp.Piecewise(((_lower + _upper) / 2 * X, X < 0), (X, True)),
         description="Randomised leaky ReLU in evaluation mode: slope (lower + upper)/2 below zero.",
         params=(
-            Param("lower", sp.Rational(1, 8), sp.Interval(0, 1), "lower end of the slope's range (1/8)"),
-            Param("upper", sp.Rational(1, 3), sp.Interval(0, 1), "upper end of the slope's range (1/3)"),
+            Param(
+                "lower", sp.Rational(1, 8), sp.Interval(0, 1), "lower end of the slope's range (1/8)", tex="l"
+            ),
+            Param(
+                "upper", sp.Rational(1, 3), sp.Interval(0, 1), "upper end of the slope's range (1/3)", tex="u"
+            ),
         ),
         constraints=(sp.LessThan(_lower, _upper),),
         kinks=(kink(0, (_lower + _upper) / 2, 1, (_lower + _upper) / 2, None),),
@@ -68,8 +72,8 @@ RECTIFIER_ACTIVATIONS: tuple[Activation, ...] = (
         expr=sp.Piecewise((X, X > _theta), (_value, True)),
         description="x above the threshold, the constant value at or below it.",
         params=(
-            Param("threshold", sp.Rational(1, 10), sp.S.Reals, "the point where f switches"),
-            Param("value", sp.Integer(20), sp.S.Reals, "output at or below the threshold"),
+            Param("threshold", sp.Rational(1, 10), sp.S.Reals, "the point where f switches", tex=r"\theta"),
+            Param("value", sp.Integer(20), sp.S.Reals, "output at or below the threshold", tex="v"),
         ),
         kinks=(
             kink(
@@ -132,7 +136,13 @@ RECTIFIER_ACTIVATIONS: tuple[Activation, ...] = (
         description="PyTorch's Softplus: (1/beta) log(1 + e^(beta x)), but x where beta x > threshold.",
         params=(
             Param("beta", sp.S.One, _positive, "sharpness (default 1)"),
-            Param("threshold", sp.Integer(20), sp.S.Reals, "beta x above which f returns x (default 20)"),
+            Param(
+                "threshold",
+                sp.Integer(20),
+                sp.S.Reals,
+                "beta x above which f returns x (default 20)",
+                tex=r"\theta",
+            ),
         ),
         kinks=(
             kink(
@@ -153,7 +163,7 @@ RECTIFIER_ACTIVATIONS: tuple[Activation, ...] = (
         name="hardshrink",
         expr=sp.Piecewise((X, X > _lambd), (X, X < -_lambd), (0, True)),
         description="x where |x| > lambd, 0 on [-lambd, lambd]: discontinuous at +-lambd.",
-        params=(Param("lambd", _half, _positive, "half-width of the zero band (0.5)"),),
+        params=(Param("lambd", _half, _positive, "half-width of the zero band (0.5)", tex=r"\lambda"),),
         kinks=(
             kink(
                 -_lambd, 1, 0, 0, None, jump=True, note="f jumps by lambd; Keras hard_shrink on JAX gives 0."
@@ -168,7 +178,7 @@ RECTIFIER_ACTIVATIONS: tuple[Activation, ...] = (
         name="softshrink",
         expr=sp.Piecewise((X - _lambd, X > _lambd), (X + _lambd, X < -_lambd), (0, True)),
         description="Soft thresholding: x - lambd above lambd, x + lambd below -lambd, 0 between.",
-        params=(Param("lambd", _half, _positive, "half-width of the zero band (0.5)"),),
+        params=(Param("lambd", _half, _positive, "half-width of the zero band (0.5)", tex=r"\lambda"),),
         kinks=(
             kink(-_lambd, 1, 0, 0, None, note="Keras soft_shrink on JAX gives 0."),
             kink(_lambd, 0, 1, 0, None, note="as at -lambd."),

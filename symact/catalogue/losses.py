@@ -63,7 +63,9 @@ ELEMENTWISE_LOSSES: tuple[Loss, ...] = (
         name="binary_cross_entropy_with_logits",
         expr=_pos_weight * Y * sp.log(1 + sp.exp(-A)) + (1 - Y) * sp.log(1 + sp.exp(A)),
         description="Binary cross-entropy of a logit a: -[p y log sigmoid(a) + (1 - y) log(1 - sigmoid(a))].",
-        params=(Param("pos_weight", sp.S.One, _nonnegative, "weight p of the positive term (default 1)"),),
+        params=(
+            Param("pos_weight", sp.S.One, _nonnegative, "weight p of the positive term (default 1)", tex="p"),
+        ),
         aliases=("bce_with_logits",),
         target_domain=_probability,
         link="identity",
@@ -190,7 +192,11 @@ VECTOR_LOSSES: tuple[VectorLoss, ...] = (
         "t = (1 - eps) y + eps / C.",
         params=(
             Param(
-                "label_smoothing", sp.S.Zero, _probability, "eps: weight of the uniform target (default 0)"
+                "label_smoothing",
+                sp.S.Zero,
+                _probability,
+                "eps: weight of the uniform target (default 0)",
+                tex=r"\varepsilon",
             ),
         ),
         link="identity",

@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--out", type=Path, default=None, help="output directory (default: ./proofs)")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale or missing")
     p.add_argument(
+        "--json",
+        action="store_true",
+        help="write nothing; print each derivation's boxed results as JSON "
+        "(name, title, result, steps, checked)",
+    )
+    p.add_argument(
         "--jobs", type=int, default=1, help="worker processes (default 1); the output does not depend on it"
     )
     p.set_defaults(func=run)
@@ -34,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--out {out}: exists and is not a directory")
     if args.jobs < 1:
         raise UserError(f"--jobs {args.jobs}: must be at least 1")
+    if args.json:
+        return _json()
     start = time.perf_counter()
     generated = generate(records(), jobs=args.jobs)
     for name, lines in sorted(generated.failures.items()):
@@ -54,3 +62,21 @@ def run(args: argparse.Namespace) -> int:
         f"{time.perf_counter() - start:.1f} s"
     )
     return 1 if generated.failures else 0
+
+
+def _json() -> int:
+    """Print the summary of every derivation; exit 1 if one fails its checks (reported on stderr)."""
+    import json
+
+    from symact.steps import derivations
+    from symact.steps._summary import summary
+
+    out, failed = [], False
+    for _, name, result in derivations(records()):
+        if isinstance(result, Exception):
+            print(f"FAILED {name}: {str(result).splitlines()[0]}", file=sys.stderr)
+            failed = True
+            continue
+        out.append(summary(result))
+    print(json.dumps(out, indent=2))
+    return 1 if failed else 0

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from symact._atomic import atomic_write
 from symact.catalogue import Record
-from symact.latex._render import render_index, render_index_markdown, render_markdown, render_tex
+from symact.latex._render import Row, render_index, render_index_markdown, render_markdown, render_tex
 from symact.steps import derivations
 
-__all__ = ["Generated", "Made", "generate", "index_files", "prune", "stale", "write"]
+__all__ = ["Generated", "Made", "generate", "index_files", "prune", "rows_of", "stale", "write"]
 
 _SUFFIXES = (".tex", ".md")
 
@@ -83,7 +83,7 @@ def generate(
             continue
         out.made[record_name].append(Made(name, steps))
         out.files.update(files)
-    out.files.update(index_files(m.name for ms in out.made.values() for m in ms))
+    out.files.update(index_files(rows_of(out.files)))
     return out
 
 
@@ -95,9 +95,19 @@ def _collect(batches: Iterable[list[_Result]], progress: Callable[[str], None] |
             yield result
 
 
-def index_files(names: Iterable[str]) -> dict[str, str]:
-    """index.tex and index.md over the derivations `names` (sorted)."""
-    ordered = sorted(set(names))
+def rows_of(files: dict[str, str]) -> list[Row]:
+    """The booklet rows of the derivations among `files` (read from each .tex)."""
+    rows = []
+    for name in sorted(files):
+        if name.endswith(".tex") and name != "index.tex":
+            row = Row.parse(files[name])
+            rows.append(row if row is not None else Row("", name[: -len(".tex")], "", "", ""))
+    return rows
+
+
+def index_files(rows: Iterable[Row]) -> dict[str, str]:
+    """index.tex and index.md over the derivations of `rows`."""
+    ordered = sorted(set(rows), key=lambda r: r.name)
     return {"index.tex": render_index(ordered), "index.md": render_index_markdown(ordered)}
 
 

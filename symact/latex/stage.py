@@ -7,7 +7,7 @@ from pathlib import Path
 
 from symact.catalogue import Record
 from symact.catalogue import records as catalogue_records
-from symact.latex._files import generate, index_files, write
+from symact.latex._files import generate, index_files, rows_of, write
 from symact.pipeline import StageResult
 from symact.steps._build import planned_names
 
@@ -20,9 +20,12 @@ def run(records: Sequence[Record], *, root: Path, progress: Callable[[str], None
     out = root / "proofs"
     built = {name for record in records for name in planned_names(record)}
     others = {name for record in catalogue_records() for name in planned_names(record)} - built
-    kept = [name for name in others if (out / f"{name}.tex").exists()]
-    done = [d.name for ds in generated.made.values() for d in ds]
-    generated.files.update(index_files([*done, *kept]))
+    kept = {
+        f"{name}.tex": (out / f"{name}.tex").read_text(encoding="utf-8")
+        for name in others
+        if (out / f"{name}.tex").exists()
+    }
+    generated.files.update(index_files(rows_of({**generated.files, **kept})))
     write(out, generated.files)
     result = StageResult(column="proofs")
     for record in records:

@@ -6,7 +6,19 @@ builds the checked document for a catalogue record, dispatching on ``record.kind
 """
 
 from symact.steps._build import BUILDERS, derivation, derivations
-from symact.steps._doc import Chain, Derivation, Items, Line, Paragraph, Section, Text
+from symact.steps._doc import (
+    Chain,
+    Derivation,
+    Display,
+    Items,
+    KinkTable,
+    Line,
+    Paragraph,
+    Ref,
+    Result,
+    Section,
+    Text,
+)
 from symact.steps._engine import differentiate, rule_chain
 from symact.steps._moves import MOVES, Move, MoveError
 from symact.steps._rules import PREDICATE_RULES, RULES, Rule
@@ -21,11 +33,15 @@ __all__ = [
     "Chain",
     "Check",
     "Derivation",
+    "Display",
     "Items",
+    "KinkTable",
     "Line",
     "Move",
     "MoveError",
     "Paragraph",
+    "Ref",
+    "Result",
     "Rule",
     "Section",
     "Step",

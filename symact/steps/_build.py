@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterable, Mapping
 
 from symact.catalogue import Record
 from symact.errors import VerificationError
-from symact.steps._composite import composable, link_derivation, link_name
+from symact.steps._common import composable, link_name
+from symact.steps._composite import link_derivation
 from symact.steps._doc import Derivation
 from symact.steps._elementwise import elementwise_derivation
+from symact.steps._indexed import INDEXED, indexed_derivation
 from symact.steps._vector import vector_derivation, vector_loss_derivation
 
 __all__ = ["BUILDERS", "composable", "derivation", "derivations", "planned_names"]
@@ -32,6 +34,8 @@ def derivation(record: Record) -> Derivation:
 
     **Raises:** VerificationError if a step fails its checks or no builder handles ``record.kind``.
     """
+    if record.name in INDEXED and record.kind in ("vector", "vector_loss"):
+        return indexed_derivation(record)
     builder = BUILDERS.get(record.kind)
     if builder is None:
         raise VerificationError(f"{record.name}: no derivation builder for records of kind {record.kind!r}")

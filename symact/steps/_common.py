@@ -7,14 +7,15 @@ from typing import Any
 
 import sympy as sp
 
-from symact.catalogue import Param
+from symact.catalogue import Loss, Param, Record, UnknownFunctionError, get
 from symact.derive import derive
 from symact.steps._context import ChainWriter, interval_range
-from symact.steps._doc import Paragraph, Text
+from symact.steps._doc import Paragraph, Ref, Text
 from symact.steps._engine import ChainLine, differentiate, rule_chain
 from symact.steps._moves import unhold
 from symact.steps._step import Step
 from symact.steps._verify import prove_zero
+from symact.steps.messages import RULE_SOURCES, rule_name, say
 
 __all__ = [
     "add_simplification",
@@ -42,9 +43,18 @@ def param_ranges(params: Sequence[Param]) -> dict[sp.Symbol, tuple[sp.Expr, sp.E
     return out
 
 
+_TRIVIAL = ("constant rule", "constant multiple rule")
+
+
 def chain_label(line: ChainLine) -> Text:
-    """The label of a rule-chain line: its rules, and any substitution it names."""
-    parts: list[Any] = [", ".join(line.rules)]
+    """The label of a rule-chain line: its rule (trivial rules folded into it are not named), and any
+    substitution it names."""
+    main, *rest = line.rules
+    shown = [main, *[r for r in rest if r not in _TRIVIAL and not r.endswith("= 1")]]
+    parts: list[Any] = [", ".join(rule_name(r) for r in shown)]
+    for r in shown:
+        if r in RULE_SOURCES:
+            parts += [", ", *say("derived-in", Ref(RULE_SOURCES[r], RULE_SOURCES[r].replace("_", " ")))]
     conditions = sorted({s.condition for s in line.steps if s.condition})
     for u, inner in line.substitutions:
         parts += [", ", sp.Eq(u, inner, evaluate=False)]
@@ -94,8 +104,22 @@ def shortest(expr: sp.Expr, budget_ops: int = 40) -> sp.Expr:
     return min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
 
 
+def _move_name(before: sp.Expr, after: sp.Expr) -> str:
+    """The name of the normal form that turns `before` into `after` (a plain 'simplify' otherwise)."""
+    if isinstance(before, sp.Piecewise) or isinstance(after, sp.Piecewise):
+        return "simplify each case"
+    if after == sp.factor_terms(before):
+        return "take out the common factor"
+    if after == sp.cancel(sp.together(before)):
+        return "combine over a common denominator and cancel"
+    if after == sp.expand(before):
+        return "expand"
+    return "simplify"
+
+
 def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) -> None:
-    """A final 'simplify' line when a shorter equal form exists (`candidate`: one found elsewhere)."""
+    """A final line when a shorter equal form exists (`candidate`: one found elsewhere), labelled by
+    the normal form that gives it."""
     current = unhold(writer.last)
     options = [shortest(current)]
     if candidate is not None and not candidate.has(sp.Piecewise):
@@ -104,7 +128,7 @@ def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) ->
     for simpler in options:
         if simpler == writer.last or sp.count_ops(simpler) >= sp.count_ops(writer.last):
             return
-        if writer.try_add(simpler, ("simplify",)):
+        if writer.try_add(simpler, (_move_name(current, simpler),)):
             return
 
 
@@ -119,3 +143,18 @@ def derived_or_none(record: Any) -> tuple[Any, str]:
 def same(a: sp.Expr, b: sp.Expr) -> bool:
     """True when ``a - b`` is proved 0 symbolically."""
     return prove_zero(a - b) is not None
+
+
+def composable(record: Record) -> bool:
+    """True for a loss whose link is an element-wise activation (its dL/dz and neuron are derived)."""
+    link = getattr(record, "link", None)
+    if record.kind != "loss" or not link:
+        return False
+    try:
+        return get(link).kind == "elementwise"
+    except UnknownFunctionError:
+        return False
+
+
+def link_name(loss: Loss) -> str:
+    return f"{loss.name}_with_{loss.link}"

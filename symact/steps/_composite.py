@@ -12,15 +12,17 @@ from typing import Any
 
 import sympy as sp
 
-from symact.catalogue import A, Activation, Loss, Record, UnknownFunctionError, X, Y, get
+from symact.catalogue import A, Activation, Loss, X, Y, get
 from symact.errors import VerificationError
-from symact.steps._common import derived_or_none, param_ranges, shortest
+from symact.steps._common import derived_or_none, link_name, param_ranges, shortest
 from symact.steps._context import Context, interval_range
-from symact.steps._doc import Derivation, Paragraph, Section
+from symact.steps._doc import Derivation, Paragraph, Ref, Result, Section
 from symact.steps._engine import differentiate
-from symact.steps._moves import MOVES, H, unhold
+from symact.steps._moves import MOVES, H, MoveError, unhold
+from symact.steps._named import SIGMA
+from symact.steps.messages import say
 
-__all__ = ["composable", "link_derivation", "link_name"]
+__all__ = ["link_derivation"]
 
 Z = sp.Symbol("z", real=True)
 B = sp.Symbol("b", real=True)
@@ -35,21 +37,6 @@ _AI = sp.IndexedBase("a", real=True)
 def _partial(top: str, bottom: str) -> sp.Symbol:
     """A notation symbol printed as the partial derivative of `top` by `bottom`."""
     return sp.Symbol(rf"\frac{{\partial {top}}}{{\partial {bottom}}}")
-
-
-def composable(record: Record) -> bool:
-    """True for a loss whose link is an element-wise activation (its dL/dz and neuron are derived)."""
-    link = getattr(record, "link", None)
-    if record.kind != "loss" or not link:
-        return False
-    try:
-        return get(link).kind == "elementwise"
-    except UnknownFunctionError:
-        return False
-
-
-def link_name(loss: Loss) -> str:
-    return f"{loss.name}_with_{loss.link}"
 
 
 def _output_derivative(link: Activation) -> sp.Expr:
@@ -70,8 +57,17 @@ def _canonical(gradient: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
     return None if mu.has(Y) else (c, mu)
 
 
+def _loss_box(loss: Loss) -> sp.Expr:
+    """dL/da as boxed in the loss's own derivation (the rule result where it has none)."""
+    from symact.steps._elementwise import elementwise_derivation
+
+    results = elementwise_derivation(loss).results
+    return results[0].rhs if results else differentiate(loss.expr, A).after
+
+
 def link_derivation(loss: Loss) -> Derivation:
-    """dL/dz for L(a, y) with a = link(z), reduced toward the canonical mu - y; the neuron and the mean.
+    """dL/dz for L(a, y) with a = link(z) in the three steps of the neuron, reduced toward the
+    canonical mu - y; then dL/dw_i, dL/db and the mean over m samples.
 
     **Raises:** VerificationError if a step fails, or if the link is not an element-wise activation.
     """
@@ -94,46 +90,45 @@ def link_derivation(loss: Loss) -> Derivation:
         {dLda: sp.diff(loss_a, A), dadz: sp.diff(g, Z), dLdz: sp.diff(loss_a.subs(A, g), Z)}
     )
     ctx.substitutions.append((A, g))
+    loss_ref = Ref(loss.name, loss.name.replace("_", " "))
+    link_ref = Ref(link.name, link.name.replace("_", " "))
     blocks: list[Any] = [
         Paragraph(
-            (
-                "The loss ",
+            say(
+                "neuron-intro",
+                sp.Eq(Z, H(W1 * X1) + H(W2 * X2) + B, evaluate=False),
+                sp.Eq(A, g, evaluate=False),
                 sp.Eq(sp.Symbol("L"), loss_a, evaluate=False),
-                f" ({loss.name}) of the output ",
-                sp.Eq(A, link.expr.subs(X, Z), evaluate=False),
-                f" of the {link.name} activation.",
             )
         ),
+        Paragraph(say("neuron-step1")),
     ]
-    rule_result = differentiate(loss_a, A).after
-    out_deriv = _output_derivative(link)
+    step1 = _loss_box(loss)
     w = ctx.chain(dLda)
-    w.add(rule_result, (f"rule by rule (derivation {loss.name})",))
+    w.add(step1, say("derived-in", loss_ref))
     blocks.append(w.done())
+    blocks.append(Paragraph(say("neuron-step2", sp.Eq(A, g, evaluate=False))))
+    out_deriv = _output_derivative(link)
     w = ctx.chain(dadz)
-    w.add(differentiate(g, Z).after, (f"rule by rule (derivation {link.name})",))
-    if out_deriv != w.last:
-        w.add(out_deriv, ("in terms of the output ", sp.Eq(A, g, evaluate=False)))
+    w.add(out_deriv, say("derived-in", link_ref))
     blocks.append(w.done())
+    blocks.append(Paragraph(say("neuron-step3")))
     w = ctx.chain(dLdz)
     w.add(dLda * dadz, ("chain rule",))
-    w.add(
-        H(rule_result) * H(out_deriv),
-        ("the two derivatives above",),
-    )
-    if isinstance(rule_result, sp.Add) and out_deriv != 1:
-        w.add(MOVES["distribute"](w.last), ("distribute and cancel common factors",))
+    w.add(step1 if out_deriv == 1 else H(step1) * H(out_deriv), say("steps-1-2"))
+    if isinstance(unhold(step1), sp.Add) and out_deriv != 1:
+        w.add(MOVES["distribute"](w.last), say("distribute"))
     expanded = sp.expand(unhold(w.last))
-    if expanded != w.last:
-        w.add(expanded, ("expand",))
+    if expanded != unhold(w.last):
+        w.add(expanded, say("expand"))
     reduced = shortest(sp.cancel(sp.together(unhold(w.last))))
-    if reduced != w.last:
-        w.add(reduced, ("cancel common factors",))
+    if reduced != unhold(w.last):
+        w.add(reduced, say("cancel"))
     defaults = {p.symbol: p.default for p in (*loss.params, *link.params)}
     if _canonical(unhold(w.last)) is None and w.last.has(*defaults):
         ctx.fixed.update(defaults)
         at_defaults = shortest(sp.cancel(sp.together(unhold(w.last).subs(defaults))))
-        w.add(at_defaults, ("at the default parameters, ", *[sp.Eq(k, v) for k, v in defaults.items()]))
+        w.add(at_defaults, say("at-default", tuple(sp.Eq(k, v) for k, v in defaults.items())))
     found_form = _canonical(unhold(w.last))
     gradient = None
     if found_form is not None:
@@ -141,35 +136,47 @@ def link_derivation(loss: Loss) -> Derivation:
         gradient = c * (mu - Y)
         shown = mu - Y if c == 1 else sp.Mul(c, H(mu - Y))
         if shown != w.last:
-            w.add(shown, ("canonical form: mean minus target",))
+            w.add(shown, say("canonical-line"))
+        sigma = sp.Eq(SIGMA(A), 1 / (1 + sp.exp(-A)))
+        if mu.has(sp.exp):
+            try:
+                named = MOVES["recognise"](mu, sigma)
+            except MoveError:
+                named = None
+            if named is not None and not named.has(sp.exp):
+                mu = named
+                found_form = (c, mu)
+                gradient = c * (mu - Y)
+                w.add(mu - Y if c == 1 else sp.Mul(c, H(mu - Y)), ("recognise ", sigma))
     blocks.append(w.done())
-    if found_form is not None:
-        c, mu = found_form
-        mu_symbol = sp.Symbol("mu")
-        text: list[Any] = [
-            "Canonical link: ",
-            sp.Eq(dLdz, c * (mu_symbol - Y), evaluate=False),
-            " with the mean ",
-            sp.Eq(mu_symbol, mu, evaluate=False),
-        ]
-        if c != 1:
-            text += ["; scaling the loss by ", 1 / c, " gives exactly ", mu_symbol - Y]
-        blocks.append(Paragraph((*text, ".")))
-    else:
-        blocks.append(Paragraph(("This pair is not canonical: the gradient is not of the form mu - y.",)))
-    sections = [Section(f"dL/dz for {loss.name} after {link.name}", tuple(blocks))]
+    final = w.last
+    blocks.append(Result(dLdz, final, _canonical_words(found_form), ctx.check(dLdz, final, "boxed dL/dz")))
+    sections = [Section(say("neuron-section-z")[0], tuple(blocks))]
     if gradient is not None:
         sections.append(_neuron(ctx, loss_a, g, gradient))
     return Derivation(
         name=link_name(loss),
-        title=f"{loss.name} with the {link.name} link: dL/dz and the neuron",
+        title=f"{loss.name.replace('_', ' ')} after {link.name.replace('_', ' ')}",
         sections=tuple(sections),
-        result=unhold(w.last),
+        result=unhold(final),
+        symbols={p.symbol: p.tex for p in (*loss.params, *link.params) if getattr(p, "tex", "")},
+        partial=True,
+        definition=sp.Eq(sp.Symbol("L"), loss_a.subs(A, g), evaluate=False),
+        part="neuron",
     )
 
 
+def _canonical_words(found_form: tuple[sp.Expr, sp.Expr] | None) -> tuple[Any, ...]:
+    if found_form is None:
+        return say("not-canonical")
+    c, mu = found_form
+    if c == 1:
+        return say("canonical", mu - Y)
+    return say("canonical-scaled", c, mu - Y)
+
+
 def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Section:
-    """dL/dw_1, dL/db and the mean over m samples for z = w_1 x_1 + w_2 x_2 + b."""
+    """dL/dw_i, dL/db and the mean over m samples for z = w_1 x_1 + w_2 x_2 + b, each boxed."""
     zdef = W1 * X1 + W2 * X2 + B
     ctx.substitutions.insert(0, (Z, zdef))
     dLdz = _partial("L", "z")
@@ -180,12 +187,11 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
         ctx.quantities[_partial("z", wrt.name)] = sp.diff(zdef, wrt)
     blocks: list[Any] = [
         Paragraph(
-            (
-                "A neuron: ",
-                sp.Eq(Z, zdef, evaluate=False),
-                ", ",
-                sp.Eq(A, g, evaluate=False),
-                ", loss L(a, y).",
+            say(
+                "neuron-weights",
+                tuple(
+                    _join([sp.Eq(_partial("z", w.name), sp.diff(zdef, w), evaluate=False) for w in weights])
+                ),
             )
         )
     ]
@@ -193,16 +199,44 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
         lhs, dz = _partial("L", wrt.name), _partial("z", wrt.name)
         w = ctx.chain(lhs)
         w.add(dLdz * dz, ("chain rule",))
-        w.add(
-            gradient * sp.diff(zdef, wrt),
-            ("dL/dz from above; ", sp.Eq(dz, sp.diff(zdef, wrt), evaluate=False)),
-        )
+        w.add(_held_product(gradient * sp.diff(zdef, wrt)), say("from-above"))
         blocks.append(w.done())
-    blocks.append(_mean(ctx, full, gradient))
-    return Section("The neuron, and the mean over m samples", tuple(blocks))
+    xi = sp.Symbol("x_i", real=True)
+    general = _held_product(gradient * xi)
+    checks = [
+        ctx.check(_partial("L", w.name), general.xreplace({xi: x}), f"boxed dL/d{w.name}")
+        for w, x in ((W1, X1), (W2, X2))
+    ]
+    blocks.append(Result(_partial("L", "w_i"), general, say("neuron-general"), checks[-1]))
+    blocks.append(
+        Result(_partial("L", "b"), gradient, (), ctx.check(_partial("L", "b"), gradient, "boxed dL/db"))
+    )
+    blocks.append(
+        Paragraph(
+            say("neuron-mean", sp.Eq(sp.Symbol("J"), sp.Sum(sp.Symbol("L_k"), (K, 1, M)) / M, evaluate=False))
+        )
+    )
+    blocks += _mean(ctx, full, gradient)
+    return Section(say("neuron-section-w")[0], tuple(blocks))
 
 
-def _mean(ctx: Context, full: sp.Expr, gradient: sp.Expr) -> Any:
+def _join(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        out += ([", "] if i else []) + [item]
+    return out
+
+
+def _held_product(expr: sp.Expr) -> sp.Expr:
+    """A product of a sum and other factors shown as written: (a - y) x_1."""
+    coeff, rest = expr.as_coeff_Mul()
+    factors = sp.Mul.make_args(rest)
+    if len(factors) < 2:
+        return expr
+    return coeff * sp.Mul(*[H(f) for f in factors])
+
+
+def _mean(ctx: Context, full: sp.Expr, gradient: sp.Expr) -> list[Any]:
     """dJ/dw_1 for J = (1/m) sum_k L_k: the derivative passes through the sum (checked with m = 3)."""
     sample = {X1: _XI[1, K], X2: _XI[2, K], Y: _YI[K]}
     loss_k = full.xreplace(sample)
@@ -212,15 +246,10 @@ def _mean(ctx: Context, full: sp.Expr, gradient: sp.Expr) -> Any:
     ctx.quantities[per_sample] = sp.diff(loss_k, W1)
     ctx.fixed[M] = sp.Integer(3)
     w = ctx.chain(dJ)
-    w.add(
-        sp.Sum(per_sample, (K, 1, M)) / M,
-        (
-            "linearity of the derivative, ",
-            sp.Eq(sp.Symbol("J"), sp.Sum(sp.Symbol("L_k"), (K, 1, M)) / M, evaluate=False),
-        ),
-    )
+    w.add(sp.Sum(per_sample, (K, 1, M)) / M, say("linearity"))
     g_k = gradient.xreplace({A: _AI[K], Y: _YI[K]}) * _XI[1, K]
     a_of_z, z_of_w = ctx.substitutions[-1][1], ctx.substitutions[0][1]
     ctx.quantities[_AI[K]] = a_of_z.subs(Z, z_of_w).xreplace(sample)
-    w.add(sp.Sum(g_k, (K, 1, M)) / M, ("per-sample gradient from above, with ", _AI[K], " the k-th output"))
-    return w.done()
+    rhs = sp.Sum(g_k, (K, 1, M)) / M
+    w.add(rhs, say("per-sample", _AI[K]))
+    return [w.done(), Result(dJ, rhs, (), ctx.check(dJ, rhs, "boxed dJ/dw_1"))]

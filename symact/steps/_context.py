@@ -15,6 +15,7 @@ import sympy as sp
 
 from symact.errors import VerificationError
 from symact.steps._doc import Chain, Line, Text
+from symact.steps._named import DEFINITIONS
 from symact.steps._verify import (
     DIGITS,
     Check,
@@ -55,7 +56,7 @@ class Context:
     """
 
     name: str
-    definitions: dict[sp.FunctionClass, sp.Lambda] = field(default_factory=dict)
+    definitions: dict[sp.FunctionClass, sp.Lambda] = field(default_factory=lambda: dict(DEFINITIONS))
     substitutions: list[tuple[sp.Symbol, sp.Expr]] = field(default_factory=list)
     ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]] = field(default_factory=dict)
     fixed: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)

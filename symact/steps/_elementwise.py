@@ -1,9 +1,10 @@
 """The derivation of an element-wise function (an activation, or a loss in its prediction a).
 
-Sections: the definition; optional rewriting (a plan's `pre` moves); the rule chain; the way to the
-target form (a plan's `post` moves, or one simplification) and the output form found by
-``symact.derive``; agreement with ``sympy.diff``; then, for non-smooth functions, every kink: the
-one-sided derivatives, the subgradient and each framework's convention.
+Sections: the definition (parameters as symbols, defaults stated once); the derivative: optional
+rewriting (a plan's `pre` moves), the rule chain, the way to the target form (a plan's `post` moves,
+or one shortening simplification, or the output form), the boxed result and what it means; then one
+sentence and one table per non-smooth point.  Every displayed equality is checked (see
+:mod:`symact.steps._context`); the renderer lists the checks in a closing section.
 """
 
 from __future__ import annotations
@@ -11,37 +12,61 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
-from sympy.core.function import UndefinedFunction
 
-from symact.catalogue import A, Activation, Kink, Loss
+from symact.catalogue import A, Activation, Loss
 from symact.errors import VerificationError
 from symact.steps._common import (
     add_simplification,
+    composable,
     derived_or_none,
+    link_name,
     param_ranges,
     same,
     substitution_paragraph,
     write_rule_chain,
 )
-from symact.steps._composite import composable, link_name
-from symact.steps._context import Context, interval_range
-from symact.steps._doc import Derivation, Items, Paragraph, Section, Text
-from symact.steps._moves import MOVES, unhold
+from symact.steps._constants import constants_of, symbolic_expr
+from symact.steps._context import ChainWriter, Context, interval_range
+from symact.steps._doc import Derivation, Display, Items, Paragraph, Ref, Result, Section, Text
+from symact.steps._kinks import kink_block
+from symact.steps._moves import MOVES, H, unhold
+from symact.steps._named import DEFINITIONS, NORMAL_CDF, NORMAL_PDF
 from symact.steps._plans import PLANS, Plan
-from symact.steps._verify import diff_by_cases, to_piecewise
+from symact.steps._verify import diff_by_cases
+from symact.steps.messages import MESSAGES, say
 
-__all__ = ["elementwise_derivation"]
+__all__ = ["elementwise_derivation", "part_of", "symbol_names"]
 
 F = sp.Function("f")
 L = sp.Function("L")
 
-_FRAMEWORK = {"pytorch": "PyTorch", "jax": "JAX", "symmetric": "symmetric (mean of the one-sided values)"}
+
+def symbol_names(params: Any) -> dict[sp.Symbol, str]:
+    """The LaTeX name of every parameter symbol that declares one."""
+    return {p.symbol: p.tex for p in params if getattr(p, "tex", "")}
 
 
-def _named(record: Activation | Loss) -> sp.Expr:
-    """f(x) for an activation, L(a, y) for a loss."""
+SEED_ORDER = ("binary_step", "identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
+"""The functions of the tutorials, in their order: the booklet's first part."""
+
+
+def part_of(record: Any) -> str:
+    """The part of the booklet a record's derivation belongs to."""
+    if record.name in SEED_ORDER:
+        return "seed"
+    if record.kind in ("loss", "vector_loss"):
+        return "loss"
+    if record.kind == "vector":
+        return "vector"
+    return "piecewise" if record.kinks else "smooth"
+
+
+def _named(record: Activation | Loss, plan: Plan | None) -> sp.Expr:
+    """sigma(x), tanh(x) (from the plan), f(x) for an activation, L(a, y) for a loss."""
     if isinstance(record, Loss):
         return L(record.variable, record.target)
+    if plan is not None and plan.named is not None:
+        return plan.named
     return F(record.variable)
 
 
@@ -59,310 +84,236 @@ def _context(record: Activation | Loss) -> Context:
     return ctx
 
 
-def _definition(record: Activation | Loss, named: sp.Expr) -> Section:
+def _definition(record: Activation | Loss, named: sp.Expr, expr: sp.Expr) -> Section:
     blocks: list[Any] = [
-        Paragraph((record.description,)),
-        Paragraph(("Definition: ", sp.Eq(named, record.expr, evaluate=False), ".")),
+        Paragraph(
+            say("defined-loss", record.variable, record.target)
+            if isinstance(record, Loss)
+            else say("defined")
+        ),
+        Display(named, expr),
     ]
-    if record.params:
-        blocks.append(
-            Items(tuple((p.symbol, f": {p.description}; default ", p.default, ".") for p in record.params))
-        )
+    items: list[Text] = [say("parameter", p.symbol, p.description, p.default) for p in record.params]
+    items += [
+        say("constant", symbol, words, sp.Float(value, 12)) for symbol, value, words in constants_of(record)
+    ]
+    if items:
+        blocks.append(Paragraph(say("parameters")))
+        blocks.append(Items(tuple(items)))
     if record.frameworks:
-        blocks.append(Paragraph((f"Frameworks: {record.frameworks}.",)))
-    return Section("Definition", tuple(blocks))
+        blocks.append(Paragraph(say("frameworks", record.frameworks)))
+    return Section(say("section-definition")[0], tuple(blocks))
 
 
-def _target(ctx: Context, writer: Any, plan: Plan, derived: Any, var: sp.Symbol) -> Paragraph:
+def _post(ctx: Context, writer: ChainWriter, plan: Plan, var: sp.Symbol) -> None:
+    """Apply the plan's moves after the rule chain and compare the form reached with its goal."""
     current = writer.last
     for ps in plan.post:
         current = MOVES[ps.move](current, ps.arg)
-        arg = ps.arg
-        if ps.move == "recognise" and isinstance(arg, sp.Eq) and isinstance(arg.lhs.func, UndefinedFunction):
-            ctx.define(arg.lhs, arg.rhs)
         writer.add(current, ps.label)
-    reached = unhold(current).subs(plan.output, A)
-    if reached.has(var) or not same(reached, plan.goal):
+    if plan.goal is None:
+        return
+    reached = unhold(current)
+    if plan.output is not None:
+        reached = reached.subs(plan.output, A)
+        bad = reached.has(var)
+    else:
+        bad = False
+    if bad or not same(ctx.unfold(reached), ctx.unfold(plan.goal)) or not _same_shape(reached, plan.goal):
         raise VerificationError(
             f"{ctx.name}: the moves reach {sp.sstr(reached)}, not the goal {sp.sstr(plan.goal)}"
         )
-    text: list[Any] = [
-        "The target form is reached: with ",
-        sp.Eq(A, plan.output, evaluate=False),
-        ", ",
-        sp.Eq(sp.Symbol("f'"), plan.goal, evaluate=False),
-        ".",
-    ]
-    form = getattr(getattr(derived, "output_form", None), "expression", None)
-    if form is not None:
-        if not same(form, plan.goal):
-            raise VerificationError(
-                f"{ctx.name}: goal {sp.sstr(plan.goal)} differs from the output form {form}"
-            )
-        text.append(" It agrees with the output form found independently by symact.derive.")
-    return Paragraph(tuple(text))
 
 
-def _output_form_line(writer: Any, derived: Any, named: sp.Expr) -> Paragraph | None:
-    """Close the chain with f'(x) = g(f(x)) when symact.derive found a smooth output form g."""
-    of = getattr(derived, "output_form", None)
-    status = getattr(of, "status", None)
-    if of is None:
-        return None
-    if status == "found" and of.expression is not None and not of.expression.has(sp.Piecewise):
-        statement = (
-            "In terms of the output ",
-            sp.Eq(A, named, evaluate=False),
-            ": ",
-            sp.Eq(sp.Symbol("f'"), of.expression, evaluate=False),
-        )
-        label = ("output form, with ", sp.Eq(A, named, evaluate=False))
-        if not writer.try_add(of.expression.subs(A, named), label):
-            return Paragraph(
-                (
-                    *statement,
-                    " (proved by symact.derive: ",
-                    of.proof,
-                    "; not re-proved by the step checker's cheap normal forms, so not shown as a step).",
-                )
-            )
-        return Paragraph((*statement, "."))
-    if status == "found" and of.expression is not None:
-        return Paragraph(
-            (
-                "In terms of the output a, by cases (symact.derive, including the values at the "
-                "kinks under the PyTorch convention): ",
-                of.expression,
-                ".",
-            )
-        )
-    if status == "none":
-        return Paragraph(
-            (
-                "No output form exists: f is not injective, so f' is not a function of a alone "
-                "(symact.derive gives the witness).",
-            )
-        )
-    return Paragraph(("No closed output form was found by symact.derive.",))
+def _same_shape(reached: sp.Expr, goal: sp.Expr) -> bool:
+    """True when the form reached is the goal up to expansion (the goal's named functions kept)."""
+    return bool(sp.expand(reached - goal) == 0) or same(reached, goal)
 
 
-def _active(
-    expr: sp.Expr, var: sp.Symbol, at: sp.Expr, side: int, numeric: dict[sp.Symbol, sp.Expr]
-) -> sp.Expr:
-    """The branch of the by-cases derivative active just left (side -1) or right (+1) of `at`."""
-    pw = to_piecewise(expr)
-    if not isinstance(pw, sp.Piecewise):
-        return pw
-    point = {**numeric, var: at.subs(numeric) + side * sp.Rational(1, 10**9)}
-    for value, cond in pw.args:
-        if sp.sympify(cond).subs(point) == sp.true:
-            return value
-    raise VerificationError(f"no case of {sp.sstr(expr)} applies near {at}")
-
-
-def _kink_section(
-    ctx: Context, record: Activation | Loss, kink: Kink, cases: sp.Expr, named: sp.Expr, analysis: Any
-) -> Section:
-    var = record.variable
-    numeric = {s: (lo + hi) / 2 for s, (lo, hi) in ctx.ranges.items() if s != var}
-    numeric.update({p.symbol: p.default for p in record.params})
-    deriv = sp.Derivative(named, var)
-    blocks: list[Any] = []
-    values = []
-    for side, direction, declared in ((-1, "-", kink.left), (1, "+", kink.right)):
-        branch = _active(cases, var, kink.at, side, numeric)
-        w = ctx.chain(sp.Limit(deriv, var, kink.at, direction))
-        check = ctx.check_case(deriv, branch, var, kink.at, side)
-        w.add_checked(
-            sp.Limit(branch, var, kink.at, direction), ("the case that applies on this side",), check
-        )
-        value = sp.limit(branch, var, kink.at, direction)
-        w.add(value, ("limit",))
-        if not same(value, declared):
-            raise VerificationError(
-                f"{record.name}: at {kink.at} the derived {'left' if side < 0 else 'right'} derivative is "
-                f"{sp.sstr(value)}, the catalogue declares {sp.sstr(declared)}"
-            )
-        blocks.append(w.done())
-        values.append(value)
-    left, right = values
-    if kink.jump:
-        blocks.append(
-            Paragraph(
-                (
-                    "f jumps at ",
-                    sp.Eq(var, kink.at),
-                    ": it has no derivative there and no "
-                    "subgradient; the pieces' derivatives tend to the values above, and whatever a "
-                    "framework returns at the point is a convention.",
-                )
-            )
-        )
-    else:
-        lo, hi = (left, right) if (left - right).subs(numeric).evalf() <= 0 else (right, left)
-        if analysis is not None:
-            lo, hi = analysis.subgradient
-        sides: Text = ("One-sided derivatives ", left, " (left) and ", right, " (right)")
-        if same(left, right):
-            summary: Text = (
-                *sides,
-                ": they agree, so f is differentiable there with ",
-                sp.Eq(sp.Symbol("f'"), left),
-                ".",
-            )
-        else:
-            summary = (
-                *sides,
-                ". The Clarke generalized gradient there is the interval between them, ",
-                sp.Interval(lo, hi),
-                ": every value in it is a valid subgradient choice.",
-            )
-        blocks.append(Paragraph(summary))
-    items: list[Text] = []
-    for name in sorted(kink.conventions):
-        value = kink.value(name)
-        where = (
-            "the left derivative"
-            if same(value, left)
-            else "the right derivative"
-            if same(value, right)
-            else ""
-        )
-        text: list[Any] = [
-            f"{_FRAMEWORK.get(name, name)}: ",
-            sp.Eq(sp.Symbol(f"f'({sp.sstr(kink.at)})"), value),
-        ]
-        if kink.conventions[name] is None:
-            text.append(" (no such op in this framework; the symmetric value is used)")
-        elif where:
-            text.append(f" ({where})")
-        items.append(tuple(text))
-    items.append(("symmetric: ", kink.value("symmetric")))
-    blocks.append(Paragraph(("Conventions at the point:",)))
-    blocks.append(Items(tuple(items)))
-    if kink.note:
-        blocks.append(Paragraph((kink.note,)))
-    return Section(f"At {var} = {sp.sstr(kink.at)}", tuple(blocks))
+def _output_line(writer: ChainWriter, derived: Any, named: sp.Expr) -> bool:
+    """Close the chain with f'(x) = g(f(x)) when an output form g was found; True if added."""
+    of: Any = getattr(derived, "output_form", None)
+    if getattr(of, "status", None) != "found" or of.expression is None or of.expression.has(sp.Piecewise):
+        return False
+    if not of.expression.has(A):
+        return False
+    return writer.try_add(of.expression.subs(A, named), ("in the output ", sp.Eq(A, named, evaluate=False)))
 
 
 _SPOT_POINTS = (-10, 0, 10)
 
 
 def _spot_values(
-    ctx: Context, record: Activation | Loss, result: sp.Expr, named: sp.Expr
-) -> Paragraph | None:
-    """f' at x = -10, 0, 10: exact where rational, else evaluated at 50 digits and shown to 6."""
-    if isinstance(record, Loss):
-        return None
+    ctx: Context, record: Activation, result: sp.Expr, defaults: dict[sp.Symbol, sp.Expr]
+) -> list[Any]:
+    """A sentence on the size of f' at -10, 0, 10 (exact where rational, else 6 digits of a 50-digit value),
+    and one on saturation where f' is tiny at both ends."""
     var = record.variable
-    defaults = {p.symbol: p.default for p in record.params}
     kinks = {k.at.subs(defaults) for k in record.kinks}
     plain = ctx.unfold(result).subs(defaults)
     parts: list[Any] = []
+    values: dict[int, sp.Expr] = {}
     for point in _SPOT_POINTS:
         if point in kinks or not record.domain.contains(point) == sp.true:
             continue
-        exact = plain.subs(var, point)
-        if not exact.is_number or exact.has(sp.nan, sp.zoo):
+        exact = sp.simplify(plain.subs(var, point)) if plain.subs(var, point).is_number else None
+        if exact is None or not exact.is_number or exact.has(sp.nan, sp.zoo):
             continue
-        value = exact if exact.is_Rational else sp.Float(exact.evalf(50), 6)
-        derivative_at = sp.Symbol(f"f'({point})")
-        parts += [", " if parts else "", sp.Eq(derivative_at, value, evaluate=False)]
+        value = exact if exact.is_Rational and exact.q < 1000 else sp.Float(exact.evalf(50), 6)
+        values[point] = value
+        parts.append(sp.Eq(sp.Symbol(f"f'({point})"), value, evaluate=False))
     if not parts:
-        return None
-    return Paragraph(
-        ("Values (at the default parameters; evaluated at 50 digits, shown to 6): ", *parts, ".")
-    )
+        return []
+    listed: list[Any] = []
+    for p in parts:
+        listed += [", " if listed else " ", p]
+    out: list[Any] = [Paragraph((*say("values"), *listed, "."))]
+    small = [p for p in (-10, 10) if p in values and 0 < abs(values[p]) < sp.Rational(1, 1000)]
+    if len(small) == 2:
+        out.append(Paragraph(say("saturates", sp.Eq(var, sp.Symbol("\\pm 10")), values[10])))
+    elif len(small) == 1:
+        out.append(Paragraph(say("saturates-one", sp.Eq(var, small[0]), values[small[0]])))
+    return out
 
 
 def elementwise_derivation(record: Activation | Loss) -> Derivation:
     """The checked step-by-step derivation of an activation (or of a loss in its prediction).
 
-    **Raises:** VerificationError if any displayed equality, the agreement with ``sympy.diff``, a
-    target form or a declared one-sided derivative fails its check.
+    **Raises:** VerificationError if any displayed equality, the agreement with an independent
+    differentiation, a target form or a declared one-sided derivative fails its check.
     """
     var = record.variable
-    named = _named(record)
-    ctx = _context(record)
-    ctx.define(named, record.expr)
-    ctx.defaults.update({p.symbol: p.default for p in record.params})
-    derived, derive_error = derived_or_none(record)
     plan = PLANS.get(record.name)
-    sections = [_definition(record, named)]
-    expr = record.expr
+    named = _named(record, plan)
+    expr, consts = symbolic_expr(record)
+    ctx = _context(record)
+    if named.func not in DEFINITIONS and not isinstance(named, sp.tanh):
+        ctx.define(named, expr)
+    defaults = {p.symbol: p.default for p in record.params}
+    defaults.update({s: v for s, v, _ in consts})
+    ctx.defaults.update(defaults)
+    for s, v, _ in consts:
+        ctx.ranges[s] = (v - sp.Rational(1, 4), v + sp.Rational(1, 4))
+    derived, _ = derived_or_none(record)
+    sections = [_definition(record, named, expr)]
+    blocks: list[Any] = []
     if plan and plan.pre:
         w = ctx.chain(named)
-        w.add(record.expr, ("definition",))
+        if expr != named:
+            w.add(expr, (say("first-line")[0],))
         for ps in plan.pre:
-            expr = MOVES[ps.move](expr, ps.arg)
-            w.add(expr, ps.label)
-        sections.append(Section("Rewriting", (w.done(),)))
+            w.add(MOVES[ps.move](w.last, ps.arg), ps.label)
+        blocks.append(w.done())
     w = ctx.chain(sp.Derivative(named, var))
-    root = write_rule_chain(w, expr, var, ("rewritten as above",) if plan and plan.pre else ("definition",))
+    start = blocks[-1].lines[-1].expr if blocks else expr
+    root = write_rule_chain(w, start, var, (say("rewritten" if blocks else "first-line")[0],))
     cases = w.last
-    blocks: list[Any] = []
     sub = substitution_paragraph(root)
     if sub is not None:
         blocks.append(sub)
-    notes: list[Any] = []
+    output = None
+    also = None
     if plan is not None:
-        notes.append(_target(ctx, w, plan, derived, var))
+        _post(ctx, w, plan, var)
+        output = plan.output
+        box = w.last
+        if plan.also is not None:
+            also = MOVES[plan.also.move](w.last, plan.also.arg)
+            w.add(also, plan.also.label)
     else:
         add_simplification(w, getattr(derived, "derivative_simplified", None))
-        note = _output_form_line(w, derived, named) if record.kind != "loss" else None
-        if note is not None:
-            notes.append(note)
+        if isinstance(record, Activation) and _output_line(w, derived, named):
+            output = named
+        box = w.last
     blocks.append(w.done())
-    blocks += notes
-    truth = diff_by_cases(record.expr, var)
+    lhs = sp.Derivative(named, var)
+    box = _held_product(box)
+    result_check = ctx.check(lhs, box, "boxed result")
+    words = _words(record, named, box, output, derived)
+    blocks.append(Result(lhs=lhs, rhs=box, words=words, check=result_check, output=output, also=also))
+    truth = diff_by_cases(expr, var)
     tree = ctx.check(root.after, truth, "rule tree against sympy.diff")
     final = ctx.check(w.last, truth, "result against sympy.diff")
-    blocks.append(
-        Paragraph(
-            (
-                "Agreement with sympy.diff: the rule-built derivative (",
-                tree.describe(),
-                ") and the final line (",
-                final.describe(),
-                ").",
-            )
-        )
-    )
-    spot = _spot_values(ctx, record, w.last, named)
-    if spot is not None:
-        blocks.append(spot)
-    if derive_error:
-        blocks.append(Paragraph((f"symact.derive could not analyse this function ({derive_error}).",)))
-    if isinstance(record, Loss) and record.link:
-        where = f"see the derivation {link_name(record)}" if composable(record) else "not element-wise"
-        blocks.append(Paragraph((f"Its link is {record.link} ({where}).",)))
-    sections.append(Section("Derivative, rule by rule", tuple(blocks)))
+    if isinstance(record, Activation):
+        blocks += _spot_values(ctx, record, box, defaults)
+    if isinstance(record, Loss) and record.link and composable(record):
+        blocks.append(Paragraph(say("after-link", Ref(link_name(record), _title_of(link_name(record))))))
+    sections.append(Section(say("section-derivative")[0], tuple(blocks)))
     analyses = {k.at: k for k in getattr(derived, "kinks", ())}
-    defaults = {p.symbol: p.default for p in record.params}
+    kink_blocks: list[Any] = []
     for kink in record.kinks:
-        if not kink.at.subs(defaults).is_finite:
-            sections.append(
-                Section(
-                    f"At {var} = {sp.sstr(kink.at)}",
-                    (
-                        Paragraph(
-                            (
-                                "At the default parameters this point is at infinity, so f has no kink "
-                                "there; its one-sided derivatives are declared as ",
-                                kink.left,
-                                " and ",
-                                kink.right,
-                                " for finite values.",
-                            )
-                        ),
-                    ),
-                )
-            )
-            continue
-        sections.append(_kink_section(ctx, record, kink, cases, named, analyses.get(kink.at)))
+        kink_blocks += kink_block(
+            ctx, record, kink, cases, named, analyses.get(kink.at), defaults, first=not kink_blocks
+        )
+    if kink_blocks:
+        sections.append(Section(say("section-kinks")[0], tuple(kink_blocks)))
+    extra = [
+        (say("check-independent"), tree),
+        (say("check-final"), final),
+    ]
     return Derivation(
         name=record.name,
-        title=f"{record.name}: derivative, step by step",
+        title=_title(record),
         sections=tuple(sections),
-        result=unhold(w.last),
+        result=unhold(box),
+        symbols={**symbol_names(record.params), **{s: tex for s, tex in _const_tex(consts)}},
+        partial=isinstance(record, Loss),
+        definition=sp.Eq(named, expr, evaluate=False),
+        part=part_of(record),
+        extra_checks=tuple(extra),
     )
+
+
+def _const_tex(consts: Any) -> list[tuple[sp.Symbol, str]]:
+    from symact.steps._constants import TEX
+
+    return [(s, TEX[s.name]) for s, _, _ in consts if s.name in TEX]
+
+
+def _title(record: Activation | Loss) -> str:
+    return _title_of(record.name)
+
+
+def _title_of(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _held_product(expr: sp.Expr) -> sp.Expr:
+    """A product shown with its factors as written, shortest first (sigma(x) (1 - sigma(x)))."""
+    plain = unhold(expr)
+    if not isinstance(plain, sp.Mul):
+        return expr
+    coeff, rest = plain.as_coeff_Mul()
+    factors = sp.Mul.make_args(rest)
+    if len(factors) < 2:
+        return expr
+    return coeff * sp.Mul(*[H(f) for f in factors]) if coeff != 1 else sp.Mul(*[H(f) for f in factors])
+
+
+def _words(
+    record: Activation | Loss, named: sp.Expr, box: sp.Expr, output: sp.Expr | None, derived: Any
+) -> Text:
+    key = f"words-{record.name}"
+    said: Text = (*say("words", say(key)[0]), " ") if key in MESSAGES else ()
+    return (*said, *_more_words(record, box, output, derived))
+
+
+def _more_words(record: Activation | Loss, box: sp.Expr, output: sp.Expr | None, derived: Any) -> Text:
+    extra: Text = ()
+    if unhold(box).has(NORMAL_PDF):
+        extra = (
+            " ",
+            *say(
+                "named-normal",
+                sp.Eq(NORMAL_PDF(record.variable), DEFINITIONS[NORMAL_PDF](record.variable), evaluate=False),
+                sp.Eq(NORMAL_CDF(record.variable), DEFINITIONS[NORMAL_CDF](record.variable), evaluate=False),
+            ),
+        )
+    if output is not None:
+        return say("result-output", sp.Eq(A, output, evaluate=False), unhold(box).subs(output, A))
+    if (
+        isinstance(record, Activation)
+        and getattr(getattr(derived, "output_form", None), "status", None) == "none"
+    ):
+        return (*say("output-none", A), *extra)
+    return extra

@@ -79,7 +79,13 @@ _LEAVES = ("constant rule",)
 
 
 def _is_leaf(step: Step) -> bool:
-    return not step.substeps and (step.rule in _LEAVES or step.rule.endswith("= 1"))
+    """A trivial step, folded into the line that produced it: a constant, dx/dx = 1, or a constant
+    times x (its derivative the constant)."""
+    if not step.substeps:
+        return step.rule in _LEAVES or step.rule.endswith("= 1")
+    return step.rule == "constant multiple rule" and all(
+        _is_leaf(s) and not s.substeps for s in step.substeps
+    )
 
 
 def substitute_back(expr: sp.Expr, subs: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:

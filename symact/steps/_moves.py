@@ -96,6 +96,8 @@ def _add_subtract(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
         changed = True
         return H((H(q) - c) / q)
 
+    if not expr.has(H):
+        expr = H(expr)
     out = expr.replace(lambda e: isinstance(e, H), rewrite)
     if not changed:
         raise MoveError(f"add and subtract: no fraction n/q with q - n constant in {sp.sstr(expr)}")
@@ -138,14 +140,61 @@ def _power_of_quotient(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
 
 
 def _recognise(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
-    """Replace the definition of a named function by its name; `arg` is ``Eq(name(x), definition)``."""
+    """Replace the definition of a named function by its name; `arg` is ``Eq(name(x), definition)``.
+
+    The definition is found as a sub-expression (in every held factor, which stay held), or else as a
+    factor: `expr` = q * definition with q free of the definition's functions gives q * name.
+    """
     if not isinstance(arg, sp.Eq):
         raise MoveError("recognise: needs Eq(name, definition)")
+    factors = sp.Mul.make_args(expr)
+    if len(factors) > 1 and all(isinstance(f, H) or f.is_number for f in factors):
+        out = sp.Mul(*[H(unhold(f).subs(arg.rhs, arg.lhs)) if isinstance(f, H) else f for f in factors])
+        if unhold(out) != unhold(expr):
+            return out
     plain = unhold(expr)
     out = plain.subs(arg.rhs, arg.lhs)
+    if out != plain:
+        return out
+    ratio = sp.cancel(plain / arg.rhs)
+    marks = {type(f) for f in arg.rhs.atoms(sp.Function)} | ({sp.exp} if arg.rhs.has(sp.exp) else set())
+    if not any(ratio.has(m) for m in marks) and ratio != plain:
+        return ratio * arg.lhs
+    raise MoveError(f"recognise: {sp.sstr(arg.rhs)} does not occur in {sp.sstr(plain)}")
+
+
+def _identity(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
+    """Apply a named identity ``Eq(pattern, replacement)``: every occurrence of the pattern replaced."""
+    if not isinstance(arg, sp.Eq):
+        raise MoveError("identity: needs Eq(pattern, replacement)")
+    plain = unhold(expr)
+    out = plain.subs(arg.lhs, arg.rhs)
     if out == plain:
-        raise MoveError(f"recognise: {sp.sstr(arg.rhs)} does not occur in {sp.sstr(plain)}")
+        raise MoveError(f"identity: {sp.sstr(arg.lhs)} does not occur in {sp.sstr(plain)}")
     return out
+
+
+def _divide_through(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
+    """n/q = (n/g)/(q/g): numerator and denominator divided by `arg`, each expanded."""
+    if arg is None:
+        raise MoveError("divide through: needs the divisor")
+    plain = unhold(expr)
+    n, q = sp.fraction(sp.together(plain))
+    if q == 1:
+        raise MoveError(f"divide through: {sp.sstr(plain)} is not a fraction")
+    return sp.expand(n / arg) / sp.expand(q / arg)
+
+
+def _factor_out(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
+    """t_1 + t_2 + ... = g (t_1/g + t_2/g + ...), each quotient cancelled factor by factor."""
+    if arg is None:
+        raise MoveError("factor out: needs the common factor")
+    plain = unhold(expr)
+    terms = sp.Add.make_args(plain)
+    rest = sp.Add(*[t / arg for t in terms])
+    if any(sp.fraction(t / arg)[1].has(arg) for t in terms):
+        raise MoveError(f"factor out: {sp.sstr(arg)} is not a factor of every term of {sp.sstr(plain)}")
+    return H(arg) * H(rest)
 
 
 def _definition(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
@@ -166,7 +215,43 @@ def _distribute(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
     if not sums:
         raise MoveError(f"distribute: no held sum in {sp.sstr(expr)}")
     rest = unhold(sp.Mul(*[f for f in sp.Mul.make_args(expr) if f is not sums[0]]))
-    return sp.Add(*[sp.factor(sp.cancel(t * rest)) for t in sp.Add.make_args(sums[0].args[0])])
+    terms = sp.Add.make_args(unhold(sums[0].args[0]))
+    return sp.Add(*[one_minus(sp.factor(sp.cancel(t * rest))) for t in terms])
+
+
+def one_minus(term: sp.Expr) -> sp.Expr:
+    """A product with each factor (v - c), c a positive number, written (c - v) (the sign moved to the
+    coefficient); the factors are held so that they print as written."""
+    coeff, rest = term.as_coeff_Mul()
+    factors = []
+    flipped = False
+    for f in sp.Mul.make_args(rest):
+        base, exp = f.as_base_exp()
+        const = base.as_coeff_Add()[0] if isinstance(base, sp.Add) else sp.S.Zero
+        if isinstance(base, sp.Add) and const.is_number and const < 0 and exp.is_integer:
+            base, flipped = -base, True
+            coeff *= (-1) ** exp
+        factors.append(H(base**exp) if isinstance(base, sp.Add) else base**exp)
+    if not flipped:
+        return term
+    return coeff * sp.Mul(*factors)
+
+
+def _sign_into_numerator(expr: sp.Expr, arg: sp.Expr | None) -> sp.Expr:
+    """-(v - c)/q = (c - v)/q: each term's minus sign moved into a factor (v - c)."""
+    plain = unhold(expr)
+    terms = [one_minus(t) for t in sp.Add.make_args(plain)]
+    if all(t == u for t, u in zip(terms, sp.Add.make_args(plain), strict=True)):
+        raise MoveError(f"sign into the numerator: no factor v - c in {sp.sstr(plain)}")
+    return sp.Add(*[_hold_fraction(t) for t in terms])
+
+
+def _hold_fraction(term: sp.Expr) -> sp.Expr:
+    """A term c * (held factors) / q as the held fraction, its sign outside."""
+    if not term.has(H):
+        return term
+    coeff, rest = term.as_coeff_Mul()
+    return coeff * H(unhold(rest)) if coeff != 1 else H(unhold(rest))
 
 
 def _normal(name: str, fn: Callable[[sp.Expr], sp.Expr]) -> Move:
@@ -182,6 +267,10 @@ MOVES: dict[str, Move] = {
         Move("split the numerator", _split_numerator),
         Move("power of a quotient", _power_of_quotient),
         Move("recognise", _recognise),
+        Move("identity", _identity),
+        Move("divide through", _divide_through),
+        Move("factor out", _factor_out),
+        Move("sign into the numerator", _sign_into_numerator),
         Move("definition", _definition),
         Move("distribute", _distribute),
         _normal("expand", sp.expand),

@@ -1,9 +1,11 @@
 """Target forms reached by named moves: a plan per function, as data.
 
-A plan lists the moves applied before differentiating (`pre`) and after (`post`), the named output
-(`output`, such as sigma(x)) and the goal written in the output a (`goal`, such as a(1 - a)).  The
-moves compute every expression; the goal is only compared with what they reach.  Functions without
-a plan get the rule chain and a final simplification.
+A plan lists the moves applied before differentiating (`pre`) and after (`post`), the name the
+function goes by in its derivation (`named`, such as sigma(x); f(x) otherwise), the expression the
+output a stands for in the boxed result (`output`), the boxed form expected (`goal`: in a where
+`output` is set, else in x and the named functions) and a further equal form stated in the box
+(`also`).  The moves compute every expression; the goal is only compared with what they reach.
+Functions without a plan get the rule chain and, where shorter, one simplification.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symact.catalogue import A, X
+from symact.catalogue import A, X, Y
 from symact.steps._doc import Text
+from symact.steps._named import NORMAL_CDF, NORMAL_PDF, SIGMA
 
 __all__ = ["PLANS", "SIGMA", "Plan", "PlanStep"]
 
-SIGMA = sp.Function("sigma")
-"""The logistic function's name in derivations: sigma(x) = 1/(1 + e^{-x})."""
-
 _t = sp.Dummy("t")
+_alpha = sp.Symbol("alpha", real=True)
+_beta = sp.Symbol("beta", real=True)
+F = sp.Function("f")
 
 
 @dataclass(frozen=True)
@@ -34,16 +37,24 @@ class PlanStep:
 
 @dataclass(frozen=True)
 class Plan:
-    """Moves before and after differentiating, the named output and the goal in the output a."""
+    """Moves before and after differentiating, the function's name, and the boxed form expected."""
 
-    pre: tuple[PlanStep, ...]
-    post: tuple[PlanStep, ...]
-    output: sp.Expr
-    goal: sp.Expr
+    pre: tuple[PlanStep, ...] = ()
+    post: tuple[PlanStep, ...] = ()
+    output: sp.Expr | None = None
+    goal: sp.Expr | None = None
+    named: sp.Expr | None = None
+    also: PlanStep | None = None
 
 
 _SIGMOID = sp.Eq(SIGMA(X), 1 / (1 + sp.exp(-X)))
 _TANH = sp.Eq(sp.tanh(X), sp.sinh(X) / sp.cosh(X))
+_PHI = sp.Eq(NORMAL_CDF(X), (1 + sp.erf(X / sp.sqrt(2))) / 2)
+
+
+def _recognise(eq: sp.Eq) -> PlanStep:
+    return PlanStep("recognise", ("recognise ", eq), eq)
+
 
 PLANS: dict[str, Plan] = {
     "sigmoid": Plan(
@@ -52,8 +63,9 @@ PLANS: dict[str, Plan] = {
             PlanStep("split the fraction", ("split the fraction",)),
             PlanStep("add and subtract", ("add and subtract 1 in the numerator",)),
             PlanStep("split the numerator", ("split the fraction",)),
-            PlanStep("recognise", ("recognise ", _SIGMOID), _SIGMOID),
+            _recognise(_SIGMOID),
         ),
+        named=SIGMA(X),
         output=SIGMA(X),
         goal=A * (1 - A),
     ),
@@ -68,10 +80,68 @@ PLANS: dict[str, Plan] = {
         post=(
             PlanStep("split the fraction", ("split the fraction",)),
             PlanStep("power of a quotient", ("a quotient of squares is the square of the quotient",)),
-            PlanStep("recognise", ("recognise ", _TANH), _TANH),
+            _recognise(_TANH),
         ),
+        named=sp.tanh(X),
         output=sp.tanh(X),
         goal=1 - A**2,
+    ),
+    "softplus": Plan(
+        post=(
+            PlanStep(
+                "divide through",
+                ("divide numerator and denominator by ", sp.exp(_beta * X)),
+                sp.exp(_beta * X),
+            ),
+            _recognise(sp.Eq(SIGMA(_beta * X), 1 / (1 + sp.exp(-_beta * X)))),
+        ),
+        goal=SIGMA(_beta * X),
+    ),
+    "log_sigmoid": Plan(
+        post=(
+            PlanStep("add and subtract", ("add and subtract 1 in the numerator",)),
+            PlanStep("split the numerator", ("split the fraction",)),
+            _recognise(_SIGMOID),
+        ),
+        goal=1 - SIGMA(X),
+        also=PlanStep(
+            "identity",
+            ("symmetry of the sigmoid, ", sp.Eq(SIGMA(-X), 1 - SIGMA(X))),
+            sp.Eq(1 - SIGMA(X), SIGMA(-X)),
+        ),
+    ),
+    "silu": Plan(
+        pre=(_recognise(_SIGMOID),),
+        post=(PlanStep("factor out", ("factor out ", SIGMA(X)), SIGMA(X)),),
+        goal=SIGMA(X) * (1 + X * (1 - SIGMA(X))),
+    ),
+    "gelu": Plan(
+        pre=(_recognise(_PHI),),
+        goal=NORMAL_CDF(X) + X * NORMAL_PDF(X),
+    ),
+    "elu": Plan(
+        post=(
+            PlanStep(
+                "identity",
+                ("in the output: ", sp.Eq(_alpha * sp.exp(X), F(X) + _alpha), " for ", X < 0),
+                sp.Eq(_alpha * sp.exp(X), F(X) + _alpha),
+            ),
+        ),
+        goal=sp.Piecewise((1, X > 0), (F(X) + _alpha, X < 0)),
+    ),
+    "softsign": Plan(
+        post=(
+            PlanStep(
+                "identity",
+                ("", sp.Eq(X * sp.sign(X), sp.Abs(X))),
+                sp.Eq(X * sp.sign(X), sp.Abs(X)),
+            ),
+        ),
+        goal=1 / (1 + sp.Abs(X)) ** 2,
+    ),
+    "binary_cross_entropy": Plan(
+        post=(PlanStep("sign into the numerator", ("move the sign into the numerator",)),),
+        goal=-Y / A + (1 - Y) / (1 - A),
     ),
 }
 """Plans by catalogue name."""

@@ -15,6 +15,7 @@ from typing import Protocol
 import sympy as sp
 
 from symact.steps._interior import strict_interior
+from symact.steps._named import NORMAL_CDF, NORMAL_PDF, SIGMA
 from symact.steps._step import Expansion, NameSupply, placeholder
 from symact.steps._verify import nested_nonsmooth, to_piecewise
 
@@ -230,6 +231,8 @@ RULES: dict[type, Rule] = {
     sp.Max: ExtremumRule("max rule, by cases", larger=True),
     sp.Min: ExtremumRule("min rule, by cases", larger=False),
     sp.Piecewise: PiecewiseRule(),
+    SIGMA: UnaryRule("sigmoid rule", lambda g: SIGMA(g) * (1 - SIGMA(g))),
+    NORMAL_CDF: UnaryRule("normal CDF rule", NORMAL_PDF),
     sp.Function: FunctionRule(),
 }
 """The class table: a SymPy class (matched through the MRO) to its rule."""
