@@ -154,6 +154,12 @@ def near_roots(
     return st.one_of(*[near(c, dtype=dtype) for c in roots]).filter(target.in_domain)
 
 
+def _around(cast: Any, c: float) -> Any:
+    """d -> c + d max(1, |c|/64), cast: the window of a few units around a hazard."""
+    window = max(1.0, abs(c) * 2.0**-6)
+    return lambda d: cast(c + d * window)
+
+
 def hazards(
     name: str | Record, *, params: Mapping[str, Any] | None = None, dtype: object = np.float64
 ) -> st.SearchStrategy[float]:
@@ -173,8 +179,7 @@ def hazards(
     )
     parts: list[st.SearchStrategy[float]] = [subnormal]
     for c in spots:
-        window = max(1.0, abs(c) * 2.0**-6)
-        parts += [near(c, dtype=dtype), st.floats(-4.0, 4.0).map(lambda d, c=c, w=window: cast(c + d * w))]
+        parts += [near(c, dtype=dtype), st.floats(-4.0, 4.0).map(_around(cast, c))]
     return st.one_of(*parts).filter(lambda v: math.isfinite(v) and target.in_domain(v))
 
 
