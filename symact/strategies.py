@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -166,6 +166,12 @@ def near_roots(
     return st.one_of(*[near(c, dtype=dtype) for c in roots]).filter(target.in_domain)
 
 
+def _around(cast: Any, c: float) -> Any:
+    """d -> c + d max(1, |c|/64), cast: the window of a few units around a hazard."""
+    window = max(1.0, abs(c) * 2.0**-6)
+    return lambda d: cast(c + d * window)
+
+
 def hazards(
     name: str | Record, *, params: Mapping[str, Any] | None = None, dtype: object = np.float64
 ) -> st.SearchStrategy[float]:
@@ -185,14 +191,8 @@ def hazards(
     )
     parts: list[st.SearchStrategy[float]] = [subnormal]
     for c in spots:
-        window = max(1.0, abs(c) * 2.0**-6)
-        parts += [near(c, dtype=dtype), st.floats(-4.0, 4.0).map(_window(cast, c, window))]
+        parts += [near(c, dtype=dtype), st.floats(-4.0, 4.0).map(_around(cast, c))]
     return st.one_of(*parts).filter(lambda v: math.isfinite(v) and target.in_domain(v))
-
-
-def _window(cast: Callable[[float], float], c: float, w: float) -> Callable[[float], float]:
-    """The map d -> cast(c + d w) of a window of half-width 4 w around c."""
-    return lambda d: cast(c + d * w)
 
 
 def _set_strategy(valid: sp.Set, default: float) -> st.SearchStrategy[float]:

@@ -141,6 +141,8 @@ def test_domain_is_found() -> None:
     assert resolve("x*tanh(softplus(x))").domain == sp.S.Reals
 
 
+# the build forks worker processes; where an earlier test imported JAX, JAX warns at fork time
+@pytest.mark.filterwarnings("ignore:Exception ignored in.*_at_fork:pytest.PytestUnraisableExceptionWarning")
 def test_user_module_gets_every_build_stage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A user function goes through every registered stage (derivation, and proofs, kernels and
     verification once those stages are in STAGES) without a failure."""

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         type=float,
         default=DEFAULT_ULP,
         metavar="N",
-        help="precision budget: N (1 + condition number) ULP of the correctly rounded truth "
+        help="precision budget: N + 4 (condition number) ULP of the correctly rounded truth "
         f"(default {DEFAULT_ULP:g})",
     )
     p.add_argument("--examples", type=int, default=2000, help="number of test points (default 2000)")
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if wrong or imprecise:
         print(
             f"{wrong} wrong values (off by more than 2^-10 relative, or not finite), "
-            f"{imprecise} imprecise (beyond {args.ulp:g} (1 + condition number) ULP only)"
+            f"{imprecise} imprecise (beyond {args.ulp:g} + 4 (condition number) ULP only)"
         )
     layers = sorted({f.layer for f in report.failures})
     for layer in layers:

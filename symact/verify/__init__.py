@@ -6,7 +6,7 @@ Three layers, after the measured design in the project's verification reference:
    an adaptive-precision central difference of $f$; at kinks, both one-sided derivatives, the declared
    convention's value or the subgradient.
 2. **fidelity** (:func:`check_fidelity`): a float kernel against the correctly rounded reference, with
-   a budget from the truth alone, $N(1 + \kappa)$ ULP ($\kappa$ the condition number at the point);
+   a budget from the truth alone, $(N + 4\kappa)$ ULP ($\kappa$ the condition number at the point);
    a FAIL is "wrong" or "imprecise".
 3. **consistency** (:func:`check_consistency`): a float forward against its gradient by central
    differences with a step from $f'''$ and the rounding bound; points where no step works are

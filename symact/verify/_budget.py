@@ -2,12 +2,13 @@ r"""The error a float implementation is allowed at a point: from the truth, neve
 
 At a float $x$ with true value $f(x)$, correctly rounded to $r$, the budget is the absolute error
 
-$$N\,\bigl(\mathrm{ulp}(r) + \mathrm{ulp}(x f'(x))\bigr) \;\approx\; N\,(1 + \kappa(x)) \text{ ULP of } r,
+$$N\,\mathrm{ulp}(r) + 4\,\mathrm{ulp}(x f'(x)) \;\approx\; (N + 4\kappa(x)) \text{ ULP of } r,
 \qquad \kappa(x) = \left|\frac{x\, f'(x)}{f(x)}\right|$$
 
 (equal up to a factor 2 from the binades), $N$ the precision budget (``--ulp``, default
 :data:`DEFAULT_ULP`) and $\kappa$ the condition number of $f$ at $x$: what any backward-stable
-evaluation loses when it perturbs its input by a few units (``x * beta``, ``x / sqrt 2``).  The ulp
+evaluation loses when it perturbs its input by a rounding or two (``x * beta``, ``x / sqrt 2``;
+weight :data:`CONDITION_ULPS`).  The ulp
 of a zero or subnormal value is the subnormal spacing: there the only absolute floor applies,
 $N(1 + \min(|x|, 1024))$ spacings (:data:`SUBNORMAL_SCALE`).  At a root of $f$ the second term keeps
 the budget finite.  Both $r$ and $f'(x)$ are correctly rounded references: how
@@ -39,6 +40,11 @@ __all__ = ["DEFAULT_ULP", "WRONG_RELATIVE", "budget_abs", "budgets", "classify",
 DEFAULT_ULP = 16.0
 """The default precision budget N (ULP at a well-conditioned point).  The float64 implementations of
 PyTorch and JAX that are stable pass it; measured in ``benchmarks/sensitivity.py`` and the tests."""
+
+CONDITION_ULPS = 4.0
+"""The weight of the condition term ulp(x f'(x)): an evaluation that rounds its argument once or twice
+(x * beta, x / sqrt 2: the constant and the product) perturbs x by up to about 2 u, which moves f by
+about 2 u |x f'(x)|, within 4 ulp(x f'(x)) across binades."""
 
 SUBNORMAL_SCALE = 1024.0
 """Where the true value is zero or subnormal the floor is N (1 + min(|x|, 1024)) subnormal spacings:
@@ -96,7 +102,7 @@ def budgets(
             t = np.abs(reference(extra, var, xs[ok], dtype=np.float64).astype(np.float64))
             u_t = np.where(t == 0, 0.0, ulp(np.where(np.isfinite(t), t, 0.0), dtype=dtype))
             u_k = u_k + np.where(np.isfinite(t), u_t, math.inf)
-        out[ok] = ulps * (u_r + u_k) / u_r
+        out[ok] = (ulps * u_r + CONDITION_ULPS * u_k) / u_r
         tiny = float(np.finfo(np.dtype(dtype)).tiny)  # type: ignore[call-overload]
         low = np.abs(ref[ok]) < tiny
         floor = ulps * (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE))

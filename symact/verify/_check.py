@@ -115,9 +115,9 @@ def check(
     - `forward_expr`, `grad_expr`: the SymPy expressions the code evaluates, if known: a failure then
       says whether their rounding-error bound explains it (they never widen the tolerance).
     - `ulp`: the precision budget N: a value may differ from the correctly rounded truth by
-      N (1 + kappa) ULP, kappa the condition number of the function at the point (default
-      :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a value is "wrong",
-      below that "imprecise"; both fail.
+      N ulp + 4 ulp(x f'(x)), about (N + 4 kappa) ULP, kappa the condition number of the function
+      at the point (default :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a
+      value is "wrong", below that "imprecise"; both fail.
 
     **Vector functions and losses** (softmax, log_softmax, softmin, logsumexp, glu; cross_entropy,
     nll_loss): `fn(x)` maps an array of shape (rows, n) along the last axis and `grad` is

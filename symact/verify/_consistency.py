@@ -1,7 +1,7 @@
 r"""Layer 3: a float forward F against its gradient G, by central differences of F itself.
 
 At $x$ the step $h$ minimises truncation plus rounding, $h = (3T / M_3)^{1/3}$, with $M_3$ the
-high-precision $|f'''|$ near $x$ and $T$ the forward's budget ($N(1 + \kappa)$ ULP, as in the
+high-precision $|f'''|$ near $x$ and $T$ the forward's budget ($(N + 4\kappa)$ ULP, as in the
 fidelity layer); $h$ is a power of two, at least four ulps of $x$, and keeps $x \pm h$ clear of kinks
 and domain ends.  With $x_\pm = x \pm h$ rounded to floats, the secant
 $Q = (F(x_+) - F(x_-)) / (x_+ - x_-)$ is formed exactly and must satisfy
@@ -34,16 +34,17 @@ formats, eps^0.38 of the format, the same exponent)."""
 _MIN_STEP = 2.0**-900  # keeps f(x +- h) normal near zeros of f, where relative rounding holds
 
 
-def _mag(fn: object, x: float) -> float:
-    """|fn(x)| at 160 bits: an estimate that cancellation can only inflate (never shrink much)."""
-    with mpmath.workprec(160):
-        v = fn.raw(mpmath.mpf(x))  # type: ignore[attr-defined]
+def _mag(fn: object, x: float) -> mpmath.mpf:
+    """|fn(x)| to a few correct bits, as an mpmath number (a float would underflow: the third
+    derivative of (x + sqrt(x^2 + 4))/2 at x = -2.7e87 is 1e-350), at whatever precision the
+    cancellation in fn needs; inf where undefined."""
+    v = fn.value(x, bits=8)  # type: ignore[attr-defined]
+    if v is not None and not v:  # two precisions agreeing on 0 may both have cancelled to 0
+        with mpmath.workprec(4400):
+            v = fn.raw(mpmath.mpf(x))  # type: ignore[attr-defined]
     if v is None:
-        return math.inf
-    try:
-        return float(abs(v))
-    except OverflowError:
-        return math.inf
+        return mpmath.inf
+    return abs(mpmath.mpf(v))
 
 
 def choose_steps(
@@ -68,7 +69,7 @@ def choose_steps(
         h = min(room, max(abs(x), 1.0) * 2.0**-4)
         for _ in range(3):  # the third derivative over [x - h, x + h], then the step balancing both errors
             m3 = 2 * max(_mag(target.d3fn, v) for v in (x - h, x, x + h))
-            h = min((3 * t / m3) ** (1 / 3) if m3 > 0 else h, h)
+            h = min(float((3 * t / m3) ** (mpmath.mpf(1) / 3)) if m3 > 0 else h, h)
         u = float(ulp(np.array([x]), dtype=dtype)[0])
         h = max(h, 4 * u, _MIN_STEP)
         if h >= room * 2 or not math.isfinite(h) or h <= 0:
@@ -149,8 +150,8 @@ def check_consistency(
             mid_off = abs((mpmath.mpf(float(xp64[j])) + mpmath.mpf(float(xm64[j]))) / 2 - mpmath.mpf(x))
         w = float(width)
         m3 = max(_mag(target.d3fn, v) for v in (float(xm64[j]), x, float(xp64[j])))
-        m2 = _mag(target.d2fn, x) if mid_off else 0.0
-        trunc = 2 * m3 * (w / 2) * (w / 2) / 6 + float(mid_off) * m2 if w < 1e150 else math.inf
+        m2 = _mag(target.d2fn, x) if mid_off else mpmath.mpf(0)
+        trunc = float(2 * m3 * (w / 2) * (w / 2) / 6 + mid_off * m2) if w < 1e150 else math.inf
         # the forward's budget at x +- h, with a whole ulp of the value there (a change of binade)
         u_p, u_m = (float(ulp(np.array([fv]), dtype=dtype)[0]) for fv in (fp[j], fm[j]))
         rounding = (float(t_plus[j]) + u_p + float(t_minus[j]) + u_m) / w

@@ -1,6 +1,6 @@
 r"""Layer 2: a float kernel against the correctly rounded reference, with a budget from the truth.
 
-At each point the tolerance is the budget of :mod:`symact.verify._budget`: $N(1 + \kappa)$ ULP of
+At each point the tolerance is the budget of :mod:`symact.verify._budget`: $(N + 4\kappa)$ ULP of
 the correctly rounded reference $r$, $\kappa$ the condition number of the true function there and
 $N$ the precision budget (``--ulp``).  The rounding of the catalogue's own formula plays no part.
 
@@ -82,7 +82,7 @@ def check_fidelity(
       whose branch test can round either way near a kink that is not a float).
     - `nan_propagates`: a nan input must give nan (gradients may return anything there).
     - `floor`: ULPs always allowed (default none beyond the budget).
-    - `ulps`: the precision budget N; the tolerance is N (1 + condition number) ULP.
+    - `ulps`: the precision budget N; the tolerance is about (N + 4 condition number) ULP.
     - `extra`: a loss's y df/dy (``Target.input_terms``): the target's rounding joins the budget.
     """
     xs = np.asarray(xs, dtype=np.float64)

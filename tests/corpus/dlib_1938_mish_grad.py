@@ -1,6 +1,8 @@
-"""davisking/dlib#1938 (review): the proposed Mish gradient
-e^x (2e^x + e^2x + 2) / (4(x + 1) + 4e^2x + e^3x + e^x(4x + 6))^2 overflows (inf / inf = NaN) once
-e^3x does, from x = 236.6 in float64.  https://github.com/davisking/dlib/pull/1938"""
+"""davisking/dlib#1938 (review): the Mish gradient as quoted there, exp(d) * delta / (omega * omega)
+with delta = 2e^d + e^2d + 2 and omega = 4(d + 1) + 4e^2d + e^3d + e^d(4d + 6), reproduced with d the
+input.  The reviewer's point: it overflows (inf / inf = NaN) once e^3d does, from d = 236.6 in float64.
+As quoted it also has delta and omega swapped (mish' = e^d omega / delta^2): 0.0222 at 0, not 0.6.
+https://github.com/davisking/dlib/pull/1938"""
 
 import numpy as np
 
