@@ -202,8 +202,8 @@ def test_per_record_stages_run_in_parallel_processes(
 def test_check_only_stages_run_alongside_the_next_ones(
     stages: str, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    each, whole = f"{stages}:each", f"{stages}:whole"
-    monkeypatch.setattr(build, "CHECK_ONLY", frozenset({each}))
+    each = replace(build.as_stage(f"{stages}:each"), check_only=True)  # the Stage says so: no global
+    whole = f"{stages}:whole"
     monkeypatch.setenv("STAGE_SLEEP", "1.0")
     report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[each, whole], jobs=2)
     calls = _calls(root)
@@ -212,9 +212,8 @@ def test_check_only_stages_run_alongside_the_next_ones(
     assert report.table().splitlines()[0].split() == ["function", "each", "whole"]
 
 
-def test_sibling_stages_run_side_by_side(stages: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    side, whole = f"{stages}:side", f"{stages}:whole"
-    monkeypatch.setattr(build, "SIBLINGS", frozenset({side, whole}))
+def test_sibling_stages_run_side_by_side(stages: str, root: Path) -> None:
+    side, whole = (replace(build.as_stage(f"{stages}:{n}"), sibling=True) for n in ("side", "whole"))
     report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2)
     calls = _calls(root)
     assert sorted(calls) == ["side end", "side start", "whole"]
