@@ -57,9 +57,9 @@ KNOWN_FAILURES = {
         "expected 8.258489350803672e-05"
     ),
     ("softmin", "forward"): (
-        "softmin returns nan on rows with a -inf entry, where the truth is the one-hot of that entry: "
-        "row [-0.14940290717892957, -1.3592233310061426, -4.4612186090261945, -inf] gives nan, "
-        "expected [0, 0, 0, 1]"
+        "softmin returns nan on rows with a -inf entry: the row [-0.14940290717892957, "
+        "-1.3592233310061426, -4.4612186090261945, -inf] gives [nan, nan, nan, nan], where the "
+        "checker's truth is 0.0 at outputs 0, 1 and 2 (21 failing outputs on 62 rows)"
     ),
     ("softmin", "gradient"): (
         "softmin_vjp returns 0.0 where the truth is 1.2318410889574894e-16 (output 3 of the row "
@@ -151,11 +151,33 @@ def test_command_line_catches_a_broken_kernel(
 # --- a longer sweep -------------------------------------------------------------------------------
 
 
+# Failures the checker finds only at 2000 examples (416 rows), beyond those above.
+KNOWN_FAILURES_2000 = {
+    ("cross_entropy", "gradient"): (
+        "cross_entropy_grad, 8 failing outputs of 416 rows: -2.220446049250313e-16 where the truth is "
+        "-2.7559339375151154e-16 (output 1 of the row [-745.1395862956131, -708.2623761433654, "
+        "-745.6458660678911, -744.9134161429304]); 0.0 where the truth is -4.915231694744742e-292 "
+        "(output 2 of the row [-708.3691552862531, -746.3230582154291, -36.94328792113232, "
+        "-708.4296460847467]); 147 ULP (tolerance 144) at output 2 of the row [-1.3093057414296636, "
+        "-3.5094057233185922, 5.218103631390402, -1.4877321853264558]"
+    ),
+}
+
+
+def _cases_2000() -> list[Any]:
+    out = []
+    for key in KERNELS:
+        for layer in ("forward", "gradient"):
+            if (key, layer) in KNOWN_FAILURES:
+                continue
+            reason = KNOWN_FAILURES_2000.get((key, layer))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(key, layer, marks=marks, id=f"{key}-{layer}"))
+    return out
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("key", "layer"),
-    [(k, layer) for k in KERNELS for layer in ("forward", "gradient") if (k, layer) not in KNOWN_FAILURES],
-)
+@pytest.mark.parametrize(("key", "layer"), _cases_2000())
 def test_own_vector_kernel_passes_the_checker_at_2000_examples(key: str, layer: str) -> None:
     report = _check_layer(key, layer, 2000)
     assert report.ok, report.counterexample()
