@@ -19,10 +19,17 @@ PROOFS = Path(__file__).resolve().parent.parent / "proofs"
 
 
 def test_committed_proofs_are_fresh(tmp_path: Path) -> None:
-    """Regenerate every proof into tmp_path and compare byte for byte with proofs/."""
-    assert main(["proofs", "--out", str(tmp_path)]) == 0  # every step of every proof checked
-    fresh = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    committed = {p.name: p.read_bytes() for p in PROOFS.iterdir() if p.suffix in (".tex", ".md")}
+    """Regenerate every proof in every edition into tmp_path and compare byte for byte with proofs/
+    and proofs/ja/."""
+    assert main(["proofs", "--out", str(tmp_path), "--lang", "all"]) == 0  # every step of every proof checked
+    editions = ("", "ja/")
+    fresh = {f"{e}{p.name}": p.read_bytes() for e in editions for p in (tmp_path / e).glob("*.*")}
+    committed = {
+        f"{e}{p.name}": p.read_bytes()
+        for e in editions
+        for p in (PROOFS / e).iterdir()
+        if p.suffix in (".tex", ".md")
+    }
     assert sorted(fresh) == sorted(committed)
     differing = [name for name in fresh if fresh[name] != committed[name]]
     assert not differing, f"stale proofs (run `symact proofs`): {differing}"
@@ -42,13 +49,19 @@ def test_check_writes_nothing_and_lists_missing_and_stale(
     assert main(["proofs", "--out", str(out), "--check"]) == 1
     assert "missing sigmoid.tex" in capsys.readouterr().out
     assert not out.exists()
-    assert main(["proofs", "--out", str(out)]) == 0
+    assert main(["proofs", "--out", str(out)]) == 0  # the English edition
+    assert main(["proofs", "--out", str(out), "--check", "--lang", "en"]) == 0
+    assert main(["proofs", "--out", str(out), "--check"]) == 1  # every edition: proofs/ja/ is missing
+    assert "missing ja/relu.tex" in capsys.readouterr().out
+    assert main(["proofs", "--out", str(out), "--lang", "all"]) == 0
     assert main(["proofs", "--out", str(out), "--check"]) == 0
     (out / "relu.md").write_text("edited\n")
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (out / "ja" / "sigmoid.tex").write_text("edited\n")
+    before = {p: p.read_bytes() for p in out.rglob("*.*")}
     assert main(["proofs", "--out", str(out), "--check"]) == 1
-    assert "stale relu.md" in capsys.readouterr().out
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    report = capsys.readouterr().out
+    assert "stale relu.md" in report and "stale ja/sigmoid.tex" in report
+    assert {p: p.read_bytes() for p in out.rglob("*.*")} == before
 
 
 def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -76,6 +89,7 @@ def test_stage_reports_steps_and_failures(tmp_path: Path) -> None:
     assert result.cells["relu_bad"].startswith("FAILED")
     assert any("left derivative" in line for line in result.failures)
     assert (tmp_path / "proofs" / "sigmoid.tex").exists()
+    assert (tmp_path / "proofs" / "ja" / "sigmoid.tex").exists()  # the build writes every edition
     assert not (tmp_path / "proofs" / "relu_bad.tex").exists()
 
 

@@ -14,6 +14,7 @@ from symact.steps import RULES, Derivation, check_equal, derivation, differentia
 from symact.steps._context import Context
 from symact.steps._rules import UnaryRule
 from symact.steps._verify import box_sampler, diff_by_cases
+from symact.steps.messages import plain
 
 x = X
 s = sp.Symbol("s", real=True)
@@ -117,11 +118,7 @@ def test_numeric_check_catches_what_symbolic_cannot_decide() -> None:
 
 
 def _labels(d: Derivation) -> list[str]:
-    return [
-        "".join(p if isinstance(p, str) else sp.sstr(p) for p in line.label)
-        for c in d.chains
-        for line in c.lines
-    ]
+    return [plain(line.label) for c in d.chains for line in c.lines]
 
 
 def test_sigmoid_has_the_textbook_shape() -> None:
@@ -141,7 +138,7 @@ def test_sigmoid_has_the_textbook_shape() -> None:
     assert positions == sorted(positions)
     sigma = sp.Function("sigma")(x)
     assert sp.expand(d.result - sigma * (1 - sigma)) == 0
-    chain = next(line for c in d.chains for line in c.lines if line.label[0].startswith("chain rule"))
+    chain = next(line for c in d.chains for line in c.lines if plain(line.label).startswith("chain rule"))
     u = sp.Symbol("u", real=True)
     assert sp.Eq(u, 1 + sp.exp(-x), evaluate=False) in chain.label
 
@@ -185,7 +182,7 @@ def _kink_rows(d: Derivation) -> dict[str, sp.Expr]:
     from symact.steps import KinkTable
 
     table = next(b for s in d.sections for b in s.blocks if isinstance(b, KinkTable))
-    return {"".join(map(str, label)): value[0] for label, value in table.rows}
+    return {plain(label): value[0] for label, value in table.rows}
 
 
 def test_relu_kink_sides_and_conventions() -> None:
@@ -212,7 +209,8 @@ def test_every_step_states_its_checks() -> None:
     assert d.steps > 0
     for chain in d.chains:
         for line in chain.lines:
-            assert "50 digits" in line.check.describe()
+            assert "50 digits" in plain(line.check.describe())
+            assert "50 桁" in plain(line.check.describe(), "ja")
 
 
 def test_softmax_jacobian_for_general_n() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from symact.catalogue import records
 from symact.errors import UserError
+from symact.steps.messages import LANGUAGES
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -16,9 +17,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "proofs",
         help="regenerate proofs/ (LaTeX and Markdown derivations, every step checked)",
         description="Derive every catalogue function step by step, check each step symbolically and at 50 "
-        "digits, and write proofs/*.tex, proofs/*.md and the index documents.",
+        "digits, and write proofs/*.tex, proofs/*.md and the index documents (the Japanese edition: "
+        "proofs/ja/).",
     )
     p.add_argument("--out", type=Path, default=None, help="output directory (default: ./proofs)")
+    p.add_argument(
+        "--lang",
+        default=None,
+        help=f"edition to write: {', '.join(LANGUAGES)} or all (default en; with --check: all)",
+    )
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is stale or missing")
     p.add_argument(
         "--json",
@@ -40,10 +47,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--out {out}: exists and is not a directory")
     if args.jobs < 1:
         raise UserError(f"--jobs {args.jobs}: must be at least 1")
+    lang = args.lang if args.lang is not None else ("all" if args.check else "en")
+    if lang != "all" and lang not in LANGUAGES:
+        raise UserError(f"--lang {lang}: unknown language (choose {', '.join(LANGUAGES)} or all)")
+    langs = LANGUAGES if lang == "all" else (lang,)
     if args.json:
         return _json()
     start = time.perf_counter()
-    generated = generate(records(), jobs=args.jobs)
+    generated = generate(records(), jobs=args.jobs, langs=langs)
     for name, lines in sorted(generated.failures.items()):
         for line in lines:
             print(f"FAILED {name}: {line}", file=sys.stderr)

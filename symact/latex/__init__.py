@@ -2,6 +2,7 @@
 
 from symact.latex._printer import SymactLatexPrinter, latex
 from symact.latex._render import (
+    localise_maths,
     render_body,
     render_index,
     render_index_markdown,
@@ -13,6 +14,7 @@ from symact.latex._render import (
 __all__ = [
     "SymactLatexPrinter",
     "latex",
+    "localise_maths",
     "render_body",
     "render_index",
     "render_index_markdown",

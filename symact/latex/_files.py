@@ -1,4 +1,7 @@
-"""The proofs/ directory: every derivation as .tex and .md, plus index.tex and index.md.
+"""The proofs/ directory: every derivation as .tex and .md, plus index.tex and index.md, per edition.
+
+The English edition is proofs/ itself; every other edition is a folder named by its language
+(proofs/ja/).  A derivation is built and checked once and rendered to every edition asked for.
 
 :func:`generate` renders everything in memory (derivations that fail their checks are reported and
 not rendered); :func:`write` writes atomically (temporary file in the same directory, then
@@ -17,8 +20,19 @@ from symact._atomic import atomic_write
 from symact.catalogue import Record
 from symact.latex._render import Row, render_index, render_index_markdown, render_markdown, render_tex
 from symact.steps import derivations
+from symact.steps.messages import LANGUAGES
 
-__all__ = ["Generated", "Made", "generate", "index_files", "prune", "rows_of", "stale", "write"]
+__all__ = [
+    "Generated",
+    "Made",
+    "edition_dir",
+    "generate",
+    "index_files",
+    "prune",
+    "rows_of",
+    "stale",
+    "write",
+]
 
 _SUFFIXES = (".tex", ".md")
 
@@ -43,6 +57,13 @@ class Generated:
 _Result = tuple[str, str, int, dict[str, str] | None, str]
 _PENDING: list[Record] = []
 """The records of a parallel run, read by forked workers by index (user records need not pickle)."""
+_EDITIONS: list[str] = []
+"""The languages of the run, read by the workers like `_PENDING`."""
+
+
+def edition_dir(lang: str) -> str:
+    """The folder of edition `lang` inside proofs/, with a trailing slash ("" for English)."""
+    return "" if lang == "en" else f"{lang}/"
 
 
 def _render_one(index: int) -> list[_Result]:
@@ -52,19 +73,33 @@ def _render_one(index: int) -> list[_Result]:
         if isinstance(result, Exception):
             out.append((record_name, name, 0, None, str(result).splitlines()[0]))
         else:
-            files = {f"{name}.tex": render_tex(result), f"{name}.md": render_markdown(result)}
+            files = {}
+            for lang in _EDITIONS:
+                prefix = edition_dir(lang)
+                files[f"{prefix}{name}.tex"] = render_tex(result, lang)
+                files[f"{prefix}{name}.md"] = render_markdown(result, lang)
             out.append((record_name, name, result.steps, files, ""))
     return out
 
 
 def generate(
-    records: Iterable[Record], *, progress: Callable[[str], None] | None = None, jobs: int = 1
+    records: Iterable[Record],
+    *,
+    progress: Callable[[str], None] | None = None,
+    jobs: int = 1,
+    langs: Iterable[str] = ("en",),
 ) -> Generated:
-    """Derive, check and render every record's derivations (in `jobs` forked processes if > 1).
+    """Derive, check and render every record's derivations (in `jobs` forked processes if > 1) in
+    each edition of `langs`; file names are relative to proofs/ (``ja/sigmoid.tex``).
 
     The output does not depend on `jobs`: every numeric check is seeded by its derivation's name.
     """
+    editions = list(langs)
+    unknown = [lang for lang in editions if lang not in LANGUAGES]
+    if unknown:
+        raise ValueError(f"unknown language {unknown[0]!r} (known: {', '.join(LANGUAGES)})")
     _PENDING[:] = list(records)
+    _EDITIONS[:] = editions
     indices = range(len(_PENDING))
     try:
         if jobs > 1 and len(_PENDING) > 1:
@@ -75,6 +110,7 @@ def generate(
             results = list(_collect(map(_render_one, indices), progress))
     finally:
         _PENDING.clear()
+        _EDITIONS.clear()
     out = Generated()
     for record_name, name, steps, files, failure in results:
         out.made.setdefault(record_name, [])
@@ -83,7 +119,8 @@ def generate(
             continue
         out.made[record_name].append(Made(name, steps))
         out.files.update(files)
-    out.files.update(index_files(rows_of(out.files)))
+    for lang in editions:
+        out.files.update(index_files(rows_of(out.files, lang), lang))
     return out
 
 
@@ -95,42 +132,63 @@ def _collect(batches: Iterable[list[_Result]], progress: Callable[[str], None] |
             yield result
 
 
-def rows_of(files: dict[str, str]) -> list[Row]:
-    """The booklet rows of the derivations among `files` (read from each .tex)."""
+def rows_of(files: dict[str, str], lang: str = "en") -> list[Row]:
+    """The booklet rows of the derivations of edition `lang` among `files` (read from each .tex)."""
+    prefix = edition_dir(lang)
     rows = []
-    for name in sorted(files):
-        if name.endswith(".tex") and name != "index.tex":
-            row = Row.parse(files[name])
+    for path in sorted(files):
+        name = path[len(prefix) :] if path.startswith(prefix) else ""
+        if name.endswith(".tex") and "/" not in name and name != "index.tex":
+            row = Row.parse(files[path])
             rows.append(row if row is not None else Row("", name[: -len(".tex")], "", "", ""))
     return rows
 
 
-def index_files(rows: Iterable[Row]) -> dict[str, str]:
-    """index.tex and index.md over the derivations of `rows`."""
+def index_files(rows: Iterable[Row], lang: str = "en") -> dict[str, str]:
+    """index.tex and index.md of edition `lang` over the derivations of `rows`."""
     ordered = sorted(set(rows), key=lambda r: r.name)
-    return {"index.tex": render_index(ordered), "index.md": render_index_markdown(ordered)}
+    prefix = edition_dir(lang)
+    return {
+        f"{prefix}index.tex": render_index(ordered, lang),
+        f"{prefix}index.md": render_index_markdown(ordered, lang),
+    }
 
 
 def write(directory: Path, files: dict[str, str]) -> list[str]:
-    """Write `files` under `directory` (created if needed); returns the names whose content changed."""
+    """Write `files` under `directory` (folders created if needed); returns the names whose content
+    changed."""
     directory.mkdir(parents=True, exist_ok=True)
     changed = []
     for name in sorted(files):
         path = directory / name
         if path.exists() and path.read_text(encoding="utf-8") == files[name]:
             continue
+        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, files[name])
         changed.append(name)
     return changed
 
 
+def _on_disk(directory: Path, files: dict[str, str]) -> list[str]:
+    """The derivation files (.tex, .md) on disk in the folders `files` writes to, relative to
+    `directory` (an edition's folder is not part of another's)."""
+    folders = sorted({name.rpartition("/")[0] for name in files})
+    found = []
+    for folder in folders:
+        where = directory / folder if folder else directory
+        for path in sorted(where.iterdir()) if where.is_dir() else []:
+            if path.is_file() and path.suffix in _SUFFIXES:
+                found.append(f"{folder}/{path.name}" if folder else path.name)
+    return found
+
+
 def prune(directory: Path, files: dict[str, str]) -> list[str]:
-    """Remove derivation files (.tex, .md) in `directory` that `files` does not contain."""
+    """Remove derivation files (.tex, .md) in the folders of `files` that `files` does not contain."""
     removed = []
-    for path in sorted(directory.iterdir()) if directory.is_dir() else []:
-        if path.suffix in _SUFFIXES and path.name not in files:
-            path.unlink()
-            removed.append(path.name)
+    for name in _on_disk(directory, files):
+        if name not in files:
+            (directory / name).unlink()
+            removed.append(name)
     return removed
 
 
@@ -143,8 +201,5 @@ def stale(directory: Path, files: dict[str, str]) -> list[str]:
             lines.append(f"missing {name}")
         elif path.read_text(encoding="utf-8") != files[name]:
             lines.append(f"stale {name}")
-    if directory.is_dir():
-        for path in sorted(directory.iterdir()):
-            if path.suffix in _SUFFIXES and path.name not in files:
-                lines.append(f"extra {path.name}")
+    lines += [f"extra {name}" for name in _on_disk(directory, files) if name not in files]
     return lines

@@ -15,7 +15,7 @@ from symact.steps._engine import ChainLine, differentiate, rule_chain
 from symact.steps._moves import unhold
 from symact.steps._step import Step
 from symact.steps._verify import prove_zero
-from symact.steps.messages import RULE_SOURCES, rule_name, say
+from symact.steps.messages import RULE_SOURCES, fn, rule, say
 
 __all__ = [
     "add_simplification",
@@ -25,6 +25,7 @@ __all__ = [
     "same",
     "shortest",
     "substitution_paragraph",
+    "title_of",
     "write_rule_chain",
 ]
 
@@ -51,15 +52,20 @@ def chain_label(line: ChainLine) -> Text:
     substitution it names."""
     main, *rest = line.rules
     shown = [main, *[r for r in rest if r not in _TRIVIAL and not r.endswith("= 1")]]
-    parts: list[Any] = [", ".join(rule_name(r) for r in shown)]
+    parts: list[Any] = []
+    for r in shown:
+        parts += [*(say("sep-list") if parts else ()), rule(r)]
     for r in shown:
         if r in RULE_SOURCES:
-            parts += [", ", *say("derived-in", Ref(RULE_SOURCES[r], RULE_SOURCES[r].replace("_", " ")))]
+            parts += [*say("sep-list"), *say("derived-in", Ref(RULE_SOURCES[r], fn(RULE_SOURCES[r])))]
     conditions = sorted({s.condition for s in line.steps if s.condition})
     for u, inner in line.substitutions:
-        parts += [", ", sp.Eq(u, inner, evaluate=False)]
+        parts += [*say("sep-list"), sp.Eq(u, inner, evaluate=False)]
     if conditions:
-        parts.append(f" ({'; '.join(conditions)})")
+        joined: list[Any] = []
+        for c in conditions:
+            joined += [*(say("sep-list") if joined else ()), *say(f"cond:{c}")]
+        parts += say("label-condition", tuple(joined))
     return tuple(parts)
 
 
@@ -72,11 +78,8 @@ def substitution_paragraph(root: Step) -> Paragraph | None:
         u, inner = step.substitution
         outer = step.substeps[0].before
         parts += [
-            "Name the inner function ",
-            sp.Eq(u, inner, evaluate=False),
-            ", so ",
-            sp.Eq(step.before, outer, evaluate=False),
-            ". ",
+            *(say("sep-space") if parts else ()),
+            *say("name-inner", sp.Eq(u, inner, evaluate=False), sp.Eq(step.before, outer, evaluate=False)),
         ]
     return Paragraph(tuple(parts)) if parts else None
 
@@ -104,17 +107,17 @@ def shortest(expr: sp.Expr, budget_ops: int = 40) -> sp.Expr:
     return min(options, key=lambda e: (sp.count_ops(e), len(sp.srepr(e))))
 
 
-def _move_name(before: sp.Expr, after: sp.Expr) -> str:
+def _move_name(before: sp.Expr, after: sp.Expr) -> Text:
     """The name of the normal form that turns `before` into `after` (a plain 'simplify' otherwise)."""
     if isinstance(before, sp.Piecewise) or isinstance(after, sp.Piecewise):
-        return "simplify each case"
+        return say("move-simplify-cases")
     if after == sp.factor_terms(before):
-        return "take out the common factor"
+        return say("move-common-factor")
     if after == sp.cancel(sp.together(before)):
-        return "combine over a common denominator and cancel"
+        return say("move-common-denominator")
     if after == sp.expand(before):
-        return "expand"
-    return "simplify"
+        return say("expand")
+    return say("move-simplify")
 
 
 def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) -> None:
@@ -128,7 +131,7 @@ def add_simplification(writer: ChainWriter, candidate: sp.Expr | None = None) ->
     for simpler in options:
         if simpler == writer.last or sp.count_ops(simpler) >= sp.count_ops(writer.last):
             return
-        if writer.try_add(simpler, (_move_name(current, simpler),)):
+        if writer.try_add(simpler, _move_name(current, simpler)):
             return
 
 
@@ -158,3 +161,8 @@ def composable(record: Record) -> bool:
 
 def link_name(loss: Loss) -> str:
     return f"{loss.name}_with_{loss.link}"
+
+
+def title_of(name: str, link: str = "") -> Text:
+    """The title of the derivation of catalogue function `name` (after its `link` activation, if any)."""
+    return say("title-after", fn(name), fn(link)) if link else (fn(name),)

@@ -14,13 +14,13 @@ import sympy as sp
 
 from symact.catalogue import A, Activation, Loss, X, Y, get
 from symact.errors import VerificationError
-from symact.steps._common import derived_or_none, link_name, param_ranges, shortest
+from symact.steps._common import derived_or_none, link_name, param_ranges, shortest, title_of
 from symact.steps._context import Context, interval_range
 from symact.steps._doc import Derivation, Paragraph, Ref, Result, Section
 from symact.steps._engine import differentiate
 from symact.steps._moves import MOVES, H, MoveError, unhold
 from symact.steps._named import SIGMA
-from symact.steps.messages import say
+from symact.steps.messages import rule, say
 
 __all__ = ["link_derivation"]
 
@@ -90,8 +90,8 @@ def link_derivation(loss: Loss) -> Derivation:
         {dLda: sp.diff(loss_a, A), dadz: sp.diff(g, Z), dLdz: sp.diff(loss_a.subs(A, g), Z)}
     )
     ctx.substitutions.append((A, g))
-    loss_ref = Ref(loss.name, loss.name.replace("_", " "))
-    link_ref = Ref(link.name, link.name.replace("_", " "))
+    loss_ref = Ref(loss.name, title_of(loss.name))
+    link_ref = Ref(link.name, title_of(link.name))
     blocks: list[Any] = [
         Paragraph(
             say(
@@ -114,7 +114,7 @@ def link_derivation(loss: Loss) -> Derivation:
     blocks.append(w.done())
     blocks.append(Paragraph(say("neuron-step3")))
     w = ctx.chain(dLdz)
-    w.add(dLda * dadz, ("chain rule",))
+    w.add(dLda * dadz, (rule("chain rule"),))
     w.add(step1 if out_deriv == 1 else H(step1) * H(out_deriv), say("steps-1-2"))
     if isinstance(unhold(step1), sp.Add) and out_deriv != 1:
         w.add(MOVES["distribute"](w.last), say("distribute"))
@@ -147,16 +147,16 @@ def link_derivation(loss: Loss) -> Derivation:
                 mu = named
                 found_form = (c, mu)
                 gradient = c * (mu - Y)
-                w.add(mu - Y if c == 1 else sp.Mul(c, H(mu - Y)), ("recognise ", sigma))
+                w.add(mu - Y if c == 1 else sp.Mul(c, H(mu - Y)), say("move-recognise", sigma))
     blocks.append(w.done())
     final = w.last
     blocks.append(Result(dLdz, final, _canonical_words(found_form), ctx.check(dLdz, final, "boxed dL/dz")))
-    sections = [Section(say("neuron-section-z")[0], tuple(blocks))]
+    sections = [Section(say("neuron-section-z"), tuple(blocks))]
     if gradient is not None:
         sections.append(_neuron(ctx, loss_a, g, gradient))
     return Derivation(
         name=link_name(loss),
-        title=f"{loss.name.replace('_', ' ')} after {link.name.replace('_', ' ')}",
+        title=title_of(loss.name, link.name),
         sections=tuple(sections),
         result=unhold(final),
         symbols={p.symbol: p.tex for p in (*loss.params, *link.params) if getattr(p, "tex", "")},
@@ -198,7 +198,7 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
     for wrt in weights:
         lhs, dz = _partial("L", wrt.name), _partial("z", wrt.name)
         w = ctx.chain(lhs)
-        w.add(dLdz * dz, ("chain rule",))
+        w.add(dLdz * dz, (rule("chain rule"),))
         w.add(_held_product(gradient * sp.diff(zdef, wrt)), say("from-above"))
         blocks.append(w.done())
     xi = sp.Symbol("x_i", real=True)
@@ -217,13 +217,13 @@ def _neuron(ctx: Context, loss_a: sp.Expr, g: sp.Expr, gradient: sp.Expr) -> Sec
         )
     )
     blocks += _mean(ctx, full, gradient)
-    return Section(say("neuron-section-w")[0], tuple(blocks))
+    return Section(say("neuron-section-w"), tuple(blocks))
 
 
 def _join(items: list[Any]) -> list[Any]:
     out: list[Any] = []
     for i, item in enumerate(items):
-        out += ([", "] if i else []) + [item]
+        out += [*(say("sep-list") if i else ()), item]
     return out
 
 

@@ -26,6 +26,7 @@ from symact.steps._verify import (
     prove_zero,
     to_piecewise,
 )
+from symact.steps.messages import plain, say
 
 __all__ = ["ChainWriter", "Context", "interval_range"]
 
@@ -124,10 +125,11 @@ class Context:
             scale = max(1, abs(lv)) if lv.is_number else 1
             if not (lv.is_number and rv.is_number) or abs(lv - rv) > sp.Float("1e-40", DIGITS) * scale:
                 raise VerificationError(f"{self.name}: the case chosen {where} differs from the derivative")
+        name = "left" if side < 0 else "right"
         return Check(
-            symbolic=f"the case's region contains the interval of width 10^-6 {where}, at the defaults",
+            symbolic=say(f"method-case-region-{name}", at),
             points=6,
-            note=f"points approaching {sp.sstr(at)} from the {'left' if side < 0 else 'right'}",
+            note=say(f"note-approach-{name}", at),
         )
 
     def chain(self, lhs: sp.Expr) -> ChainWriter:
@@ -172,7 +174,7 @@ class ChainWriter:
         return self.lines[-1].expr if self.lines else self.lhs
 
     def add(self, expr: sp.Expr, label: Text) -> sp.Expr:
-        what = "".join(p if isinstance(p, str) else sp.sstr(p) for p in label)
+        what = plain(label)
         check = self.context.check(self.last, expr, what)
         self.lines.append(Line(expr=expr, label=label, check=check))
         return expr

@@ -7,11 +7,12 @@ one document renders to LaTeX and to Markdown alike (``symact.latex``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import sympy as sp
 
 from symact.steps._verify import Check
+from symact.steps.messages import Msg
 
 __all__ = [
     "Chain",
@@ -34,11 +35,12 @@ class Ref:
     """A cross-reference to another derivation (by file stem), shown as `text` where no link exists."""
 
     name: str
-    text: str
+    text: str | Msg | tuple[Any, ...]
 
 
-Part: TypeAlias = "str | sp.Basic | Ref"
-"""Plain text, a SymPy object shown as inline maths, or a reference to another derivation."""
+Part: TypeAlias = "str | sp.Basic | Ref | Msg"
+"""Plain text, a SymPy object shown as inline maths, a reference to another derivation, or a message of
+the table (put into words when rendered: ``symact.steps.messages.resolve``)."""
 
 Text: TypeAlias = "tuple[Part, ...]"
 
@@ -110,7 +112,7 @@ class KinkTable:
 
     sentence: Text
     rows: tuple[tuple[Text, Text], ...]
-    checks: tuple[tuple[str, Check], ...]
+    checks: tuple[tuple[Text, Check], ...]
 
 
 Block = Paragraph | Items | Chain | Result | Display | KinkTable
@@ -120,7 +122,7 @@ Block = Paragraph | Items | Chain | Result | Display | KinkTable
 class Section:
     """A titled part of a derivation."""
 
-    title: str
+    title: Text
     blocks: tuple[Block, ...]
     label: str = ""
 
@@ -130,7 +132,7 @@ class Derivation:
     """A whole derivation: `name` is the file stem under proofs/, `result` the derivative reached."""
 
     name: str
-    title: str
+    title: Text
     sections: tuple[Section, ...]
     result: sp.Expr | None = None
     meta: dict[str, str] = field(default_factory=dict)

@@ -23,6 +23,7 @@ from symact.steps._common import (
     param_ranges,
     same,
     substitution_paragraph,
+    title_of,
     write_rule_chain,
 )
 from symact.steps._constants import constants_of, symbolic_expr
@@ -33,7 +34,7 @@ from symact.steps._moves import MOVES, H, unhold
 from symact.steps._named import DEFINITIONS, NORMAL_CDF, NORMAL_PDF
 from symact.steps._plans import PLANS, Plan
 from symact.steps._verify import diff_by_cases
-from symact.steps.messages import MESSAGES, say
+from symact.steps.messages import MESSAGES, catalogue_text, say
 
 __all__ = ["elementwise_derivation", "part_of", "symbol_names"]
 
@@ -93,16 +94,19 @@ def _definition(record: Activation | Loss, named: sp.Expr, expr: sp.Expr) -> Sec
         ),
         Display(named, expr),
     ]
-    items: list[Text] = [say("parameter", p.symbol, p.description, p.default) for p in record.params]
+    items: list[Text] = [
+        say("parameter", p.symbol, catalogue_text(p.description), p.default) for p in record.params
+    ]
     items += [
-        say("constant", symbol, words, sp.Float(value, 12)) for symbol, value, words in constants_of(record)
+        say("constant", symbol, catalogue_text(words), sp.Float(value, 12))
+        for symbol, value, words in constants_of(record)
     ]
     if items:
         blocks.append(Paragraph(say("parameters")))
         blocks.append(Items(tuple(items)))
     if record.frameworks:
-        blocks.append(Paragraph(say("frameworks", record.frameworks)))
-    return Section(say("section-definition")[0], tuple(blocks))
+        blocks.append(Paragraph(say("frameworks", catalogue_text(record.frameworks))))
+    return Section(say("section-definition"), tuple(blocks))
 
 
 def _post(ctx: Context, writer: ChainWriter, plan: Plan, var: sp.Symbol) -> None:
@@ -137,7 +141,9 @@ def _output_line(writer: ChainWriter, derived: Any, named: sp.Expr) -> bool:
         return False
     if not of.expression.has(A):
         return False
-    return writer.try_add(of.expression.subs(A, named), ("in the output ", sp.Eq(A, named, evaluate=False)))
+    return writer.try_add(
+        of.expression.subs(A, named), say("move-in-output", sp.Eq(A, named, evaluate=False))
+    )
 
 
 _SPOT_POINTS = (-10, 0, 10)
@@ -166,8 +172,8 @@ def _spot_values(
         return []
     listed: list[Any] = []
     for p in parts:
-        listed += [", " if listed else " ", p]
-    out: list[Any] = [Paragraph((*say("values"), *listed, "."))]
+        listed += [*(say("sep-list") if listed else say("sep-space")), p]
+    out: list[Any] = [Paragraph((*say("values"), *listed, *say("end-sentence")))]
     small = [p for p in (-10, 10) if p in values and 0 < abs(values[p]) < sp.Rational(1, 1000)]
     if len(small) == 2:
         out.append(Paragraph(say("saturates", sp.Eq(var, sp.Symbol("\\pm 10")), values[10])))
@@ -200,13 +206,13 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
     if plan and plan.pre:
         w = ctx.chain(named)
         if expr != named:
-            w.add(expr, (say("first-line")[0],))
+            w.add(expr, say("first-line"))
         for ps in plan.pre:
             w.add(MOVES[ps.move](w.last, ps.arg), ps.label)
         blocks.append(w.done())
     w = ctx.chain(sp.Derivative(named, var))
     start = blocks[-1].lines[-1].expr if blocks else expr
-    root = write_rule_chain(w, start, var, (say("rewritten" if blocks else "first-line")[0],))
+    root = write_rule_chain(w, start, var, say("rewritten" if blocks else "first-line"))
     cases = w.last
     sub = substitution_paragraph(root)
     if sub is not None:
@@ -237,8 +243,10 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
     if isinstance(record, Activation):
         blocks += _spot_values(ctx, record, box, defaults)
     if isinstance(record, Loss) and record.link and composable(record):
-        blocks.append(Paragraph(say("after-link", Ref(link_name(record), _title_of(link_name(record))))))
-    sections.append(Section(say("section-derivative")[0], tuple(blocks)))
+        blocks.append(
+            Paragraph(say("after-link", Ref(link_name(record), title_of(record.name, record.link))))
+        )
+    sections.append(Section(say("section-derivative"), tuple(blocks)))
     analyses = {k.at: k for k in getattr(derived, "kinks", ())}
     kink_blocks: list[Any] = []
     for kink in record.kinks:
@@ -246,7 +254,7 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
             ctx, record, kink, cases, named, analyses.get(kink.at), defaults, first=not kink_blocks
         )
     if kink_blocks:
-        sections.append(Section(say("section-kinks")[0], tuple(kink_blocks)))
+        sections.append(Section(say("section-kinks"), tuple(kink_blocks)))
     extra = [
         (say("check-independent"), tree),
         (say("check-final"), final),
@@ -270,12 +278,8 @@ def _const_tex(consts: Any) -> list[tuple[sp.Symbol, str]]:
     return [(s, TEX[s.name]) for s, _, _ in consts if s.name in TEX]
 
 
-def _title(record: Activation | Loss) -> str:
-    return _title_of(record.name)
-
-
-def _title_of(name: str) -> str:
-    return name.replace("_", " ")
+def _title(record: Activation | Loss) -> Text:
+    return title_of(record.name)
 
 
 def _held_product(expr: sp.Expr) -> sp.Expr:
@@ -294,7 +298,7 @@ def _words(
     record: Activation | Loss, named: sp.Expr, box: sp.Expr, output: sp.Expr | None, derived: Any
 ) -> Text:
     key = f"words-{record.name}"
-    said: Text = (*say("words", say(key)[0]), " ") if key in MESSAGES else ()
+    said: Text = (*say("words", say(key)), *say("sep-space")) if key in MESSAGES else ()
     return (*said, *_more_words(record, box, output, derived))
 
 
@@ -302,7 +306,7 @@ def _more_words(record: Activation | Loss, box: sp.Expr, output: sp.Expr | None,
     extra: Text = ()
     if unhold(box).has(NORMAL_PDF):
         extra = (
-            " ",
+            *say("sep-space"),
             *say(
                 "named-normal",
                 sp.Eq(NORMAL_PDF(record.variable), DEFINITIONS[NORMAL_PDF](record.variable), evaluate=False),

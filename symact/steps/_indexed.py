@@ -20,7 +20,7 @@ from symact.errors import VerificationError
 from symact.steps._doc import Chain, Derivation, Display, Line, Paragraph, Ref, Result, Section, Text
 from symact.steps._moves import H, unhold
 from symact.steps._verify import Check, box_sampler, check_equal
-from symact.steps.messages import say
+from symact.steps.messages import catalogue_text, fn, plain, rule, say
 
 __all__ = ["INDEXED", "indexed_derivation"]
 
@@ -86,11 +86,9 @@ class _Checker:
                     seed=f"{self.name}:{self.count}:{n}:{values}",
                     points=2,
                 )
-                methods.append(c.symbolic)
+                methods.append(str(c.symbolic))
                 instances += 1
-        note = "at n = 2, 3, 4 and every value of the indices"
-        if assume:
-            note += ", with the target summing to 1"
+        note = say("note-indices-target" if assume else "note-indices")
         return Check(symbolic=", ".join(dict.fromkeys(methods)), points=2 * instances, note=note)
 
 
@@ -103,7 +101,7 @@ class _Writer:
         return self.lines[-1].expr if self.lines else self.lhs
 
     def add(self, expr: sp.Expr, label: Text, *, assume: bool = False) -> None:
-        what = "".join(p if isinstance(p, str) else sp.sstr(p) for p in label if not isinstance(p, Ref))
+        what = plain(label)
         check = self.checker.check(self.last, expr, what, assume=assume)
         self.lines.append(Line(expr=expr, label=label, check=check))
 
@@ -150,19 +148,25 @@ def _softmax(record: VectorFunction) -> Derivation:
     w.add(
         quotient,
         (
-            "quotient rule, ",
-            sp.Eq(
-                sp.Symbol(r"\frac{\partial e^{z_i}}{\partial z_j}"), sp.KroneckerDelta(I, J) * sp.exp(Zb[I])
+            *say(
+                "label-rules-with",
+                rule("quotient rule"),
+                sp.Eq(
+                    sp.Symbol(r"\frac{\partial e^{z_i}}{\partial z_j}"),
+                    sp.KroneckerDelta(I, J) * sp.exp(Zb[I]),
+                ),
+                sp.Eq(sp.Symbol(r"\frac{\partial}{\partial z_j} \sum_{k=1}^{n} e^{z_k}"), sp.exp(Zb[J])),
             ),
-            ", ",
-            sp.Eq(sp.Symbol(r"\frac{\partial}{\partial z_j} \sum_{k=1}^{n} e^{z_k}"), sp.exp(Zb[J])),
         ),
     )
     split = sp.KroneckerDelta(I, J) * H(sp.exp(Zb[I]) / S) - H(sp.exp(Zb[I]) / S) * H(sp.exp(Zb[J]) / S)
-    w.add(split, ("split the fraction",))
-    w.add(sp.KroneckerDelta(I, J) * Ab[I] - Ab[I] * Ab[J], ("recognise ", sp.Eq(Ab[I], sp.exp(Zb[I]) / S)))
+    w.add(split, say("move-split"))
+    w.add(
+        sp.KroneckerDelta(I, J) * Ab[I] - Ab[I] * Ab[J],
+        say("move-recognise", sp.Eq(Ab[I], sp.exp(Zb[I]) / S)),
+    )
     box = H(Ab[I]) * H(sp.KroneckerDelta(I, J) - Ab[J])
-    w.add(box, ("factor out ", Ab[I]))
+    w.add(box, say("move-factor-out", Ab[I]))
     chain = w.done()
     result = Result(
         lhs,
@@ -179,7 +183,7 @@ def _softmax(record: VectorFunction) -> Derivation:
     sections = [
         _definition(record, sp.Eq(Ab[I], sp.exp(Zb[I]) / S)),
         Section(
-            say("section-derivative")[0],
+            say("section-derivative"),
             (chain, result, Paragraph(say("vector-matrix")), display, Paragraph(say("softmax-interpret"))),
         ),
     ]
@@ -204,7 +208,9 @@ def _matrix_check(record: VectorFunction, matrix: sp.Matrix) -> Check:
         for c in range(3)
     ]
     return Check(
-        symbolic=", ".join(dict.fromkeys(c.symbolic for c in checks)), points=18, note="every entry at n = 3"
+        symbolic=", ".join(dict.fromkeys(str(c.symbolic) for c in checks)),
+        points=18,
+        note=say("note-every-entry"),
     )
 
 
@@ -221,19 +227,22 @@ def _log_softmax(record: VectorFunction) -> Derivation:
     w.add(
         sp.KroneckerDelta(I, J) - sp.exp(Zb[J]) / S,
         (
-            "sum rule, ",
-            sp.Eq(sp.Symbol(r"\frac{\partial z_i}{\partial z_j}"), sp.KroneckerDelta(I, J)),
-            ", logarithm rule with the chain rule",
+            *say(
+                "label-rules-with",
+                rule("sum rule"),
+                sp.Eq(sp.Symbol(r"\frac{\partial z_i}{\partial z_j}"), sp.KroneckerDelta(I, J)),
+                rule("logarithm rule with the chain rule"),
+            ),
         ),
     )
     box = sp.KroneckerDelta(I, J) - Pb[J]
-    w.add(box, ("recognise the softmax ", sp.Eq(Pb[J], sp.exp(Zb[J]) / S)))
+    w.add(box, say("move-recognise-softmax", sp.Eq(Pb[J], sp.exp(Zb[J]) / S)))
     result = Result(lhs, box, say("log-softmax-words", box, Pb[J]), checker.check(lhs, box, "boxed"))
     sections = [
         _definition(record, sp.Eq(Ab[I], Zb[I] - sp.log(S))),
         Section(
-            say("section-derivative")[0],
-            (w.done(), result, Paragraph(say("softmax-ref", Ref("softmax", "softmax")))),
+            say("section-derivative"),
+            (w.done(), result, Paragraph(say("softmax-ref", Ref("softmax", fn("softmax"))))),
         ),
     ]
     return _doc(record, sections, sp.Eq(Ab[I], Zb[I] - sp.log(S)))
@@ -261,9 +270,9 @@ def _cross_entropy(record: VectorLoss) -> Derivation:
     w.add(-sp.Sum(Yb[K] * sp.Derivative(sp.log(Pb[K]), Zb[J], evaluate=False), (K, 1, N)), say("linearity"))
     w.add(
         -sp.Sum(Yb[K] * (sp.KroneckerDelta(K, J) - Pb[J]), (K, 1, N)),
-        say("derived-in", Ref("log_softmax", "log softmax")),
+        say("derived-in", Ref("log_softmax", fn("log_softmax"))),
     )
-    w.add(-Yb[J] + Pb[J] * sp.Sum(Yb[K], (K, 1, N)), ("the delta keeps the term k = j",))
+    w.add(-Yb[J] + Pb[J] * sp.Sum(Yb[K], (K, 1, N)), say("move-delta"))
     box = Pb[J] - Yb[J]
     w.add(box, say("normalised-line", sp.Eq(sp.Sum(Yb[K], (K, 1, N)), 1)), assume=True)
     result = Result(lhs, box, say("ce-words", box), checker.check(lhs, box, "boxed", assume=True))
@@ -280,22 +289,27 @@ def _cross_entropy(record: VectorLoss) -> Derivation:
     loss_def = sp.Eq(sp.Symbol("L"), -sp.Sum(Yb[K] * sp.log(Pb[K]), (K, 1, N)))
     sections = [
         _definition(record, loss_def, extra=(say("ce-p", sp.Eq(Pb[K], sp.exp(Zb[K]) / _S(_K2))),)),
-        Section(say("section-derivative")[0], tuple(blocks)),
+        Section(say("section-derivative"), tuple(blocks)),
     ]
     return _doc(record, sections, loss_def)
 
 
 def _definition(record: Any, eq: sp.Eq, extra: tuple[Text, ...] = ()) -> Section:
     blocks: list[Any] = [
-        Paragraph(say("vector-defined", (sp.Symbol("z_1", real=True), ", …, ", sp.Symbol("z_n", real=True)))),
+        Paragraph(
+            say(
+                "vector-defined",
+                say("vector-sizes", sp.Symbol("z_1", real=True), sp.Symbol("z_n", real=True)),
+            )
+        ),
         Display(eq.lhs, eq.rhs),
     ]
     blocks += [Paragraph(t) for t in extra]
     if record.params:
         blocks.append(Paragraph(say("ce-default", tuple(sp.Eq(p.symbol, p.default) for p in record.params))))
     if record.frameworks:
-        blocks.append(Paragraph(say("frameworks", record.frameworks)))
-    return Section(say("section-definition")[0], tuple(blocks))
+        blocks.append(Paragraph(say("frameworks", catalogue_text(record.frameworks))))
+    return Section(say("section-definition"), tuple(blocks))
 
 
 def _doc(record: Any, sections: list[Section], definition: sp.Eq) -> Derivation:
@@ -303,7 +317,7 @@ def _doc(record: Any, sections: list[Section], definition: sp.Eq) -> Derivation:
 
     return Derivation(
         name=record.name,
-        title=record.name.replace("_", " "),
+        title=(fn(record.name),),
         sections=tuple(sections),
         symbols=symbol_names(record.params),
         partial=True,

@@ -70,7 +70,7 @@ def kink_block(
     var = record.variable
     point = sp.Eq(var, kink.at)
     if not kink.at.subs(defaults).is_finite:
-        return [Paragraph((*say("section-kink", point), ": ", *say("kink-infinite")))]
+        return [Paragraph((*say("section-kink", point), *say("sep-colon"), *say("kink-infinite")))]
     numeric = {s: (lo + hi) / 2 for s, (lo, hi) in ctx.ranges.items() if s != var}
     numeric.update(defaults)
     left, left_checks = _one_side(ctx, var, named, cases, kink.at, -1, numeric)
@@ -99,7 +99,7 @@ def kink_block(
             sentence = say("kink-concave", f, point)
             interval_row = (say("row-clarke"), (sp.Interval(lo, hi),))
     if first and not kink.jump:
-        sentence = (*sentence, " ", *say("kink-why"))
+        sentence = (*sentence, *say("sep-space"), *say("kink-why"))
     rows: list[tuple[Text, Text]] = [(say("row-left"), (left,)), (say("row-right"), (right,))]
     if interval_row is not None:
         rows.append(interval_row)
@@ -112,12 +112,15 @@ def kink_block(
         given = kink.conventions[framework]
         value_text: Text = say("row-none") if given is None else (given.xreplace(rev),)
         rows.append((say(f"row-{framework}"), value_text))
-    at_text = sp.sstr(kink.at)
     checks = tuple(
-        ("".join(str(p) for p in say(key, at_text)), c)
+        (say(key, kink.at), c)
         for key, cs in (("kink-left-check", left_checks), ("kink-right-check", right_checks))
         for c in cs
     )
     return [
-        KinkTable(sentence=(*say("section-kink", point), ". ", *sentence), rows=tuple(rows), checks=checks)
+        KinkTable(
+            sentence=(*say("section-kink", point), *say("sep-sentence"), *sentence),
+            rows=tuple(rows),
+            checks=checks,
+        )
     ]

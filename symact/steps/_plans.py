@@ -17,6 +17,7 @@ import sympy as sp
 from symact.catalogue import A, X, Y
 from symact.steps._doc import Text
 from symact.steps._named import NORMAL_CDF, NORMAL_PDF, SIGMA
+from symact.steps.messages import say
 
 __all__ = ["PLANS", "SIGMA", "Plan", "PlanStep"]
 
@@ -53,16 +54,16 @@ _PHI = sp.Eq(NORMAL_CDF(X), (1 + sp.erf(X / sp.sqrt(2))) / 2)
 
 
 def _recognise(eq: sp.Eq) -> PlanStep:
-    return PlanStep("recognise", ("recognise ", eq), eq)
+    return PlanStep("recognise", say("move-recognise", eq), eq)
 
 
 PLANS: dict[str, Plan] = {
     "sigmoid": Plan(
-        pre=(PlanStep("rewrite as a power", ("rewrite as a power",)),),
+        pre=(PlanStep("rewrite as a power", say("move-power")),),
         post=(
-            PlanStep("split the fraction", ("split the fraction",)),
-            PlanStep("add and subtract", ("add and subtract 1 in the numerator",)),
-            PlanStep("split the numerator", ("split the fraction",)),
+            PlanStep("split the fraction", say("move-split")),
+            PlanStep("add and subtract", say("move-add-subtract-1")),
+            PlanStep("split the numerator", say("move-split")),
             _recognise(_SIGMOID),
         ),
         named=SIGMA(X),
@@ -73,13 +74,13 @@ PLANS: dict[str, Plan] = {
         pre=(
             PlanStep(
                 "definition",
-                ("definition ", sp.Eq(sp.tanh(_t), sp.sinh(_t) / sp.cosh(_t))),
+                say("move-definition", sp.Eq(sp.tanh(_t), sp.sinh(_t) / sp.cosh(_t))),
                 sp.Eq(sp.tanh(_t), sp.sinh(_t) / sp.cosh(_t)),
             ),
         ),
         post=(
-            PlanStep("split the fraction", ("split the fraction",)),
-            PlanStep("power of a quotient", ("a quotient of squares is the square of the quotient",)),
+            PlanStep("split the fraction", say("move-split")),
+            PlanStep("power of a quotient", say("move-quotient-squares")),
             _recognise(_TANH),
         ),
         named=sp.tanh(X),
@@ -90,7 +91,7 @@ PLANS: dict[str, Plan] = {
         post=(
             PlanStep(
                 "divide through",
-                ("divide numerator and denominator by ", sp.exp(_beta * X)),
+                say("move-divide-by", sp.exp(_beta * X)),
                 sp.exp(_beta * X),
             ),
             _recognise(sp.Eq(SIGMA(_beta * X), 1 / (1 + sp.exp(-_beta * X)))),
@@ -99,20 +100,20 @@ PLANS: dict[str, Plan] = {
     ),
     "log_sigmoid": Plan(
         post=(
-            PlanStep("add and subtract", ("add and subtract 1 in the numerator",)),
-            PlanStep("split the numerator", ("split the fraction",)),
+            PlanStep("add and subtract", say("move-add-subtract-1")),
+            PlanStep("split the numerator", say("move-split")),
             _recognise(_SIGMOID),
         ),
         goal=1 - SIGMA(X),
         also=PlanStep(
             "identity",
-            ("symmetry of the sigmoid, ", sp.Eq(SIGMA(-X), 1 - SIGMA(X))),
+            say("move-symmetry-sigmoid", sp.Eq(SIGMA(-X), 1 - SIGMA(X))),
             sp.Eq(1 - SIGMA(X), SIGMA(-X)),
         ),
     ),
     "silu": Plan(
         pre=(_recognise(_SIGMOID),),
-        post=(PlanStep("factor out", ("factor out ", SIGMA(X)), SIGMA(X)),),
+        post=(PlanStep("factor out", say("move-factor-out", SIGMA(X)), SIGMA(X)),),
         goal=SIGMA(X) * (1 + X * (1 - SIGMA(X))),
     ),
     "gelu": Plan(
@@ -123,7 +124,7 @@ PLANS: dict[str, Plan] = {
         post=(
             PlanStep(
                 "identity",
-                ("in the output: ", sp.Eq(_alpha * sp.exp(X), F(X) + _alpha), " for ", X < 0),
+                say("move-in-output-for", sp.Eq(_alpha * sp.exp(X), F(X) + _alpha), X < 0),
                 sp.Eq(_alpha * sp.exp(X), F(X) + _alpha),
             ),
         ),
@@ -133,14 +134,14 @@ PLANS: dict[str, Plan] = {
         post=(
             PlanStep(
                 "identity",
-                ("", sp.Eq(X * sp.sign(X), sp.Abs(X))),
+                say("move-identity", sp.Eq(X * sp.sign(X), sp.Abs(X))),
                 sp.Eq(X * sp.sign(X), sp.Abs(X)),
             ),
         ),
         goal=1 / (1 + sp.Abs(X)) ** 2,
     ),
     "binary_cross_entropy": Plan(
-        post=(PlanStep("sign into the numerator", ("move the sign into the numerator",)),),
+        post=(PlanStep("sign into the numerator", say("move-sign-numerator")),),
         goal=-Y / A + (1 - Y) / (1 - A),
     ),
 }

@@ -16,6 +16,7 @@ from symact.catalogue import A
 from symact.steps._doc import Derivation, Result
 from symact.steps._moves import unhold
 from symact.steps._named import DEFINITIONS
+from symact.steps.messages import plain
 
 __all__ = ["plain_rhs", "summary"]
 
@@ -57,7 +58,7 @@ def summary(derivation: Derivation) -> dict[str, Any]:
     result: Any = entries[0] if len(entries) == 1 else entries
     return {
         "name": derivation.name,
-        "title": derivation.title,
+        "title": plain(derivation.title),
         "result": result,
         "steps": derivation.steps,
         "checked": derivation.checked,

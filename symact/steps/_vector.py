@@ -15,7 +15,7 @@ from symact.catalogue import VectorFunction, VectorLoss, vector_symbols
 from symact.steps._common import add_simplification, derived_or_none, param_ranges, write_rule_chain
 from symact.steps._context import Context
 from symact.steps._doc import Derivation, Display, Items, Paragraph, Result, Section
-from symact.steps.messages import say
+from symact.steps.messages import catalogue_text, fn, say
 
 __all__ = ["vector_derivation", "vector_loss_derivation"]
 
@@ -38,7 +38,7 @@ def _doc(
 
     return Derivation(
         name=record.name,
-        title=record.name.replace("_", " "),
+        title=(fn(record.name),),
         sections=tuple(sections),
         result=result,
         symbols=symbol_names(record.params),
@@ -54,11 +54,16 @@ def _definition(record: Any, lhs: sp.Expr, value: sp.Expr, n: int) -> Section:
     if record.params:
         blocks.append(Paragraph(say("parameters")))
         blocks.append(
-            Items(tuple(say("parameter", p.symbol, p.description, p.default) for p in record.params))
+            Items(
+                tuple(
+                    say("parameter", p.symbol, catalogue_text(p.description), p.default)
+                    for p in record.params
+                )
+            )
         )
     if record.frameworks:
-        blocks.append(Paragraph(say("frameworks", record.frameworks)))
-    return Section(say("section-definition")[0], tuple(blocks))
+        blocks.append(Paragraph(say("frameworks", catalogue_text(record.frameworks))))
+    return Section(say("section-definition"), tuple(blocks))
 
 
 def vector_derivation(record: VectorFunction) -> Derivation:
@@ -82,16 +87,19 @@ def vector_derivation(record: VectorFunction) -> Derivation:
         write_rule_chain(w, outputs[0], x, say("first-line"))
         add_simplification(w)
         if form is not None and not form[0, j].has(sp.Piecewise):
-            w.try_add(form[0, j], ("in the outputs ", sp.Symbol("a_i")))
+            w.try_add(form[0, j], say("move-in-outputs", sp.Symbol("a_i")))
         checks.append(
-            (("entry ", lhs, ": ", *say("check-final")), ctx.check(w.last, sp.diff(outputs[0], x), "result"))
+            (
+                say("check-kink", say("vector-entry", lhs), say("check-final")),
+                ctx.check(w.last, sp.diff(outputs[0], x), "result"),
+            )
         )
         rows.append(w.done())
         rows.append(Result(lhs, w.last, (), ctx.check(lhs, w.last, "boxed entry")))
     if form is not None:
         rows.append(Paragraph(say("vector-whole")))
         rows.append(Display(sp.Symbol("J"), form))
-    sections.append(Section(say("section-derivative")[0], tuple(rows)))
+    sections.append(Section(say("section-derivative"), tuple(rows)))
     return _doc(record, sections, sp.Eq(sp.Symbol(r"\mathbf{a}"), outputs, evaluate=False), checks)
 
 
@@ -112,6 +120,6 @@ def vector_loss_derivation(record: VectorLoss) -> Derivation:
     final = ctx.check(w.last, sp.diff(loss, zs[0]), "result against sympy.diff")
     result = Result(lhs, w.last, (), ctx.check(lhs, w.last, "boxed"))
     sections.append(
-        Section(say("section-derivative")[0], (Paragraph(say("vector-loss-first", n)), w.done(), result))
+        Section(say("section-derivative"), (Paragraph(say("vector-loss-first", n)), w.done(), result))
     )
     return _doc(record, sections, sp.Eq(sp.Symbol("L"), loss, evaluate=False), [(say("check-final"), final)])

@@ -15,12 +15,14 @@ import functools
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
 from symact.derive import to_piecewise as _fold_nonsmooth
 from symact.errors import VerificationError
 from symact.steps._interior import strict_interior
+from symact.steps.messages import methods, say
 
 __all__ = [
     "Check",
@@ -60,14 +62,16 @@ _NONSMOOTH = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
 class Check:
     """How a displayed equality was checked: the symbolic method and the numeric points."""
 
-    symbolic: str
+    symbolic: str | tuple[Any, ...]
+    """The normal forms that gave 0 (``cancel``, ``by cases: expand``), or a Text saying how."""
     points: int
-    note: str = ""
+    note: tuple[Any, ...] = ()
 
-    def describe(self) -> str:
+    def describe(self) -> tuple[Any, ...]:
         """One line, for the document: ``symbolic (cancel); numeric: 6 points at 50 digits``."""
-        text = f"symbolic ({self.symbolic}); numeric: {self.points} points at {DIGITS} digits"
-        return f"{text}; {self.note}" if self.note else text
+        how = self.symbolic if isinstance(self.symbolic, tuple) else (methods(self.symbolic),)
+        text = say("check-describe", how, str(self.points), str(DIGITS))
+        return say("check-note", text, self.note) if self.note else text
 
 
 def to_piecewise(expr: sp.Expr) -> sp.Expr:
@@ -223,7 +227,7 @@ def check_equal(
             raise VerificationError(
                 f"{what}: sides differ at {where}: {sp.sstr(left.evalf(12))} vs {sp.sstr(right.evalf(12))}"
             )
-    note = "off the kinks (measure-zero conditions ignored)" if method.startswith("by cases") else ""
+    note = say("note-off-kinks") if method.startswith("by cases") else ()
     return Check(symbolic=method, points=points, note=note)
 
 

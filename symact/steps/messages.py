@@ -1,19 +1,56 @@
-"""Every sentence the derivations print, in one table: English text with placeholders for the maths.
+"""Every sentence the derivations print, in one table per language, with placeholders for the maths.
 
-``say(key, *maths)`` returns the message as a :data:`Text` (plain parts and SymPy objects shown as
-inline maths); placeholders are ``{0}``, ``{1}``, ... in the order of `maths`.  A placeholder whose
-argument is a ``str`` is filled in as text (a name, a section reference).  A second edition (another
-language) is a second table with the same keys.
+``say(key, *maths)`` returns a :data:`Text` holding one :class:`Msg`: the key and its arguments, put
+into words only when a document is rendered (``resolve(text, lang)``), so that one checked derivation
+renders to every edition.  Placeholders are ``{0}``, ``{1}``, ... in the order of `maths`; an argument
+is a SymPy object (inline maths), a ``str`` (filled in as it is: a name, a number), or a Text (filled
+in resolved).  The English table is :data:`MESSAGES`; each other edition is a table with the same keys
+(:data:`TABLES`, the Japanese one in :mod:`symact.steps.messages_ja`).
+
+Rule names, check methods and function names are looked up through keys too (``rule:``, ``method:``;
+:func:`rule`, :func:`methods`, :func:`fn`): a rule the table does not know prints as recorded.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
-__all__ = ["MESSAGES", "RULE_NAMES", "RULE_SOURCES", "rule_name", "say"]
+from symact.steps.messages_ja import CATALOGUE_TEXT_JA, FUNCTION_NAMES_JA, GLOSSARY, MESSAGES_JA
+
+__all__ = [
+    "CATALOGUE_TEXT",
+    "GLOSSARY",
+    "LANGUAGES",
+    "MESSAGES",
+    "RULE_SOURCES",
+    "TABLES",
+    "Msg",
+    "catalogue_text",
+    "fn",
+    "function_name",
+    "methods",
+    "plain",
+    "resolve",
+    "rule",
+    "say",
+    "table",
+]
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message of the table, `key` with its `args`, put into words by :func:`resolve`."""
+
+    key: str
+    args: tuple[Any, ...] = ()
+
+    def __str__(self) -> str:
+        return plain((self,))
+
 
 MESSAGES: dict[str, str] = {
     # definitions
@@ -29,7 +66,7 @@ MESSAGES: dict[str, str] = {
     "section-kinks": "The non-smooth points",
     "section-appendix": "How each step was checked",
     "section-definition": "Definition",
-    "name-inner": "Name the inner function {0}, so that {1}.",
+    "name-inner": "Name the inner function {0}, so {1}.",
     "first-line": "definition",
     "rewritten": "rewritten as above",
     "substitute-back": "substitute back {0}",
@@ -149,47 +186,290 @@ MESSAGES: dict[str, str] = {
     "vector-loss-first": "The first component of the gradient at n = {0}.",
     "normalised": "the target sums to 1",
     "at-default": "at the default {0}",
+    "otherwise": "otherwise",
+    "title-after": "{0} after {1}",
+    "vector-sizes": "{0}, …, {1}",
+    # joining pieces of text
+    "sep-list": ", ",
+    "sep-sentence": ". ",
+    "sep-colon": ": ",
+    "sep-space": " ",
+    "end-sentence": ".",
+    "label-condition": " ({0})",
+    "label-with": "{0}, {1}",
+    # rules (as the rule table records them)
+    "rule:constant rule": "constant rule",
+    "rule:sum rule": "sum rule",
+    "rule:product rule": "product rule",
+    "rule:quotient rule": "quotient rule",
+    "rule:chain rule": "chain rule",
+    "rule:power rule": "power rule",
+    "rule:constant multiple rule": "constant factor",
+    "rule:sigmoid rule": "sigmoid rule",
+    "rule:normal CDF rule": "derivative of the normal CDF",
+    "rule:exponential rule": "exponential rule",
+    "rule:logarithm rule": "logarithm rule",
+    "rule:tanh rule": "tanh rule",
+    "rule:sinh rule": "sinh rule",
+    "rule:cosh rule": "cosh rule",
+    "rule:sine rule": "sine rule",
+    "rule:cosine rule": "cosine rule",
+    "rule:arctangent rule": "arctangent rule",
+    "rule:erf rule": "erf rule",
+    "rule:erfc rule": "erfc rule",
+    "rule:absolute value rule": "absolute value rule",
+    "rule:sign rule": "sign rule",
+    "rule:step rule": "step rule",
+    "rule:max rule, by cases": "max rule, by cases",
+    "rule:min rule, by cases": "min rule, by cases",
+    "rule:differentiate each case": "differentiate each case",
+    "rule:write as cases": "write as cases",
+    "rule:substitute back": "substitute back",
+    "rule:rewrite f^g = e^{g log f}": "rewrite f^g = e^{g log f}",
+    "rule:d x / d x = 1": "dx/dx = 1",
+    "rule-with-chain": "{0} with the chain rule",
+    "rule-derivative-of": "derivative of {0}",
+    "cond:off the kinks": "off the kinks",
+    "cond:where the arguments differ": "where the arguments differ",
+    "cond:where the argument is not 0": "where the argument is not 0",
+    # moves
+    "move-power": "rewrite as a power",
+    "move-split": "split the fraction",
+    "move-add-subtract-1": "add and subtract 1 in the numerator",
+    "move-quotient-squares": "a quotient of squares is the square of the quotient",
+    "move-divide-by": "divide numerator and denominator by {0}",
+    "move-symmetry-sigmoid": "symmetry of the sigmoid, {0}",
+    "move-factor-out": "factor out {0}",
+    "move-in-output-for": "in the output: {0} for {1}",
+    "move-sign-numerator": "move the sign into the numerator",
+    "move-recognise": "recognise {0}",
+    "move-recognise-softmax": "recognise the softmax {0}",
+    "move-definition": "definition {0}",
+    "move-identity": "{0}",
+    "move-in-output": "in the output {0}",
+    "move-in-outputs": "in the outputs {0}",
+    "move-simplify-cases": "simplify each case",
+    "move-common-factor": "take out the common factor",
+    "move-common-denominator": "combine over a common denominator and cancel",
+    "move-simplify": "simplify",
+    "move-delta": "the delta keeps the term k = j",
+    "label-rules-with": "{0}, {1}, {2}",
+    # how a step was checked
+    "check-describe": "symbolic ({0}); numeric: {1} points at {2} digits",
+    "check-note": "{0}; {1}",
+    "method:identical after evaluation": "identical after evaluation",
+    "method:expand": "expand",
+    "method:cancel": "cancel",
+    "method:exp rewrite + cancel": "exp rewrite + cancel",
+    "method:expand_log": "expand_log",
+    "method:simplify": "simplify",
+    "method:exp rewrite + simplify": "exp rewrite + simplify",
+    "method-by-cases": "by cases: {0}",
+    "method-by-cases-none": "by cases",
+    "method-case-by-case": "case by case: {0}",
+    "method-case-region-left": "the case's region contains the interval of width 10^-6 left of {0}, at the "
+    "defaults",
+    "method-case-region-right": "the case's region contains the interval of width 10^-6 right of {0}, at the "
+    "defaults",
+    "note-off-kinks": "off the kinks (measure-zero conditions ignored)",
+    "note-approach-left": "points approaching {0} from the left",
+    "note-approach-right": "points approaching {0} from the right",
+    "note-indices": "at n = 2, 3, 4 and every value of the indices",
+    "note-indices-target": "at n = 2, 3, 4 and every value of the indices, with the target summing to 1",
+    "note-every-entry": "every entry at n = 3",
+    "vector-entry": "entry {0}",
+    "check-kink": "{0}: {1}",
+    # the booklet
+    "booklet-title": "Derivatives of activation functions and losses, step by step",
+    "booklet-preface": "Preface",
+    "booklet-preface-text": "These notes derive the derivatives used to train neural networks, one "
+    "named move per line, from the definition to the form a textbook gives, which is boxed. Every line "
+    "was checked by machine, symbolically and numerically at 50 digits; how is listed at the end of each "
+    "section, so that the text reads as a derivation. The seed activations come first, in the order a "
+    "course meets them; the neuron with its loss closes the booklet.",
+    "booklet-notation": "Notation",
+    "notation-1": "{0} is the input of an element-wise function {1}; {2} is its output. In the neuron, {3} "
+    "is the input of the activation and {4} its output.",
+    "notation-2": "{0} is the derivative of a function of one variable; {1} the partial derivative of a "
+    "function of several.",
+    "notation-3": "{0} is the logistic function, {1} and {2} the standard normal distribution function and "
+    "density.",
+    "notation-4": "Parameters are Greek letters ({0}); each derivation states their default values once, in "
+    "its definition.",
+    "notation-5": "{0} is 1 when {1} and 0 otherwise; {2} is a target, {3} a loss, {4} a mean loss.",
+    "notation-6": "Each numbered line is one named move; its checks are listed at the end of its section. A "
+    "boxed equation is a result, checked directly against the derivative.",
+    "notation-7": "At a non-smooth point, each one-sided derivative is the limit of {0} from that side, "
+    "because {1} is continuous there (mean value theorem); a table gives both, the subgradients and the "
+    "values PyTorch and JAX return.",
+    "booklet-results": "Table of results",
+    "booklet-function": "function",
+    "booklet-derivative": "derivative",
+    "booklet-in-output": " (in the output)",
+    "booklet-see": "see Section {0}",
+    "booklet-glossary": "Glossary",
+    "glossary-english": "English",
+    "glossary-term": "Term",
+    "part-seed": "The seed activations",
+    "part-smooth": "Smooth activations",
+    "part-piecewise": "Piecewise activations",
+    "part-vector": "Vector functions",
+    "part-loss": "Losses",
+    "part-neuron": "The neuron: a loss after its activation",
+    "part-other": "Other derivations",
+    "generated": "Generated by `symact proofs`; do not edit by hand.",
+    # glossary terms (English and Japanese side by side in the Japanese booklet)
+    "term:derivative": "derivative",
+    "term:gradient": "gradient",
+    "term:activation": "activation function",
+    "term:loss": "loss function",
+    "term:backpropagation": "backpropagation",
+    "term:forward": "forward pass",
+    "term:backward": "backward pass",
+    "term:jacobian": "Jacobian",
+    "term:saturation": "saturation",
+    "term:vanishing": "vanishing gradient",
+    "term:logit": "logit",
+    "term:label-smoothing": "label smoothing",
+    "term:canonical-link": "canonical link",
+    "term:one-sided": "one-sided derivative",
+    "term:kink": "non-smooth point (kink)",
+    "term:neuron": "neuron",
+    "term:weight": "weight",
+    "term:bias": "bias",
 }
 """Message key -> English text with ``{n}`` placeholders for maths."""
 
-RULE_NAMES: dict[str, str] = {
-    "constant rule": "constant rule",
-    "sum rule": "sum rule",
-    "product rule": "product rule",
-    "quotient rule": "quotient rule",
-    "chain rule": "chain rule",
-    "power rule": "power rule",
-    "constant multiple rule": "constant factor",
-    "sigmoid rule": "sigmoid rule",
-    "normal CDF rule": "derivative of the normal CDF",
-}
-"""Rule name (as the rule table records it) -> the name printed; others print as recorded."""
+TABLES: dict[str, dict[str, str]] = {"en": MESSAGES, "ja": MESSAGES_JA}
+"""Language code -> its table (every table has the keys of :data:`MESSAGES`)."""
+
+LANGUAGES: tuple[str, ...] = tuple(TABLES)
+"""The editions, English first."""
+
+FUNCTION_NAMES: dict[str, dict[str, str]] = {"en": {}, "ja": FUNCTION_NAMES_JA}
+"""Language code -> catalogue name -> the function's name in that language (default: the name with
+spaces for underscores)."""
+
+CATALOGUE_TEXT: dict[str, dict[str, str]] = {"en": {}, "ja": CATALOGUE_TEXT_JA}
+"""Language code -> text of the catalogue (a parameter's description) -> that text in the language
+(default: as the catalogue writes it)."""
 
 RULE_SOURCES: dict[str, str] = {"sigmoid rule": "sigmoid"}
 """Rules whose derivation is a document of its own: rule name -> that document's name."""
 
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
+_WITH_CHAIN = " with the chain rule"
 
 
-def say(key: str, *maths: Any, table: dict[str, str] | None = None) -> tuple[Any, ...]:
-    """The message `key` with its placeholders filled: a tuple of text parts and SymPy objects."""
-    template = (table or MESSAGES)[key]
+def table(lang: str) -> dict[str, str]:
+    """The message table of `lang` (KeyError for an unknown language)."""
+    return TABLES[lang]
+
+
+def say(key: str, *maths: Any) -> tuple[Any, ...]:
+    """The message `key` with its placeholders to fill: a Text of one :class:`Msg`."""
+    if key not in MESSAGES:
+        raise KeyError(f"no message {key!r}")
+    return (Msg(key, maths),)
+
+
+def fn(name: str) -> Msg:
+    """The name of catalogue function `name`, as each edition says it."""
+    return Msg("fn", (name,))
+
+
+def function_name(name: str, lang: str) -> str:
+    """The name of catalogue function `name` in `lang`."""
+    return FUNCTION_NAMES[lang].get(name, name.replace("_", " "))
+
+
+def catalogue_text(text: str) -> Msg:
+    """Text of the catalogue (a parameter's description, a framework note), as each edition says it."""
+    return Msg("data", (text,))
+
+
+def rule(name: str) -> Msg:
+    """The name of a rule as the rule table records it, as each edition says it."""
+    return Msg("rule", (name,))
+
+
+def methods(names: str) -> Msg:
+    """The normal forms of a symbolic check (``cancel``, ``by cases: expand, cancel``), in words."""
+    return Msg("methods", (names,))
+
+
+def _rule_text(name: str, words: dict[str, str]) -> str:
+    if f"rule:{name}" in words:
+        return words[f"rule:{name}"]
+    if name.endswith(_WITH_CHAIN):
+        return words["rule-with-chain"].format(_rule_text(name[: -len(_WITH_CHAIN)], words))
+    if name.startswith("derivative of "):
+        return words["rule-derivative-of"].format(name[len("derivative of ") :])
+    return name
+
+
+def _methods_text(names: str, words: dict[str, str]) -> str:
+    for prefix, key in (("by cases: ", "method-by-cases"), ("case by case: ", "method-case-by-case")):
+        if names.startswith(prefix):
+            return words[key].format(_methods_text(names[len(prefix) :], words))
+    if names == "by cases":
+        return words["method-by-cases-none"]
+    return words["sep-list"].join(words.get(f"method:{m}", m) for m in names.split(", "))
+
+
+def _fill(template: str, args: tuple[Any, ...], lang: str) -> list[Any]:
     out: list[Any] = []
     pos = 0
     for m in _PLACEHOLDER.finditer(template):
         if m.start() > pos:
             out.append(template[pos : m.start()])
-        arg = maths[int(m.group(1))]
+        arg = args[int(m.group(1))]
         if isinstance(arg, tuple):
-            out.extend(arg)
+            out.extend(resolve(arg, lang))
+        elif isinstance(arg, Msg):
+            out.extend(resolve((arg,), lang))
         else:
             out.append(sp.sympify(arg) if isinstance(arg, int | float) else arg)
         pos = m.end()
     if pos < len(template):
         out.append(template[pos:])
+    return out
+
+
+def resolve(text: tuple[Any, ...], lang: str) -> tuple[Any, ...]:
+    """`text` with every :class:`Msg` put into the words of `lang` (plain str, SymPy and other parts
+    kept; adjacent strings joined)."""
+    words = TABLES[lang]
+    out: list[Any] = []
+    for part in text:
+        if not isinstance(part, Msg):
+            pieces = [part]
+        elif part.key == "fn":
+            pieces = [function_name(part.args[0], lang)]
+        elif part.key == "data":
+            pieces = [CATALOGUE_TEXT[lang].get(part.args[0], part.args[0])]
+        elif part.key == "rule":
+            pieces = [_rule_text(part.args[0], words)]
+        elif part.key == "methods":
+            pieces = [_methods_text(part.args[0], words)]
+        else:
+            pieces = _fill(words[part.key], part.args, lang)
+        for piece in pieces:
+            if isinstance(piece, str) and out and isinstance(out[-1], str):
+                out[-1] += piece
+            elif not (isinstance(piece, str) and not piece):
+                out.append(piece)
     return tuple(out)
 
 
-def rule_name(name: str) -> str:
-    """The printed name of a rule."""
-    return RULE_NAMES.get(name, name)
+def plain(text: tuple[Any, ...], lang: str = "en") -> str:
+    """`text` resolved in `lang` as one string (maths in SymPy's plain notation; a cross-reference
+    as its text)."""
+    out = []
+    for part in resolve(text, lang):
+        shown = getattr(part, "text", None)  # a reference to another derivation
+        if shown is not None:
+            out.append(plain(shown if isinstance(shown, tuple) else (shown,), lang))
+        else:
+            out.append(part if isinstance(part, str) else sp.sstr(part))
+    return "".join(out)
