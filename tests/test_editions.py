@@ -3,14 +3,12 @@ derivations, every numbered step carrying the checks of its English twin, no Eng
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from latex_run import compile_tex, engine
 
 import symact.commands.proofs as proofs_command
 from symact.catalogue import get, records
@@ -200,32 +198,7 @@ def test_unknown_language_is_one_line_error_and_writes_nothing(
 
 
 def _lualatex() -> str:
-    found = shutil.which("lualatex")
-    kpse = shutil.which("kpsewhich")
-    has_ja = kpse is not None and subprocess.run([kpse, "luatexja.sty"], capture_output=True).returncode == 0
-    if found is None or not has_ja:
-        if os.environ.get("SYMACT_REQUIRE_LATEX") == "1":
-            pytest.fail("lualatex with luatexja is not installed but SYMACT_REQUIRE_LATEX=1")
-        pytest.skip(
-            "lualatex with luatexja is not installed (set SYMACT_REQUIRE_LATEX=1 to make this a failure)"
-        )
-    return found
-
-
-def _compile(lualatex: str, source: Path, workdir: Path) -> list[str]:
-    """Compile `source` with LuaLaTeX; the overfull-box lines of its log."""
-    result = subprocess.run(
-        [lualatex, "-halt-on-error", "-interaction=nonstopmode", f"-output-directory={workdir}", source.name],
-        cwd=source.parent,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    log = (workdir / source.with_suffix(".log").name).read_text(encoding="utf-8", errors="replace")
-    assert result.returncode == 0, f"{source.name} does not compile:\n{log[-3000:]}"
-    errors = [line for line in log.splitlines() if line.startswith("!")]
-    assert not errors, f"{source.name}: {errors}"
-    return [f"{source.name}: {line}" for line in log.splitlines() if line.startswith("Overfull")]
+    return engine("lualatex", "luatexja.sty")
 
 
 def test_every_japanese_document_compiles_without_overfull_boxes(tmp_path: Path) -> None:
@@ -236,10 +209,10 @@ def test_every_japanese_document_compiles_without_overfull_boxes(tmp_path: Path)
     assert {r.name for r in records()} <= inputs, "a derivation is missing from the Japanese booklet"
     assert len(inputs) == len(list(JA.glob("*.tex"))) - 1, "a Japanese document is not in the booklet"
     start = time.perf_counter()
-    _compile(lualatex, JA / "index.tex", tmp_path)
-    overfull = _compile(lualatex, JA / "index.tex", tmp_path)
+    compile_tex(lualatex, JA / "index.tex", tmp_path)
+    overfull = compile_tex(lualatex, JA / "index.tex", tmp_path)
     for name in REQUIRED:
-        overfull += _compile(lualatex, JA / f"{name}.tex", tmp_path)
+        overfull += compile_tex(lualatex, JA / f"{name}.tex", tmp_path)
     print(
         f"lualatex: Japanese booklet twice + {len(REQUIRED)} documents in {time.perf_counter() - start:.1f} s"
     )

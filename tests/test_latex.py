@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import sympy as sp
+from latex_run import compile_tex, engine
 
 from symact.catalogue import X, get
 from symact.latex import latex, render_markdown, render_tex
@@ -85,26 +82,7 @@ def test_a_wide_sum_is_cut_across_lines() -> None:
 
 
 def _pdflatex() -> str:
-    found = shutil.which("pdflatex")
-    if found is None:
-        if os.environ.get("SYMACT_REQUIRE_LATEX") == "1":
-            pytest.fail("pdflatex is not installed but SYMACT_REQUIRE_LATEX=1")
-        pytest.skip("pdflatex is not installed (set SYMACT_REQUIRE_LATEX=1 to make this a failure)")
-    return found
-
-
-def _compile(pdflatex: str, source: Path, workdir: Path) -> list[str]:
-    """Compile `source`; the overfull-box lines of its pdflatex log."""
-    result = subprocess.run(
-        [pdflatex, "-halt-on-error", "-interaction=nonstopmode", f"-output-directory={workdir}", source.name],
-        cwd=source.parent,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"{source.name} does not compile:\n{result.stdout[-2000:]}"
-    log = (workdir / source.with_suffix(".log").name).read_text(encoding="latin-1")
-    return [f"{source.name}: {line}" for line in log.splitlines() if line.startswith("Overfull")]
+    return engine("pdflatex")
 
 
 def test_overfull_boxes_are_found(tmp_path: Path) -> None:
@@ -115,7 +93,7 @@ def test_overfull_boxes_are_found(tmp_path: Path) -> None:
         "\\documentclass{article}\\begin{document}\n$" + "x+" * 200 + "x$\n\\[" + "y+" * 150 + "y\\]\n"
         "\\end{document}\n"
     )
-    assert _compile(pdflatex, source, tmp_path)
+    assert compile_tex(pdflatex, source, tmp_path)
 
 
 def test_every_proof_compiles_without_overfull_boxes(tmp_path: Path) -> None:
@@ -123,10 +101,10 @@ def test_every_proof_compiles_without_overfull_boxes(tmp_path: Path) -> None:
     sources = sorted(p for p in PROOFS.glob("*.tex") if p.name != "index.tex")
     assert sources, "proofs/ holds no .tex files"
     start = time.perf_counter()
-    overfull = _compile(pdflatex, PROOFS / "index.tex", tmp_path)
-    _compile(pdflatex, PROOFS / "index.tex", tmp_path)  # second run: the table of contents and references
+    overfull = compile_tex(pdflatex, PROOFS / "index.tex", tmp_path)
+    compile_tex(pdflatex, PROOFS / "index.tex", tmp_path)  # second run: the table of contents and references
     for source in sources:
-        overfull += _compile(pdflatex, source, tmp_path)
+        overfull += compile_tex(pdflatex, source, tmp_path)
     elapsed = time.perf_counter() - start
     print(f"pdflatex: index + {len(sources)} documents in {elapsed:.1f} s")
     assert not overfull, "\n".join(overfull)
