@@ -417,6 +417,14 @@ def _methods_text(names: str, words: dict[str, str]) -> str:
     return words["sep-list"].join(words.get(f"method:{m}", m) for m in names.split(", "))
 
 
+def _catalogue_text(text: str, lang: str) -> str:
+    """The catalogue's `text` in `lang`: its translation, or the text itself (API names), its list
+    separator ``; `` written as the edition writes a list."""
+    if text in CATALOGUE_TEXT[lang]:
+        return CATALOGUE_TEXT[lang][text]
+    return text if lang == "en" else text.replace("; ", TABLES[lang]["sep-list"])
+
+
 def _fill(template: str, args: tuple[Any, ...], lang: str) -> list[Any]:
     out: list[Any] = []
     pos = 0
@@ -447,7 +455,7 @@ def resolve(text: tuple[Any, ...], lang: str) -> tuple[Any, ...]:
         elif part.key == "fn":
             pieces = [function_name(part.args[0], lang)]
         elif part.key == "data":
-            pieces = [CATALOGUE_TEXT[lang].get(part.args[0], part.args[0])]
+            pieces = [_catalogue_text(part.args[0], lang)]
         elif part.key == "rule":
             pieces = [_rule_text(part.args[0], words)]
         elif part.key == "methods":
