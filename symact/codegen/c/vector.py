@@ -1,8 +1,8 @@
 r"""C row routines of the vector kernels: the same stable shapes as ``symact.kernels._runtime``.
 
 Each routine works on `rows` contiguous rows of `n` doubles and returns 0, or -1 when `n` is not a
-valid size (0 for a normalised function, whose maximum is undefined; odd for a paired one), where the
-NumPy kernels raise:
+valid size (0 for a normalised function, whose maximum is undefined; odd for a paired one), where
+the NumPy kernels raise:
 
 - ``int symact_NAME_rows(const double *x, double *out, size_t rows, size_t n)``: the forward
   kernel; `out` holds `rows` values for a reduction (logsumexp), `rows*n/2` for a paired function
@@ -15,15 +15,16 @@ as in the NumPy routines, an entry at $-\infty$ is a masked class of weight 0, a
 the maximum that $z - m$ overflows has weight 0 too (and log-softmax $-\infty$, its rounded value),
 a row holding nan gives nan, a row holding $+\infty$ gives its limit in softmax and log_softmax (the
 $+\infty$ entries take all the mass; nan at them when there are several) and nan in the VJPs
-(logsumexp: $+\infty$), and a row that is all $-\infty$ gives nan (logsumexp: $-\infty$).  The VJPs
-apply their formula to those values, as the NumPy kernels do.  A paired function is its element-wise kernel of the two halves (nan where
-either is nan).  The VJP of a normalised function is $g_k D(a_k) + Q(a_k) \sum_i g_i P(a_i)$ from the
-Jacobian split, written $p_k(\alpha g_k + \gamma s) + (\beta g_k + \delta s)$ when D and Q are linear in
-p = softmax (the product with $p_k$ by ``symact_softmax_scaled_row``, no early underflow), or $g$
-times its gradient routine for a reduction.  Where the class k of the row's maximum has $p_k$ rounding
-to 1, nothing cancels: a VJP unchanged by a constant added to g (softmax's) takes $g - g_k$
-(``symact_cotangent_shift``), and $\beta(g - p \sum g)$ (log_softmax's, and cross-entropy's gradient)
-forms $1 - p_k$ from the other entries (``symact_softmax_complement_row``).  The C routines take `g` as contiguous rows shaped like
+(logsumexp: $+\infty$), and a row that is all $-\infty$ gives nan (logsumexp: $-\infty$). The VJPs
+apply their formula to those values, as the NumPy kernels do. A paired function is its element-wise
+kernel of the two halves (nan where either is nan). The VJP of a normalised function is $g_k D(a_k)
++ Q(a_k) \sum_i g_i P(a_i)$ from the Jacobian split, written $p_k(\alpha g_k + \gamma s) + (\beta
+g_k + \delta s)$ when D and Q are linear in p = softmax (the product with $p_k$ by
+``symact_softmax_scaled_row``, no early underflow), or $g$ times its gradient routine for a
+reduction. Where the class k of the row's maximum has $p_k$ rounding to 1, nothing cancels: a VJP
+unchanged by a constant added to g (softmax's) takes $g - g_k$ (``symact_cotangent_shift``), and
+$\beta(g - p \sum g)$ (log_softmax's, and cross-entropy's gradient) forms $1 - p_k$ from the other
+entries (``symact_softmax_complement_row``). The C routines take `g` as contiguous rows shaped like
 the output; broadcasting a cotangent is the caller's work (the NumPy kernels do it).
 """
 
