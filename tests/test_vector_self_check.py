@@ -126,6 +126,18 @@ def broken_softmax_vjp(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     return np.asarray(s * (np.sum(g * s, axis=-1, keepdims=True) - g))
 
 
+def textbook_softmax_vjp(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """s * (g - sum(g s)): g_k - sum(g s) cancels where s_k rounds to 1 (symact's former VJP did)."""
+    s = K.softmax(x)
+    return np.asarray(s * (g - np.sum(g * s, axis=-1, keepdims=True)))
+
+
+def test_cancelling_softmax_vjp_is_caught() -> None:
+    report = check(None, grad=textbook_softmax_vjp, against="softmax", examples=EXAMPLES)
+    assert not report.ok
+    assert any(f.kind == "wrong" and f.got == 0.0 and f.expected != 0.0 for f in report.failures)
+
+
 def test_broken_logsumexp_is_caught() -> None:
     report = check(broken_logsumexp, against="logsumexp", examples=EXAMPLES)
     assert not report.ok

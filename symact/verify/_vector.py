@@ -81,12 +81,21 @@ def _compiled(record: Any, n: int, params: tuple[tuple[str, Any], ...]) -> tuple
     return lam(out), lam(jac), lam(hess), int(out.rows), out.has(sp.log)
 
 
+_REACH = 1600.0  # e^{x_i - m} below e^-1600 = 2^-2308 times a cotangent below 2^1024 is no float
+
+
 def _start(args: list[float]) -> int:
-    """The first working precision for a row: above its spread in bits (capped where every term
-    e^{x_i - m} is far below the smallest float), so that two evaluations cannot agree on a value that
-    both miss 1 - p_k = e^{-spread} (a VJP at a row of spread 400)."""
+    """The first working precision for a row: above its spread in bits, so that two evaluations cannot
+    agree on a value that both miss 1 - p_k = e^{-spread} (a VJP at a row of spread 400).  The spread
+    counts the entries within reach of the maximum, or of the minimum (softmin's e^{-x}); the others'
+    terms are far below the smallest float."""
     finite = [a for a in args if math.isfinite(a)]
-    spread = min(max(finite) - min(finite), 1600.0) if finite else 0.0
+    if not finite:
+        return 0
+    hi, lo = max(finite), min(finite)
+    near_hi = [a for a in finite if a >= hi - _REACH]
+    near_lo = [a for a in finite if a <= lo + _REACH]
+    spread = min(max(hi - min(near_hi), max(near_lo) - lo), _REACH)
     return int(spread / math.log(2)) + 128
 
 
