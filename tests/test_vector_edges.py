@@ -332,7 +332,7 @@ NEAR_ONE = np.array([v for label, v in EDGE_ROWS if label.startswith(("the maxim
 
 @pytest.mark.parametrize("name", ["softmax_vjp", "softmin_vjp", "log_softmax_vjp", "cross_entropy_grad"])
 def test_vjp_where_the_maximum_probability_rounds_to_one(name: str, tmp_path: Path) -> None:
-    """1 - p_k at the class k of the maximum (e^-73 .. 4.5e-3, and 4.9e-292) formed from the other
+    """1 - p_k at the class k of the maximum (2.8e-16 .. 2.8e-3, and 4.9e-292) formed from the other
     entries: with g (or the target) one-hot at k nothing cancels, so every entry is within the target
     in plain ULPs of its own value; the kernels before gave 0 for 1.6e-32 and -2.2e-16 for -2.76e-16."""
     rows = NEAR_ONE
