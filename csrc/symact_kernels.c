@@ -238,9 +238,26 @@ static inline double symact_others(const double *x, double c, double m, size_t k
     return s;
 }
 
-/* softmax(c x) of one row into out (nan for a row with nan or +inf, or all -inf). */
+/* softmax(c x), or with logs log_softmax(c x), of a row holding +inf and no nan: the limit, the +inf
+   entries taking all the mass (1 and 0, or 0 and -inf), and nan at the +inf entries when there are
+   several (no limit there). */
+static inline void symact_pos_inf_row(const double *x, double c, double *out, size_t n, int logs) {
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) count += c * x[i] == INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (c * x[i] == INFINITY) out[i] = count > 1 ? NAN : (logs ? 0.0 : 1.0);
+        else out[i] = logs ? -INFINITY : 0.0;
+    }
+}
+
+/* softmax(c x) of one row into out (nan for a row with nan, or all -inf; the limit with +inf). */
 static inline void symact_softmax_row(const double *x, double c, double *out, size_t n) {
-    if (symact_row_kind(x, c, n) != 0) {
+    const int kind = symact_row_kind(x, c, n);
+    if (kind == 3) {
+        symact_pos_inf_row(x, c, out, n, 0);
+        return;
+    }
+    if (kind != 0) {
         symact_row_fill(out, n, NAN);
         return;
     }
@@ -272,9 +289,14 @@ static inline double symact_log_softmax_half_at(double z, double m, double l) {
     return d - (0.5 * l - lo);
 }
 
-/* log_softmax(c x) of one row; nan as softmax. */
+/* log_softmax(c x) of one row; nan and the limit with +inf as softmax. */
 static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
-    if (symact_row_kind(x, c, n) != 0) {
+    const int kind = symact_row_kind(x, c, n);
+    if (kind == 3) {
+        symact_pos_inf_row(x, c, out, n, 1);
+        return;
+    }
+    if (kind != 0) {
         symact_row_fill(out, n, NAN);
         return;
     }
@@ -310,6 +332,18 @@ static inline double symact_pair_cotangent(double (*f)(double, double, double), 
     return ldexp(f(u, v, ldexp(g, -k)), k);
 }
 
+/* coef e^{z - m} / s as symact_softmax_scaled_row forms it: ((coef e^{d/2}) e^{d/2}) (1 + lo) / s where
+   d = z - m < -700, coef ((e^d (1 + lo)) / s) elsewhere. */
+static inline double symact_scaled_at(double z, double m, double s, double coef) {
+    double lo;
+    const double d = symact_shift(z, m, &lo);
+    if (d < -700.0) {
+        const double h = exp(d / 2);
+        return ((coef * h) * h) * (1.0 + lo) / s;
+    }
+    return coef * ((exp(d) * (1.0 + lo)) / s);
+}
+
 /* coef_i softmax(c x)_i of one row into out (out may be coef): coef_i (e^d (1 + lo) / S), and
    ((coef_i e^{d/2}) e^{d/2}) (1 + lo) / S where d < -700, so that a tiny probability times a large
    coefficient does not underflow early; nan rows as softmax. */
@@ -323,16 +357,41 @@ static inline void symact_softmax_scaled_row(const double *x, double c, const do
     const double m = symact_row_max(x, c, n, &k);
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += symact_exp_shifted(c * x[i], m);
-    for (size_t i = 0; i < n; i++) {
-        double lo;
-        const double d = symact_shift(c * x[i], m, &lo);
-        if (d < -700.0) {
-            const double h = exp(d / 2);
-            out[i] = ((coef[i] * h) * h) * (1.0 + lo) / s;
-        } else {
-            out[i] = coef[i] * ((exp(d) * (1.0 + lo)) / s);
-        }
+    for (size_t i = 0; i < n; i++) out[i] = symact_scaled_at(c * x[i], m, s, coef[i]);
+}
+
+/* The shift of a cotangent row for a VJP unchanged by a constant added to g (softmax's): g_k, k the
+   class of the maximum of c x, so that g - g_k is 0 there; 0 (no shift) where g - g_k is not finite
+   (_rt.shifted_cotangent). */
+static inline double symact_cotangent_shift(const double *x, double c, const double *g, size_t n) {
+    size_t k;
+    (void)symact_row_max(x, c, n, &k);
+    const double gk = g[k];
+    for (size_t i = 0; i < n; i++) if (!isfinite(g[i] - gk)) return 0.0;
+    return gk;
+}
+
+/* g - p sum(g), p = softmax(c x), into out (out may be g): at the class k of the maximum
+   g_k o - p_k sum_{j != k} g_j with o = sum_{j != k} p_j formed from the other entries; elsewhere
+   g_j + p_j (-sum g) (_rt.softmax_complement); the products with p as symact_softmax_scaled_row. */
+static inline void symact_softmax_complement_row(const double *x, double c, const double *g, double *out,
+                                                 size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
     }
+    size_t k;
+    const double m = symact_row_max(x, c, n, &k);
+    double s = 0.0, total = 0.0, rest = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        s += symact_exp_shifted(c * x[i], m);
+        total += g[i];
+        rest += i == k ? 0.0 : g[i];
+    }
+    double go = 0.0;
+    for (size_t i = 0; i < n; i++) go += i == k ? 0.0 : symact_scaled_at(c * x[i], m, s, g[k]);
+    const double top = go - symact_scaled_at(c * x[k], m, s, rest);
+    for (size_t i = 0; i < n; i++) out[i] = i == k ? top : symact_scaled_at(c * x[i], m, s, -total) + g[i];
 }
 
 double symact_binary_step(double x) {
@@ -1625,19 +1684,20 @@ int symact_softmax_vjp_rows(const double *x, const double *g, double *out, size_
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
+        const double sh = symact_cotangent_shift(xr, 1.0, gr, n);
         for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
+            const double gi = gr[i] - sh;
             o[i] = -gi;
         }
         symact_softmax_scaled_row(xr, 1.0, o, o, n);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
+            const double gi = gr[i] - sh;
             (void)gi;
             s += o[i];
         }
         for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
+            const double gi = gr[i] - sh;
             (void)gi;
             o[i] = gi + s;
         }
@@ -1662,19 +1722,20 @@ int symact_softmin_vjp_rows(const double *x, const double *g, double *out, size_
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
+        const double sh = symact_cotangent_shift(xr, -1.0, gr, n);
         for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
+            const double gi = gr[i] - sh;
             o[i] = gi;
         }
         symact_softmax_scaled_row(xr, -1.0, o, o, n);
         double s = 0.0;
         for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
+            const double gi = gr[i] - sh;
             (void)gi;
             s += o[i];
         }
         for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
+            const double gi = gr[i] - sh;
             (void)gi;
             o[i] = -gi + s;
         }
@@ -1699,21 +1760,7 @@ int symact_log_softmax_vjp_rows(const double *x, const double *g, double *out, s
         const double *xr = x + r * n;
         double *o = out + r * n;
         const double *gr = g + r * n;
-        double s = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            s += gr[i] * (-1.0);
-        }
-        for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
-            (void)gi;
-            o[i] = s;
-        }
-        symact_softmax_scaled_row(xr, 1.0, o, o, n);
-        for (size_t i = 0; i < n; i++) {
-            const double gi = gr[i];
-            (void)gi;
-            o[i] = o[i] + (gi);
-        }
+        symact_softmax_complement_row(xr, 1.0, gr, o, n);
     }
     return 0;
 }
@@ -1868,21 +1915,13 @@ int symact_cross_entropy_grad_rows(const double *z, const double *y, double *out
     for (size_t r = 0; r < rows; r++) {
         const double *zr = z + r * n, *yr = y + r * n;
         double *o = out + r * n;
-        double sw = 0.0;
         for (size_t i = 0; i < n; i++) {
             const double yi = yr[i];
             (void)yi;
             const double w = -label_smoothing*yi + label_smoothing/nd + yi;
-            sw += w;
+            o[i] = -w;
         }
-        for (size_t i = 0; i < n; i++) o[i] = sw;
-        symact_softmax_scaled_row(zr, 1.0, o, o, n);
-        for (size_t i = 0; i < n; i++) {
-            const double yi = yr[i];
-            (void)yi;
-            const double w = -label_smoothing*yi + label_smoothing/nd + yi;
-            o[i] = o[i] - w;
-        }
+        symact_softmax_complement_row(zr, 1.0, o, o, n);
     }
     return 0;
 }

@@ -4,8 +4,9 @@ nan entries, ties, subnormal differences, a single column, tiny VJP entries, cot
 Truths are correctly rounded references (``symact.numeric.reference`` through the generator's
 ``_truth``) of the record's textbook expression built at the row length, and its Jacobian by
 ``sympy.diff``: an infinite entry is bound as +-2^1100 (its limit), a value that depends on a nan
-entry is nan, and rows without a limit (+inf, or all -inf, in a normalised function's input) are
-nan by the documented convention (logsumexp: its limits).  Every kernel runs with divide, overflow
+entry is nan, and values without a limit are nan by the documented convention: in a normalised
+function's input, a row that is all -inf, the +inf entries of a forward row holding several, and a
+VJP's row holding +inf (logsumexp: its limits).  Every kernel runs with divide, overflow
 and invalid operations raising, and pytest turns any warning into an error.
 """
 
@@ -33,6 +34,7 @@ from symact.codegen.vector_gen import (
     _stats,
     _truth,
     _vjp_scale,
+    forward_no_limit,
     no_limit_rows,
     vector_kernels,
 )
@@ -102,10 +104,13 @@ def _function_truth(
     out = record.build(xs)  # type: ignore[attr-defined]
     shape = recognise(record)
     no_limit = None
-    if isinstance(shape, NormalisedForm) and not (shape.rule.reduces and g is None):
+    if isinstance(shape, NormalisedForm) and g is not None:
         no_limit = no_limit_rows(shape.scale * rows)
     if g is None:
-        return _truth(list(out), xs, rows, nan_rows=no_limit), None
+        ref = _truth(list(out), xs, rows)
+        if isinstance(shape, NormalisedForm) and not shape.rule.reduces:
+            ref = np.where(forward_no_limit(shape.scale * rows), np.nan, ref)
+        return ref, None
     gs = tuple(sp.Symbol(f"g_{i}", real=True) for i in range(len(out)))
     exprs = [sp.Add(*[gs[i] * sp.diff(out[i], xs[k]) for i in range(len(out))]) for k in range(n)]
     return _truth(exprs, xs, rows, g, gs, nan_rows=no_limit), _vjp_scale(shape, rows, g)  # type: ignore[arg-type]
@@ -318,3 +323,59 @@ def test_tiny_vjp_entries_against_references(name: str, tmp_path: Path) -> None:
         got = lib.rows(name, rows, rows.shape[1], g)
         assert got is not None
         _check(got, ref, scale, 8.0, (name, "C"))
+
+
+# --- where the maximum's probability rounds to 1 ------------------------------------------------
+
+NEAR_ONE = np.array([v for label, v in EDGE_ROWS if label.startswith(("the maximum's", "1 - p", "softmin:"))])
+
+
+@pytest.mark.parametrize("name", ["softmax_vjp", "softmin_vjp", "log_softmax_vjp", "cross_entropy_grad"])
+def test_vjp_where_the_maximum_probability_rounds_to_one(name: str, tmp_path: Path) -> None:
+    """1 - p_k at the class k of the maximum (2.8e-16 .. 2.8e-3, and 4.9e-292) formed from the other
+    entries: with g (or the target) one-hot at k nothing cancels, so every entry is within the target
+    in plain ULPs of its own value; the kernels before gave 0 for 1.6e-32 and -2.2e-16 for -2.76e-16."""
+    rows = NEAR_ONE
+    assert rows.shape == (6, 4)
+    c = -1.0 if name == "softmin_vjp" else 1.0
+    onehot = np.eye(4)[np.argmax(c * rows, axis=1)]
+    if name == "cross_entropy_grad":
+        ref, _ = _loss_truth(name, rows, onehot)
+        got = K.cross_entropy_grad(rows, onehot)
+    else:
+        ref, _ = _function_truth(name, rows, onehot)
+        got = _numpy_function(name, rows, onehot)
+    assert np.any((ref != 0) & (np.abs(ref) < 1e-30))  # the case is exercised
+    _check(got, ref, None, 8.0, name)
+    if CC is not None:
+        lib = CLibrary(compile_library(HEADER.read_text(), SOURCE.read_text(), tmp_path, CC))
+        c_got = (
+            lib.loss_rows(name, rows, onehot, 4, (0.0,))
+            if name == "cross_entropy_grad"
+            else lib.rows(name, rows, 4, onehot)
+        )
+        assert c_got is not None
+        _check(c_got, ref, None, 8.0, (name, "C"))
+
+
+@pytest.mark.parametrize("name", ["softmax_vjp", "softmin_vjp"])
+def test_a_constant_cotangent_gives_zero(name: str) -> None:
+    """softmax's outputs sum to 1, so its VJP of a constant cotangent is 0: exactly, since g - g_k is
+    0 (also broadcast from shape (rows, 1))."""
+    x = np.array([[0.3, -2.0, 5.0, 1e-3], [36.4, -36.9, -708.0, -708.7], [1e308, -1e308, 0.5, 2.0]])
+    np.testing.assert_array_equal(getattr(K, name)(x, np.array([[0.7], [-3.0], [1e30]])), np.zeros_like(x))
+
+
+def test_softmin_at_minus_inf_takes_the_limit() -> None:
+    """softmin(x) = softmax(-x): a -inf entry of x is a +inf of -x and takes all the mass (the limit;
+    PyTorch 2.13 and JAX give nan on these rows); several such entries have no limit: nan there, 0
+    at the others.  softmax and log_softmax at +inf alike; their VJPs stay nan there."""
+    x = np.array([[-0.15, -1.36, -4.46, -np.inf], [1.0, -np.inf, 0.5, -np.inf], [-np.inf] * 4])
+    with np.errstate(**RAISE):  # type: ignore[arg-type]
+        out = K.softmin(x)
+        np.testing.assert_array_equal(out[0], [0.0, 0.0, 0.0, 1.0])
+        np.testing.assert_array_equal(out[1], [0.0, np.nan, 0.0, np.nan])
+        assert np.isnan(out[2]).all()  # -x all +inf: no limit
+        np.testing.assert_array_equal(K.softmax(-x[:2]), out[:2])
+        np.testing.assert_array_equal(K.log_softmax(-x[0]), [-np.inf, -np.inf, -np.inf, 0.0])
+        assert np.isnan(K.softmin_vjp(x[:1], np.ones((1, 4)))).all()

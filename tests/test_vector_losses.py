@@ -98,10 +98,14 @@ def test_masked_entries_act_as_if_removed() -> None:
 
 
 def test_rows_without_a_limit_are_nan() -> None:
+    """All -inf and nan rows are nan; a +inf entry takes all the mass in softmax and log_softmax (the
+    limit), while cross-entropy on a row holding +inf is nan (PyTorch's and JAX's value)."""
     rows = np.array([[-np.inf, -np.inf, -np.inf], [np.inf, 0.0, 1.0], [np.nan, 0.0, 1.0]])
     with np.errstate(all="raise"):
-        assert np.isnan(K.softmax(rows)).all()
-        assert np.isnan(K.log_softmax(rows)).all()
+        p, lp = K.softmax(rows), K.log_softmax(rows)
+        assert np.isnan(p[[0, 2]]).all() and np.isnan(lp[[0, 2]]).all()
+        np.testing.assert_array_equal(p[1], [1.0, 0.0, 0.0])
+        np.testing.assert_array_equal(lp[1], [0.0, -np.inf, -np.inf])
         lse = K.logsumexp(rows)
         ce = K.cross_entropy(rows, np.full(3, 1 / 3))
     assert lse[0] == -np.inf and lse[1] == np.inf and np.isnan(lse[2])  # +inf: PyTorch's, JAX's value

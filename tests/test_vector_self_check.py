@@ -4,8 +4,11 @@ tolerance.
 Each vector kernel of ``symact.kernels`` (softmax, softmin, log_softmax, logsumexp, glu; the losses
 cross_entropy, with and without label smoothing, and nll_loss) is checked through the public API,
 its forward and its VJP / gradient separately, on the checker's rows (moderate, huge logits, ties,
-masked, exp thresholds) at a fixed seed.  A case the checker fails is marked
-``xfail(strict=True)`` with the counterexample it reports, so that a fix shows up as an XPASS.
+masked, exp thresholds) at a fixed seed, and so is each kernel's C twin (the row routines of the
+committed ``csrc``).  Every case passes; the checker's counterexamples of the former defects
+(VJPs cancelling where the maximum's probability rounds to 1, softmin at -inf) are rows of the
+generator's sample (``symact.codegen.vector_gen.EDGE_ROWS``), so that a kernel failing them is not
+written.
 One kernel is also checked through the ``symact check`` command line, and two deliberately broken
 kernels (logsumexp without the max shift, a softmax VJP with the wrong sign) are caught by the same
 check, through the API and the command line (exit 1).
@@ -20,9 +23,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from c_backend import CC, HEADER, SOURCE
 
 import symact.kernels as K
+from symact import catalogue
 from symact.cli import main
+from symact.codegen.c.check import CLibrary, compile_library
 from symact.verify import check
 
 EXAMPLES = 300  # 62 rows of 4 columns: 248 points per layer
@@ -47,37 +53,11 @@ KERNELS: dict[str, tuple[str, Callable[..., Any], Callable[..., Any], dict[str, 
     "nll_loss": ("nll_loss", K.nll_loss, K.nll_loss_grad, None),
 }
 
-# The checker's own counterexamples (seed 0, 300 examples) for the cases it fails today.
-KNOWN_FAILURES = {
-    ("softmax", "gradient"): (
-        "softmax_vjp returns 0.0 where the truth is 7.169761413128676e-33 (output 0 of the row "
-        "[36.36942201002898, -36.94463502508645, -707.9878825948716, -708.6637881605405]; "
-        "cancellation in g_i - sum g s), and is imprecise at 1734 ULP (tolerance 144) on a masked row "
-        "[-1.8402535458420846, -4.81544819065534, 8.267422674827854, -inf]: got 8.258489350806022e-05, "
-        "expected 8.258489350803672e-05"
-    ),
-    ("softmin", "forward"): (
-        "softmin returns nan on rows with a -inf entry: the row [-0.14940290717892957, "
-        "-1.3592233310061426, -4.4612186090261945, -inf] gives [nan, nan, nan, nan], where the "
-        "checker's truth is 0.0 at outputs 0, 1 and 2 (21 failing outputs on 62 rows)"
-    ),
-    ("softmin", "gradient"): (
-        "softmin_vjp returns 0.0 where the truth is 1.2318410889574894e-16 (output 3 of the row "
-        "[706.0077248438772, -708.139370250933, -37.02544531669254, -745.2470455068463]) and "
-        "-6.661338147750936e-16 for -7.045079198862639e-16 (output 0 of the row "
-        "[-744.9231875362696, -709.2043056452824, -708.6899818960693, -37.9199936028122])"
-    ),
-}
-
 
 def _cases() -> list[Any]:
-    out = []
-    for key in KERNELS:
-        for layer in ("forward", "gradient"):
-            reason = KNOWN_FAILURES.get((key, layer))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            out.append(pytest.param(key, layer, marks=marks, id=f"{key}-{layer}"))
-    return out
+    return [
+        pytest.param(key, layer, id=f"{key}-{layer}") for key in KERNELS for layer in ("forward", "gradient")
+    ]
 
 
 def _check_layer(key: str, layer: str, examples: int) -> Any:
@@ -90,6 +70,43 @@ def _check_layer(key: str, layer: str, examples: int) -> Any:
 @pytest.mark.parametrize(("key", "layer"), _cases())
 def test_own_vector_kernel_passes_the_checker(key: str, layer: str) -> None:
     report = _check_layer(key, layer, EXAMPLES)
+    assert report.checked[layer] > 50
+    assert report.ok, report.counterexample()
+
+
+# --- the C twins, through the same check --------------------------------------------------------
+
+needs_cc = pytest.mark.skipif(CC is None, reason="no C compiler on this machine")
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory: pytest.TempPathFactory) -> CLibrary:
+    return CLibrary(compile_library(HEADER.read_text(), SOURCE.read_text(), tmp_path_factory.mktemp("c"), CC))
+
+
+def _c_kernel(lib: CLibrary, key: str, layer: str) -> Callable[..., Any]:
+    """The C row routine of `key`'s forward kernel or gradient, called as the checker calls a kernel."""
+    against, _, _, params = KERNELS[key]
+    args = tuple(float(v) for v in (params or {}).values())
+    loss = catalogue.get(against).kind == "vector_loss"
+    name = against if layer == "forward" else against + ("_grad" if loss else "_vjp")
+    if loss:
+        return lambda z, y: lib.loss_rows(name, z, y, 1 if layer == "forward" else z.shape[1], args)
+    if layer == "forward":
+        width = np.asarray(getattr(K, against)(np.zeros((1, 4)))).reshape(1, -1).shape[1]
+        return lambda x: lib.rows(name, x, width)
+    return lambda x, g: lib.rows(name, x, x.shape[1], g)
+
+
+@needs_cc
+@pytest.mark.parametrize(("key", "layer"), _cases())
+def test_c_vector_kernel_passes_the_checker(lib: CLibrary, key: str, layer: str) -> None:
+    against, _, _, params = KERNELS[key]
+    fn = _c_kernel(lib, key, layer)
+    if layer == "forward":
+        report = check(fn, against=against, params=params, examples=EXAMPLES)
+    else:
+        report = check(None, grad=fn, against=against, params=params, examples=EXAMPLES)
     assert report.checked[layer] > 50
     assert report.ok, report.counterexample()
 
@@ -107,6 +124,18 @@ def broken_softmax_vjp(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """softmax's VJP with the sign flipped: s * (sum(g s) - g) instead of s * (g - sum(g s))."""
     s = K.softmax(x)
     return np.asarray(s * (np.sum(g * s, axis=-1, keepdims=True) - g))
+
+
+def textbook_softmax_vjp(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """s * (g - sum(g s)): g_k - sum(g s) cancels where s_k rounds to 1 (symact's former VJP did)."""
+    s = K.softmax(x)
+    return np.asarray(s * (g - np.sum(g * s, axis=-1, keepdims=True)))
+
+
+def test_cancelling_softmax_vjp_is_caught() -> None:
+    report = check(None, grad=textbook_softmax_vjp, against="softmax", examples=EXAMPLES)
+    assert not report.ok
+    assert any(f.kind == "wrong" and f.got == 0.0 and f.expected != 0.0 for f in report.failures)
 
 
 def test_broken_logsumexp_is_caught() -> None:
@@ -151,33 +180,8 @@ def test_command_line_catches_a_broken_kernel(
 # --- a longer sweep -------------------------------------------------------------------------------
 
 
-# Failures the checker finds only at 2000 examples (416 rows), beyond those above.
-KNOWN_FAILURES_2000 = {
-    ("cross_entropy", "gradient"): (
-        "cross_entropy_grad, 8 failing outputs of 416 rows: -2.220446049250313e-16 where the truth is "
-        "-2.7559339375151154e-16 (output 1 of the row [-745.1395862956131, -708.2623761433654, "
-        "-745.6458660678911, -744.9134161429304]); 0.0 where the truth is -4.915231694744742e-292 "
-        "(output 2 of the row [-708.3691552862531, -746.3230582154291, -36.94328792113232, "
-        "-708.4296460847467]); 147 ULP (tolerance 144) at output 2 of the row [-1.3093057414296636, "
-        "-3.5094057233185922, 5.218103631390402, -1.4877321853264558]"
-    ),
-}
-
-
-def _cases_2000() -> list[Any]:
-    out = []
-    for key in KERNELS:
-        for layer in ("forward", "gradient"):
-            if (key, layer) in KNOWN_FAILURES:
-                continue
-            reason = KNOWN_FAILURES_2000.get((key, layer))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            out.append(pytest.param(key, layer, marks=marks, id=f"{key}-{layer}"))
-    return out
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(("key", "layer"), _cases_2000())
+@pytest.mark.parametrize(("key", "layer"), _cases())
 def test_own_vector_kernel_passes_the_checker_at_2000_examples(key: str, layer: str) -> None:
     report = _check_layer(key, layer, 2000)
     assert report.ok, report.counterexample()

@@ -30,6 +30,7 @@ __all__ = [
     "NormalisedForm",
     "PairedForm",
     "VectorRule",
+    "complement_factor",
     "linear_in_p",
     "probability_split",
     "prove_vector_rule",
@@ -87,6 +88,7 @@ class NormalisedForm:
     vjp_diag: sp.Expr | None  # D(a)
     vjp_p: sp.Expr | None  # P(a)
     vjp_q: sp.Expr | None  # Q(a)
+    shift_invariant: bool = False  # every column of the Jacobian sums to 0: g^T J = (g - c)^T J
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,13 @@ def recognise(record: Record) -> NormalisedForm | PairedForm | None:
         t = sp.Symbol("q", real=True)
         s = sp.Symbol("s", real=True)
         diag, p, q = split
-        return NormalisedForm(rule, c, diag.xreplace({t: a}), p.xreplace({s: a}), q.xreplace({t: a}))
+        jac = d.jacobian  # type: ignore[union-attr]
+        invariant = all(
+            sp.simplify(sp.Add(*[jac[i, k] for i in range(jac.shape[0])])) == 0 for k in range(jac.shape[1])
+        )
+        return NormalisedForm(
+            rule, c, diag.xreplace({t: a}), p.xreplace({s: a}), q.xreplace({t: a}), invariant
+        )
     half = len(outputs)
     if 2 * half == len(xs):
         u, v = sp.Symbol("u", real=True), sp.Symbol("v", real=True)
@@ -229,3 +237,17 @@ def probability_split(shape: NormalisedForm) -> tuple[sp.Expr, sp.Expr, sp.Expr,
     if d is None or q is None:
         return None
     return d[0], d[1], q[0], q[1]
+
+
+def complement_factor(shape: NormalisedForm) -> sp.Expr | None:
+    r"""$\beta$ when the VJP is $\beta(g_k - p_k \sum_i g_i)$ (log_softmax's: $D = \beta$, $P$ a constant
+    $\rho$, $Q = \gamma p$ with $\gamma\rho = -\beta$), evaluated by ``_rt.softmax_complement``
+    ($1 - p_k$ formed from the other entries at the class of the maximum); None otherwise."""
+    split = probability_split(shape)
+    p_lin = linear_in_p(shape, shape.vjp_p) if split is not None and shape.vjp_p is not None else None
+    if split is None or p_lin is None:
+        return None
+    alpha, beta, gamma, delta = split
+    if alpha != 0 or delta != 0 or p_lin[0] != 0 or beta == 0 or sp.simplify(gamma * p_lin[1] + beta) != 0:
+        return None
+    return beta

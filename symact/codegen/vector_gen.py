@@ -9,6 +9,7 @@ inputs bound exactly.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from symact.codegen.rules import rewrite
 from symact.codegen.vector import (
     NormalisedForm,
     PairedForm,
+    complement_factor,
     linear_in_p,
     probability_split,
     recognise,
@@ -133,7 +135,10 @@ def _normalised_vjp_body(record: Record, shape: NormalisedForm, z: str) -> str |
     """The body of the VJP of a normalised function (input `z` = x or -x), or None.
 
     With the Jacobian split linear in p = softmax(z) (:func:`probability_split`), the products with
-    p are formed by ``_rt.softmax_scaled``; otherwise ``g D(a) + Q(a) sum(g P(a))`` as printed.  A
+    p are formed by ``_rt.softmax_scaled``; otherwise ``g D(a) + Q(a) sum(g P(a))`` as printed.  A VJP
+    unchanged by a constant added to g (softmax's) gets g - g_k, k the class of the row's maximum
+    (``_rt.shifted_cotangent``), so that nothing cancels where p_k rounds to 1; one of the form
+    beta (g - p sum(g)) (log_softmax's) is ``_rt.softmax_complement`` (:func:`complement_factor`).  A
     reduction's VJP is g times its gradient routine, g shaped like the output or with the axis kept.
     """
     name, routine = record.name, shape.rule.routine
@@ -152,6 +157,12 @@ def _normalised_vjp_body(record: Record, shape: NormalisedForm, z: str) -> str |
     split = probability_split(shape)
     p_lin = linear_in_p(shape, shape.vjp_p) if split is not None else None
     head = f"    g = _rt.cotangent(g, x.shape, '{name}_vjp')\n"
+    if shape.shift_invariant:  # g^T J = (g - g_k)^T J, k the class of the maximum
+        head += f"    g = _rt.shifted_cotangent({z}, g, axis)\n"
+    beta = complement_factor(shape)
+    if beta is not None:  # beta (g - p sum(g)), 1 - p_k formed from the other entries
+        factor = "" if beta == 1 else f"{_p(beta)}*"
+        return head + f"    return {factor}_rt.softmax_complement({z}, g, axis)\n"
     if p_lin is not None and p_lin[0] != 0:  # s = sum(g (pi p + rho)), g p formed by softmax_scaled
         terms = f"_rt.softmax_scaled({z}, {_p(p_lin[0] * g)}, axis)"
         terms += "" if p_lin[1] == 0 else f" + ({_p(p_lin[1] * g)})"
@@ -190,11 +201,37 @@ EDGE_ROWS: tuple[tuple[str, tuple[float, ...]], ...] = (
     ("spread of several hundred", (0.0, -720.0, -750.0, -800.0)),
     ("spread of several hundred, maximum inside", (-740.0, 0.0, -709.5, -1000.0)),
     ("huge entries close together", (1e300, float(np.nextafter(1e300, 0)), 1e300 * (1 - 2.0**-40), 9e299)),
+    (
+        "the maximum's probability rounds to 1",
+        (36.36942201002898, -36.94463502508645, -707.9878825948716, -708.6637881605405),
+    ),
+    (
+        "1 - p at the maximum of 2.8e-16, spread near exp's underflow threshold",
+        (-745.1395862956131, -708.2623761433654, -745.6458660678911, -744.9134161429304),
+    ),
+    (
+        "1 - p at the maximum of 4.9e-292",
+        (-708.3691552862531, -746.3230582154291, -36.94328792113232, -708.4296460847467),
+    ),
+    (
+        "1 - p at the maximum of 2.8e-3",
+        (-1.3093057414296636, -3.5094057233185922, 5.218103631390402, -1.4877321853264558),
+    ),
+    (
+        "softmin: 1 - p at the maximum of -x of 7.7e-17 (softmax: of 2e-323)",
+        (706.0077248438772, -708.139370250933, -37.02544531669254, -745.2470455068463),
+    ),
+    (
+        "softmin: 1 - p at the maximum of -x of 4.9e-16",
+        (-744.9231875362696, -709.2043056452824, -708.6899818960693, -37.9199936028122),
+    ),
 )
 """Finite rows every vector kernel is verified on (cut or filled to the row length)."""
 
 SPECIAL_ROWS: tuple[tuple[str, tuple[float, ...]], ...] = (
     ("a masked class (-inf)", (0.5, -np.inf, 3.0, -2.0)),
+    ("two +inf", (np.inf, 0.0, np.inf, -1.0)),
+    ("-inf (softmin's +inf)", (-0.5, -1.25, -4.5, -np.inf)),
     ("a masked class beside a spread beyond the float range", (1e308, -np.inf, -1e308, 2.0)),
     ("+inf", (np.inf, 0.0, 1.0, 2.0)),
     ("+inf and -inf", (-np.inf, np.inf, 0.0, 1.0)),
@@ -202,7 +239,9 @@ SPECIAL_ROWS: tuple[tuple[str, tuple[float, ...]], ...] = (
     ("nan", (np.nan, 0.0, 1.0, 2.0)),
 )
 """Rows with infinite or nan entries, verified against the documented conventions: a masked entry has
-weight 0 (the limit), +inf gives nan (logsumexp: +inf), nan gives nan where the value depends on it."""
+weight 0 (the limit); +inf in a normalised function's input takes all the mass in the forward kernel
+(softmax 1 there and 0 elsewhere; nan at the +inf entries when there are several, which have no
+limit), +inf gives nan in a VJP (logsumexp: +inf); nan gives nan where the value depends on it."""
 
 _LARGE_G = 1e30  # the cotangent on rows of spread of several hundred: tiny p_k times g is a normal float
 
@@ -236,9 +275,15 @@ def _float32_rows(data: np.ndarray) -> np.ndarray:
 
 
 def _cotangents(data: np.ndarray, width: int, seed: int) -> np.ndarray:
-    """Normal cotangents; 1e30 times that on rows of spread 500 .. 2000 (where an early underflow of
-    a tiny probability would flush a normal result to 0)."""
+    """Normal cotangents, one-hot at the class of the maximum on every third row; 1e30 times that on
+    rows of spread 500 .. 2000 (where an early underflow of a tiny probability would flush a normal
+    result to 0)."""
     g = np.random.default_rng(seed).normal(size=(data.shape[0], width))
+    if width == data.shape[1]:  # every third finite row: g one-hot at the class of the maximum of
+        for r in range(2, data.shape[0], 3):  # x, or of -x (softmin), where g_k - p_k g_k cancels
+            if np.isfinite(data[r]).all():
+                k = int(np.argmax(data[r] if r % 2 else -data[r]))
+                g[r] = np.where(np.arange(width) == k, 1.0, 0.0)
     with np.errstate(invalid="ignore", over="ignore"):
         spread = np.max(data, axis=1) - np.min(data, axis=1)
     return np.where(((spread >= 500) & (spread <= 2000))[:, None], g * _LARGE_G, g)
@@ -274,6 +319,7 @@ def _truth(
     """
     out = np.empty((rows.shape[0], len(exprs)))
     for r, row in enumerate(rows):
+        prec = precision_for(row)
         values = dict(zip(symbols, row, strict=True))
         if extra is not None:
             values.update(zip(extra_syms, extra[r], strict=True))
@@ -287,11 +333,25 @@ def _truth(
                 bound = sp.sympify(e).xreplace(known)
                 dep = sp.sympify(e if depends is None else depends)
                 dropped = dep.free_symbols & nans and not dep.xreplace(known).free_symbols & nans
-                out[r, c] = reference(bound, symbols[0], [0.0], dtype=dtype)[0] if dropped else np.nan
+                out[r, c] = (
+                    reference(bound, symbols[0], [0.0], dtype=dtype, precision=prec)[0] if dropped else np.nan
+                )
                 continue
             params = {s.name: _exact(v) for s, v in values.items() if s != symbols[0]}
-            out[r, c] = reference(e, symbols[0], [float(row[0])], params=params, dtype=dtype)[0]
+            out[r, c] = reference(e, symbols[0], [float(row[0])], params=params, dtype=dtype, precision=prec)[
+                0
+            ]
     return out
+
+
+def precision_for(row: np.ndarray) -> int:
+    """The working precision a reference on `row` starts from: its spread in bits (capped where every
+    term e^{x_i - m} it would resolve is far below the smallest float) and 128 more, so that two
+    evaluations cannot agree on a value that both miss 1 - p_k = e^{-spread}."""
+    finite = row[np.isfinite(row)]
+    with np.errstate(over="ignore"):
+        spread = float(np.max(finite) - np.min(finite)) if finite.size else 0.0
+    return int(min(spread, 1600.0) / math.log(2)) + 128
 
 
 def _stats(got: np.ndarray, ref: np.ndarray, scale: np.ndarray | None) -> Measurement:
@@ -355,8 +415,9 @@ def vector_kernels(
             continue
         if role == "fwd":
             exprs = list(d.expression)  # type: ignore[union-attr]
-            reduces = isinstance(shape, NormalisedForm) and shape.rule.reduces
-            ref = _truth(exprs, xs, data, nan_rows=None if reduces else pos_inf)
+            ref = _truth(exprs, xs, data)
+            if isinstance(shape, NormalisedForm) and not shape.rule.reduces:
+                ref = np.where(forward_no_limit(shape.scale * data), np.nan, ref)
             got = got.reshape(ref.shape)
             m = _stats(got, ref, None)
             target = 4.0
@@ -375,6 +436,12 @@ def vector_kernels(
             ]
             ref = _truth(exprs, xs, data, g, gsyms, nan_rows=pos_inf)
             scale = _vjp_scale(shape, data, g)
+            if scale is not None:  # the terms g_i J_ik themselves, not those of the split's formula
+                terms = [
+                    sp.Add(*[sp.Abs(gsyms[i] * jac[i, k]) for i in range(jac.shape[0])])
+                    for k in range(jac.shape[1])
+                ]
+                scale = _truth(terms, xs, data, g, gsyms, nan_rows=pos_inf)
             m = _stats(got, ref, scale)
             target = 8.0
         problems += m.problems(target)
@@ -400,6 +467,14 @@ def no_limit_rows(z: np.ndarray) -> np.ndarray:
     convention (PyTorch's and JAX's value), except for a reduction's forward kernel (logsumexp: +inf
     and -inf, its limits, which the references give)."""
     return np.any(z == np.inf, axis=1) | np.all(z == -np.inf, axis=1)
+
+
+def forward_no_limit(z: np.ndarray) -> np.ndarray:
+    """Entries of a normalised function's forward kernel (input z = c x) without a limit, nan by
+    convention: every entry of a row that is all -inf, and the +inf entries of a row holding two or
+    more (the others take their limits: the +inf entries take all the mass)."""
+    several = np.sum(z == np.inf, axis=-1, keepdims=True) > 1
+    return np.all(z == -np.inf, axis=-1, keepdims=True) | (several & (z == np.inf))  # type: ignore[no-any-return]
 
 
 def _pos_inf_rows(shape: NormalisedForm | PairedForm, data: np.ndarray) -> np.ndarray | None:

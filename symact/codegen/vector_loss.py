@@ -128,11 +128,7 @@ def _sources(record: VectorLoss, shape: LossShape) -> list[tuple[str, str, str, 
     w = _p(shape.weight)
     head = f"(z, y, axis{args}):\n    n = z.shape[axis]\n    w = {w}\n"
     fwd = "_rt.nll_of_logits(z, w, axis)" if shape.logits else "_rt.weighted_nll(z, w, axis)"
-    grad = (
-        "_rt.softmax_scaled(z, numpy.sum(w, axis=axis, keepdims=True), axis) - w"
-        if shape.logits
-        else "_rt.nan_where(z, -w, w)"
-    )
+    grad = "_rt.softmax_complement(z, -w, axis)" if shape.logits else "_rt.nan_where(z, -w, w)"
     if "n" not in w:
         head = head.replace("    n = z.shape[axis]\n", "")
     sig = ", ".join(
@@ -200,6 +196,18 @@ def _targets(rows: int, n: int, seed: int) -> np.ndarray:
     return y
 
 
+def _gradient_terms(
+    shape: LossShape, zs: tuple[sp.Symbol, ...], ys: tuple[sp.Symbol, ...], defaults: dict[sp.Symbol, sp.Expr]
+) -> list[sp.Expr]:
+    r"""$\sum_i |w_i|\,|p_k - [i = k]|$ for each class k: the sizes of the gradient's terms."""
+    denom = sp.Add(*[sp.exp(z) for z in zs])
+    ws = [sp.Abs(shape.weight.subs({Y: y, N: len(zs)}).subs(defaults)) for y in ys]
+    return [
+        sp.Add(*[w * sp.Abs(sp.exp(z) / denom - (1 if i == k else 0)) for i, w in enumerate(ws)])
+        for k, z in enumerate(zs)
+    ]
+
+
 def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
     """(public, role, emitted, measurement, problems, rule) for the loss and its gradient."""
     assert isinstance(record, VectorLoss)
@@ -212,6 +220,9 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
     special_z, special_y = special_loss_rows(n)
     data = np.vstack([data, special_z])
     target = np.vstack([_targets(rows, n, seed + 2), special_y])
+    for r in range(0, rows, 8):  # one-hot at the class of the maximum, where p_k w_k - w_k cancels
+        if np.isfinite(data[r]).all():
+            target[r] = np.eye(n)[np.argmax(data[r])]
     no_limit = no_limit_rows(data) if shape.logits else None
     loss = record.build(zs, ys)
     defaults = {p.symbol: p.default for p in record.params}
@@ -241,6 +252,10 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
                 )
                 p = _runtime.softmax(data, -1) if shape.logits else np.zeros_like(data)
                 scale = np.abs(p * np.sum(w, axis=-1, keepdims=True)) + np.abs(w)
+            if shape.logits:  # the terms w_i (p_k - [i = k]) themselves (1 - p_k not rounded)
+                scale = _truth(
+                    _gradient_terms(shape, zs, ys, defaults), zs, data, target, ys, nan_rows=no_limit
+                )
         m = _stats(got.reshape(ref.shape), ref, scale)
         problems = []
         pick = _float32_rows(data)

@@ -1320,6 +1320,7 @@ def softmax(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -
 
 def _v_softmax_vjp(x, g, axis):
     g = _rt.cotangent(g, x.shape, 'softmax_vjp')
+    g = _rt.shifted_cotangent(x, g, axis)
     s = numpy.sum(_rt.softmax_scaled(x, -g, axis), axis=axis, keepdims=True)
     return _rt.softmax_scaled(x, g + s, axis)
 
@@ -1340,6 +1341,7 @@ def softmin(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -
 
 def _v_softmin_vjp(x, g, axis):
     g = _rt.cotangent(g, x.shape, 'softmin_vjp')
+    g = _rt.shifted_cotangent(-x, g, axis)
     s = numpy.sum(_rt.softmax_scaled(-x, g, axis), axis=axis, keepdims=True)
     return _rt.softmax_scaled(-x, -g + s, axis)
 
@@ -1360,8 +1362,7 @@ def log_softmax(x: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = Non
 
 def _v_log_softmax_vjp(x, g, axis):
     g = _rt.cotangent(g, x.shape, 'log_softmax_vjp')
-    s = numpy.sum(g*(-1), axis=axis, keepdims=True)
-    return _rt.softmax_scaled(x, s, axis) + (g)
+    return _rt.softmax_complement(x, g, axis)
 
 
 def log_softmax_vjp(x: ArrayLike, g: ArrayLike, *, axis: int = -1, out: numpy.ndarray | None = None) -> Any:
@@ -1678,7 +1679,7 @@ def cross_entropy(z: ArrayLike, y: ArrayLike, *, label_smoothing: float = 0.0, a
 def _v_cross_entropy_grad(z, y, axis, label_smoothing):
     n = z.shape[axis]
     w = -label_smoothing*y + label_smoothing/n + y
-    return _rt.softmax_scaled(z, numpy.sum(w, axis=axis, keepdims=True), axis) - w
+    return _rt.softmax_complement(z, -w, axis)
 
 
 def cross_entropy_grad(z: ArrayLike, y: ArrayLike, *, label_smoothing: float = 0.0, axis: int = -1, out: numpy.ndarray | None = None) -> Any:

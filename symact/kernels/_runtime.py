@@ -39,8 +39,10 @@ __all__ = [
     "paired",
     "paired_cotangent",
     "reduced_cotangent",
+    "shifted_cotangent",
     "sigmoid_poly_scaled",
     "signed_inf",
+    "softmax_complement",
     "softmax_scaled",
     "weighted_nll",
     "xlog_minus",
@@ -393,24 +395,35 @@ def _rowwise(
     z: np.ndarray,
     axis: int,
     empty: float = np.nan,
-    pos_inf: float = np.nan,
+    pos_inf: float | None = np.nan,
 ) -> np.ndarray:
     """fn on the rows of `z`, as the limits say.
 
     An entry at -inf has weight 0 (a masked logit: softmax gives 0 there, log_softmax -inf).  A row
-    holding nan gives nan; a row holding +inf (and no nan) gives `pos_inf`: nan for softmax and
-    log_softmax (as PyTorch and JAX return; their limit is not defined once two entries are +inf),
-    +inf for logsumexp (its limit, PyTorch's, JAX's and SciPy's value).  A row that is all -inf
-    gives `empty` (nan for softmax, which has no limit there; -inf for logsumexp).
+    holding nan gives nan.  A row holding +inf (and no nan) gives `pos_inf`: nan for the VJPs and
+    the losses (PyTorch's and JAX's value), +inf for logsumexp (its limit, PyTorch's, JAX's and
+    SciPy's value); with ``pos_inf=None`` (the forward softmax and log_softmax) it gives the limit
+    where it exists: the +inf entries take all the mass, fn of the row 0 at the +inf entries and
+    -inf elsewhere (softmax 1 at a single +inf entry and 0 at the others, log_softmax 0 and -inf),
+    and nan at the +inf entries of a row holding two or more of them (no limit there: the mass they
+    share depends on how they grow).  A row that is all -inf gives `empty` (nan for softmax, which
+    has no limit there; -inf for logsumexp).
     """
     if np.isfinite(z).all():
         return fn(z, axis)
     has_nan = np.any(np.isnan(z), axis=axis, keepdims=True)
-    has_pos = np.any(z == np.inf, axis=axis, keepdims=True) & ~has_nan
+    at_inf = z == np.inf
+    has_pos = np.any(at_inf, axis=axis, keepdims=True) & ~has_nan
     all_masked = np.all(z == -np.inf, axis=axis, keepdims=True)
     ok = ~has_nan & ~has_pos & ~all_masked
+    if pos_inf is None:  # the limit pattern: 0 at the +inf entries, -inf (weight 0) elsewhere
+        ok = ok | has_pos
+        z = np.where(has_pos, np.where(at_inf, 0.0, -np.inf), z)
     with np.errstate(invalid="ignore", over="ignore"):
         safe = fn(np.where(ok, z, 0.0), axis)
+    if pos_inf is None:
+        several = np.sum(at_inf, axis=axis, keepdims=True) > 1
+        return np.where(ok & ~(several & at_inf), safe, np.where(all_masked, empty, np.nan))
     return np.where(ok, safe, np.where(has_pos, pos_inf, np.where(all_masked, empty, np.nan)))
 
 
@@ -421,17 +434,20 @@ def softmax(z: np.ndarray, axis: int) -> np.ndarray:
         _, _, _, e = _exp_shifted(v, ax)
         return e / np.sum(e, axis=ax, keepdims=True)
 
-    return _rowwise(core, z, axis)
+    return _rowwise(core, z, axis, pos_inf=None)
 
 
-def log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
-    r"""$(z_i - m) - \log(1 + \sum_{j \ne \arg\max} e^{z_j - m})$ with the TwoSum error of $z - m$."""
+def log_softmax(z: np.ndarray, axis: int, limit: bool = True) -> np.ndarray:
+    r"""$(z_i - m) - \log(1 + \sum_{j \ne \arg\max} e^{z_j - m})$ with the TwoSum error of $z - m$.
+
+    Rows holding +inf: the limit where it exists (:func:`_rowwise`), nan without `limit` (the
+    losses' convention)."""
 
     def core(v: np.ndarray, ax: int) -> np.ndarray:
         _, d, lo, e = _exp_shifted(v, ax)
         return d - (np.log1p(_others(e, v, ax)) - lo)
 
-    return _rowwise(core, z, axis)
+    return _rowwise(core, z, axis, pos_inf=None if limit else np.nan)
 
 
 def logsumexp(z: np.ndarray, axis: int) -> np.ndarray:
@@ -468,6 +484,44 @@ def softmax_scaled(z: np.ndarray, c: np.ndarray, axis: int) -> np.ndarray:
         return r  # type: ignore[no-any-return]
 
     return _rowwise(core, z, axis)
+
+
+def _at_max(z: np.ndarray, axis: int) -> np.ndarray:
+    """The index of each row's (first) maximum, the axis kept."""
+    return np.expand_dims(np.argmax(z, axis=axis), axis)
+
+
+def shifted_cotangent(z: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    r"""$g - g_k$ with k the class of the row's maximum of z (g broadcast to z's shape), for a VJP
+    that is unchanged by adding a constant to g (softmax's: $J^T \mathbf 1 = 0$).  Then $g_k = 0$, so
+    that $g_k - \sum_i p_i g_i = -\sum_{i \ne k} p_i g_i$ does not cancel where $p_k$ rounds to 1.
+    Rows where g is not finite, or where $g - g_k$ overflows, keep g (IEEE arithmetic there)."""
+    g = np.broadcast_to(g, z.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = g - np.take_along_axis(g, _at_max(z, axis), axis)
+    keep = np.all(np.isfinite(d), axis=axis, keepdims=True)
+    return np.where(keep, d, g)
+
+
+def softmax_complement(z: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    r"""$g - p \sum_i g_i$, $p = \mathrm{softmax}(z)$ (log_softmax's VJP; cross-entropy's gradient with
+    $g = -w$), g broadcast to z's shape.
+
+    At the class k of the row's maximum, where $p_k$ may round to 1, it is
+    $g_k o - p_k \sum_{j \ne k} g_j$ with $o = \sum_{j \ne k} p_j = 1 - p_k$ formed from the other
+    entries ($g_k p_j$ by :func:`softmax_scaled`, no early underflow); elsewhere
+    $g_j + p_j(-\sum_i g_i)$.  Rows as :func:`softmax_scaled` (nan with nan or +inf in z).
+    """
+    g = np.broadcast_to(g, z.shape)
+    k = _at_max(z, axis)
+    out = softmax_scaled(z, -np.sum(g, axis=axis, keepdims=True), axis) + g
+    rest = g.copy()
+    np.put_along_axis(rest, k, 0.0, axis=axis)
+    q = softmax_scaled(z, np.take_along_axis(g, k, axis), axis)  # g_k p_j
+    np.put_along_axis(q, k, 0.0, axis=axis)
+    pk = np.take_along_axis(softmax_scaled(z, np.sum(rest, axis=axis, keepdims=True), axis), k, axis)
+    np.put_along_axis(out, k, np.sum(q, axis=axis, keepdims=True) - pk, axis=axis)
+    return out
 
 
 def vector(
@@ -534,9 +588,11 @@ def reduced_cotangent(g: np.ndarray, shape: tuple[int, ...], axis: int, name: st
 
 def weighted_nll(logp: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
     r"""$-\sum_i w_i \log p_i$ along `axis` (reduced); a class of weight 0 adds 0, also where
-    $\log p_i = -\infty$ (its limit: the term is 0 for every finite input)."""
+    $\log p_i = -\infty$ (its limit: the term is 0 for every finite input).  Where the loss exceeds
+    the float range the sum rounds to +-inf, its rounded value, without a warning."""
     logp, w = np.broadcast_arrays(logp, w)
-    return -np.sum(w * np.where(w == 0, 0.0, logp), axis=axis)
+    with np.errstate(over="ignore"):
+        return -np.sum(w * np.where(w == 0, 0.0, logp), axis=axis)  # type: ignore[no-any-return]
 
 
 def _log_softmax_half(v: np.ndarray, axis: int) -> np.ndarray:
@@ -562,7 +618,7 @@ def nll_of_logits(z: np.ndarray, w: np.ndarray, axis: int) -> np.ndarray:
     are summed in halves, $2 \cdot (-\sum_i w_i \log p_i / 2)$; the doubling rounds to +inf, without
     a warning, where the loss itself exceeds the float range.
     """
-    lp = log_softmax(z, axis)
+    lp = log_softmax(z, axis, limit=False)
     loss = weighted_nll(lp, w, axis)
     lp_b, w_b, z_b = np.broadcast_arrays(lp, w, z)
     far = np.any((lp_b == -np.inf) & np.isfinite(z_b) & (w_b != 0), axis=axis)

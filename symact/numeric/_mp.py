@@ -164,7 +164,7 @@ class MpFunction:
         self.expr = expr
         self.var = var
         self._fn = sp.lambdify([var], _textbook(expr), modules=[_EXTRA, "mpmath"])
-        self._rounded: dict[tuple[float, int], float] = {}
+        self._rounded: dict[tuple[float, int, int], float] = {}
         self.last_precision = START_PREC
         self._complex = False
         self._limits: dict[tuple[int, int], float] = {}
@@ -179,8 +179,10 @@ class MpFunction:
         except (ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError):
             return None
 
-    def _adaptive(self, x: mpmath.mpf, accept: Callable[[mpmath.mpf, mpmath.mpf], bool]) -> mpmath.mpf | None:
-        prec, prev = START_PREC, None
+    def _adaptive(
+        self, x: mpmath.mpf, accept: Callable[[mpmath.mpf, mpmath.mpf], bool], start: int = START_PREC
+    ) -> mpmath.mpf | None:
+        prec, prev = max(start, START_PREC), None
         while True:
             with mpmath.workprec(prec):
                 v = self.raw(x)
@@ -218,22 +220,24 @@ class MpFunction:
 
         return self._adaptive(xm, agree)
 
-    def rounded(self, x: float, fmt: FloatFormat) -> float:
-        """f(x) correctly rounded to `fmt` (limits at +-inf, nan where undefined)."""
+    def rounded(self, x: float, fmt: FloatFormat, start: int = START_PREC) -> float:
+        """f(x) correctly rounded to `fmt` (limits at +-inf, nan where undefined); the working
+        precision starts at `start` bits (two evaluations can agree on a value that both miss a term
+        below their precision: 1 - p with p = 1 - e^-400 at 80 and 160 bits)."""
         if math.isnan(x):
             return math.nan
         if math.isinf(x):
             return self.limit(1 if x > 0 else -1, fmt)
-        key = (x, fmt.precision)
+        key = (x, fmt.precision, start)
         hit = self._rounded.get(key)
         if hit is not None:
             return hit
-        out = self._rounded_at(mpmath.mpf(x), fmt)
+        out = self._rounded_at(mpmath.mpf(x), fmt, start)
         if len(self._rounded) < _CACHE_LIMIT:
             self._rounded[key] = out
         return out
 
-    def _rounded_at(self, xm: mpmath.mpf, fmt: FloatFormat) -> float:
+    def _rounded_at(self, xm: mpmath.mpf, fmt: FloatFormat, start: int = START_PREC) -> float:
         def agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
             if not (mpmath.isfinite(a) and mpmath.isfinite(b)):
                 return bool(a == b)
@@ -245,7 +249,7 @@ class MpFunction:
                 lo, hi = b - d, b + d
             return round_mpf(lo, fmt) == round_mpf(hi, fmt)
 
-        v = self._adaptive(xm, agree)
+        v = self._adaptive(xm, agree, start)
         return math.nan if v is None else round_mpf(v, fmt)
 
     def limit(self, direction: int, fmt: FloatFormat) -> float:

@@ -18,6 +18,7 @@ def reference(
     *,
     params: Params = None,
     dtype: object = np.float64,
+    precision: int = 0,
 ) -> np.ndarray:
     r"""Correctly rounded values of `expr` at the points `xs`.
 
@@ -34,11 +35,13 @@ def reference(
     - `xs`: points (array-like of floats); evaluated as the exact binary values they hold.
     - `params`: values of the other symbols, by name or symbol; floats are taken exactly.
     - `dtype`: the format to round to (float64, float32 or float16).
+    - `precision`: the working precision to start from, in bits (for an expression whose terms
+      cancel below the default's reach, such as $1 - p$ with $p = 1 - e^{-400}$).
 
     **Returns:** an array of `dtype` shaped like `xs`.
     """
     fmt = float_format(dtype)
     fn = compile_mp(bind(sp.sympify(expr), params), var)
     pts = np.asarray(xs, dtype=np.float64)
-    flat = [fn.rounded(float(x), fmt) for x in pts.ravel()]
+    flat = [fn.rounded(float(x), fmt, precision) for x in pts.ravel()]
     return np.asarray(flat, dtype=np.float64).reshape(pts.shape).astype(fmt.dtype)

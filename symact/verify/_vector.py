@@ -81,10 +81,29 @@ def _compiled(record: Any, n: int, params: tuple[tuple[str, Any], ...]) -> tuple
     return lam(out), lam(jac), lam(hess), int(out.rows), out.has(sp.log)
 
 
+_REACH = 1600.0  # e^{x_i - m} below e^-1600 = 2^-2308 times a cotangent below 2^1024 is no float
+
+
+def _start(args: list[float]) -> int:
+    """The first working precision for a row: above its spread in bits, so that two evaluations cannot
+    agree on a value that both miss 1 - p_k = e^{-spread} (a VJP at a row of spread 400).  The spread
+    counts the entries within reach of the maximum, or of the minimum (softmin's e^{-x}); the others'
+    terms are far below the smallest float."""
+    finite = [a for a in args if math.isfinite(a)]
+    if not finite:
+        return 0
+    hi, lo = max(finite), min(finite)
+    near_hi = [a for a in finite if a >= hi - _REACH]
+    near_lo = [a for a in finite if a <= lo + _REACH]
+    spread = min(max(hi - min(near_hi), max(near_lo) - lo), _REACH)
+    return int(spread / math.log(2)) + 128
+
+
 def _mp(fn: Callable[..., Any], args: list[float], fmt: Any) -> list[list[float]] | None:
     """fn at doubling precision until two evaluations round alike; rows of floats (nan if undefined)."""
     prev = None
-    for prec in (160, 320, 640, 1280, 2560):
+    start = _start(args)
+    for prec in [p for p in (160, 320, 640, 1280) if p >= start] + [2560]:
         with mpmath.workprec(prec):
             try:
                 m = fn(*[mpmath.mpf(a) for a in args])

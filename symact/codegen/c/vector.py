@@ -1,8 +1,8 @@
 r"""C row routines of the vector kernels: the same stable shapes as ``symact.kernels._runtime``.
 
 Each routine works on `rows` contiguous rows of `n` doubles and returns 0, or -1 when `n` is not a
-valid size (0 for a normalised function, whose maximum is undefined; odd for a paired one), where the
-NumPy kernels raise:
+valid size (0 for a normalised function, whose maximum is undefined; odd for a paired one), where
+the NumPy kernels raise:
 
 - ``int symact_NAME_rows(const double *x, double *out, size_t rows, size_t n)``: the forward
   kernel; `out` holds `rows` values for a reduction (logsumexp), `rows*n/2` for a paired function
@@ -13,13 +13,18 @@ NumPy kernels raise:
 A normalised function shifts by the row's maximum with the rounding error of $z - m$ kept (TwoSum);
 as in the NumPy routines, an entry at $-\infty$ is a masked class of weight 0, an entry so far below
 the maximum that $z - m$ overflows has weight 0 too (and log-softmax $-\infty$, its rounded value),
-a row holding nan gives nan, a row holding $+\infty$ gives nan (logsumexp: $+\infty$), and a row that
-is all $-\infty$ gives nan (logsumexp: $-\infty$).  The VJPs apply their formula to those values, as
-the NumPy kernels do.  A paired function is its element-wise kernel of the two halves (nan where
-either is nan).  The VJP of a normalised function is $g_k D(a_k) + Q(a_k) \sum_i g_i P(a_i)$ from the
-Jacobian split, written $p_k(\alpha g_k + \gamma s) + (\beta g_k + \delta s)$ when D and Q are linear in
-p = softmax (the product with $p_k$ by ``symact_softmax_scaled_row``, no early underflow), or $g$
-times its gradient routine for a reduction.  The C routines take `g` as contiguous rows shaped like
+a row holding nan gives nan, a row holding $+\infty$ gives its limit in softmax and log_softmax (the
+$+\infty$ entries take all the mass; nan at them when there are several) and nan in the VJPs
+(logsumexp: $+\infty$), and a row that is all $-\infty$ gives nan (logsumexp: $-\infty$). The VJPs
+apply their formula to those values, as the NumPy kernels do. A paired function is its element-wise
+kernel of the two halves (nan where either is nan). The VJP of a normalised function is $g_k D(a_k)
++ Q(a_k) \sum_i g_i P(a_i)$ from the Jacobian split, written $p_k(\alpha g_k + \gamma s) + (\beta
+g_k + \delta s)$ when D and Q are linear in p = softmax (the product with $p_k$ by
+``symact_softmax_scaled_row``, no early underflow), or $g$ times its gradient routine for a
+reduction. Where the class k of the row's maximum has $p_k$ rounding to 1, nothing cancels: a VJP
+unchanged by a constant added to g (softmax's) takes $g - g_k$ (``symact_cotangent_shift``), and
+$\beta(g - p \sum g)$ (log_softmax's, and cross-entropy's gradient) forms $1 - p_k$ from the other
+entries (``symact_softmax_complement_row``). The C routines take `g` as contiguous rows shaped like
 the output; broadcasting a cotangent is the caller's work (the NumPy kernels do it).
 """
 
@@ -33,7 +38,14 @@ import sympy as sp
 from symact import catalogue
 from symact.codegen.c.printer import CKernelPrinter
 from symact.codegen.rules import rewrite
-from symact.codegen.vector import NormalisedForm, PairedForm, linear_in_p, probability_split, recognise
+from symact.codegen.vector import (
+    NormalisedForm,
+    PairedForm,
+    complement_factor,
+    linear_in_p,
+    probability_split,
+    recognise,
+)
 
 if TYPE_CHECKING:
     from symact.codegen.c.function import CFunction
@@ -100,9 +112,26 @@ static inline double symact_others(const double *x, double c, double m, size_t k
     return s;
 }
 
-/* softmax(c x) of one row into out (nan for a row with nan or +inf, or all -inf). */
+/* softmax(c x), or with logs log_softmax(c x), of a row holding +inf and no nan: the limit, the +inf
+   entries taking all the mass (1 and 0, or 0 and -inf), and nan at the +inf entries when there are
+   several (no limit there). */
+static inline void symact_pos_inf_row(const double *x, double c, double *out, size_t n, int logs) {
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) count += c * x[i] == INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (c * x[i] == INFINITY) out[i] = count > 1 ? NAN : (logs ? 0.0 : 1.0);
+        else out[i] = logs ? -INFINITY : 0.0;
+    }
+}
+
+/* softmax(c x) of one row into out (nan for a row with nan, or all -inf; the limit with +inf). */
 static inline void symact_softmax_row(const double *x, double c, double *out, size_t n) {
-    if (symact_row_kind(x, c, n) != 0) {
+    const int kind = symact_row_kind(x, c, n);
+    if (kind == 3) {
+        symact_pos_inf_row(x, c, out, n, 0);
+        return;
+    }
+    if (kind != 0) {
         symact_row_fill(out, n, NAN);
         return;
     }
@@ -134,9 +163,14 @@ static inline double symact_log_softmax_half_at(double z, double m, double l) {
     return d - (0.5 * l - lo);
 }
 
-/* log_softmax(c x) of one row; nan as softmax. */
+/* log_softmax(c x) of one row; nan and the limit with +inf as softmax. */
 static inline void symact_log_softmax_row(const double *x, double c, double *out, size_t n) {
-    if (symact_row_kind(x, c, n) != 0) {
+    const int kind = symact_row_kind(x, c, n);
+    if (kind == 3) {
+        symact_pos_inf_row(x, c, out, n, 1);
+        return;
+    }
+    if (kind != 0) {
         symact_row_fill(out, n, NAN);
         return;
     }
@@ -172,6 +206,18 @@ static inline double symact_pair_cotangent(double (*f)(double, double, double), 
     return ldexp(f(u, v, ldexp(g, -k)), k);
 }
 
+/* coef e^{z - m} / s as symact_softmax_scaled_row forms it: ((coef e^{d/2}) e^{d/2}) (1 + lo) / s where
+   d = z - m < -700, coef ((e^d (1 + lo)) / s) elsewhere. */
+static inline double symact_scaled_at(double z, double m, double s, double coef) {
+    double lo;
+    const double d = symact_shift(z, m, &lo);
+    if (d < -700.0) {
+        const double h = exp(d / 2);
+        return ((coef * h) * h) * (1.0 + lo) / s;
+    }
+    return coef * ((exp(d) * (1.0 + lo)) / s);
+}
+
 /* coef_i softmax(c x)_i of one row into out (out may be coef): coef_i (e^d (1 + lo) / S), and
    ((coef_i e^{d/2}) e^{d/2}) (1 + lo) / S where d < -700, so that a tiny probability times a large
    coefficient does not underflow early; nan rows as softmax. */
@@ -185,16 +231,41 @@ static inline void symact_softmax_scaled_row(const double *x, double c, const do
     const double m = symact_row_max(x, c, n, &k);
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += symact_exp_shifted(c * x[i], m);
-    for (size_t i = 0; i < n; i++) {
-        double lo;
-        const double d = symact_shift(c * x[i], m, &lo);
-        if (d < -700.0) {
-            const double h = exp(d / 2);
-            out[i] = ((coef[i] * h) * h) * (1.0 + lo) / s;
-        } else {
-            out[i] = coef[i] * ((exp(d) * (1.0 + lo)) / s);
-        }
+    for (size_t i = 0; i < n; i++) out[i] = symact_scaled_at(c * x[i], m, s, coef[i]);
+}
+
+/* The shift of a cotangent row for a VJP unchanged by a constant added to g (softmax's): g_k, k the
+   class of the maximum of c x, so that g - g_k is 0 there; 0 (no shift) where g - g_k is not finite
+   (_rt.shifted_cotangent). */
+static inline double symact_cotangent_shift(const double *x, double c, const double *g, size_t n) {
+    size_t k;
+    (void)symact_row_max(x, c, n, &k);
+    const double gk = g[k];
+    for (size_t i = 0; i < n; i++) if (!isfinite(g[i] - gk)) return 0.0;
+    return gk;
+}
+
+/* g - p sum(g), p = softmax(c x), into out (out may be g): at the class k of the maximum
+   g_k o - p_k sum_{j != k} g_j with o = sum_{j != k} p_j formed from the other entries; elsewhere
+   g_j + p_j (-sum g) (_rt.softmax_complement); the products with p as symact_softmax_scaled_row. */
+static inline void symact_softmax_complement_row(const double *x, double c, const double *g, double *out,
+                                                 size_t n) {
+    if (symact_row_kind(x, c, n) != 0) {
+        symact_row_fill(out, n, NAN);
+        return;
     }
+    size_t k;
+    const double m = symact_row_max(x, c, n, &k);
+    double s = 0.0, total = 0.0, rest = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        s += symact_exp_shifted(c * x[i], m);
+        total += g[i];
+        rest += i == k ? 0.0 : g[i];
+    }
+    double go = 0.0;
+    for (size_t i = 0; i < n; i++) go += i == k ? 0.0 : symact_scaled_at(c * x[i], m, s, g[k]);
+    const double top = go - symact_scaled_at(c * x[k], m, s, rest);
+    for (size_t i = 0; i < n; i++) out[i] = i == k ? top : symact_scaled_at(c * x[i], m, s, -total) + g[i];
 }
 """
 
@@ -250,14 +321,23 @@ def _normalised_vjp(name: str, record: str, shape: NormalisedForm) -> tuple[str,
         p_lin = linear_in_p(shape, shape.vjp_p) if split is not None else None
         uses_a = split is None or shape.vjp_p.has(sp.Symbol("a", real=True))
         inner = "        const double *gr = g + r * n;\n"
+        beta = complement_factor(shape)
+        if beta is not None:  # beta (g - p sum(g)), 1 - p_k formed from the other entries
+            inner += f"        symact_softmax_complement_row(xr, {_c(shape.scale)}, gr, o, n);\n"
+            if beta != 1:
+                inner += f"        for (size_t i = 0; i < n; i++) o[i] = ({p.doprint(beta)}) * o[i];\n"
+            return f"int symact_{name}_rows({_VJP_ROWS});\n", head + inner + "    }\n    return 0;\n}\n"
+        if shape.shift_invariant:  # g^T J = (g - g_k)^T J, k the class of the maximum
+            inner += f"        const double sh = symact_cotangent_shift(xr, {_c(shape.scale)}, gr, n);\n"
+        gk = "gr[i] - sh" if shape.shift_invariant else "gr[i]"
         if p_lin is not None and p_lin[0] != 0:  # s = sum(g (pi p + rho)), g p by softmax_scaled
             gv = sp.Symbol("gi", real=True)
             inner += (
-                f"        for (size_t i = 0; i < n; i++) {{\n            const double gi = gr[i];\n"
+                f"        for (size_t i = 0; i < n; i++) {{\n            const double gi = {gk};\n"
                 f"            o[i] = {p.doprint(p_lin[0] * gv)};\n        }}\n"
                 f"        symact_softmax_scaled_row(xr, {_c(shape.scale)}, o, o, n);\n"
                 "        double s = 0.0;\n        for (size_t i = 0; i < n; i++) {\n"
-                "            const double gi = gr[i];\n            (void)gi;\n"
+                f"            const double gi = {gk};\n            (void)gi;\n"
                 + (
                     f"            s += o[i] + ({p.doprint(p_lin[1] * gv)});\n"
                     if p_lin[1] != 0
@@ -270,18 +350,18 @@ def _normalised_vjp(name: str, record: str, shape: NormalisedForm) -> tuple[str,
             inner += "        double s = 0.0;\n        for (size_t i = 0; i < n; i++) {\n" + (
                 "            const double a = o[i];\n            (void)a;\n" if uses_a else ""
             )
-            inner += f"            s += gr[i] * ({pp});\n        }}\n"
+            inner += f"            s += ({gk}) * ({pp});\n        }}\n"
         if split is None:
             inner += (
                 "        for (size_t i = 0; i < n; i++) {\n"
-                f"            const double a = o[i];\n            o[i] = gr[i] * ({diag}) + ({q}) * s;\n"
+                f"            const double a = o[i];\n            o[i] = ({gk}) * ({diag}) + ({q}) * s;\n"
                 "        }\n"
             )
         else:
             alpha, beta, gamma, delta = split
             gi, sv = sp.Symbol("gi", real=True), sp.Symbol("s", real=True)
             coef, rest = p.doprint(alpha * gi + gamma * sv), beta * gi + delta * sv
-            each = "        for (size_t i = 0; i < n; i++) {\n            const double gi = gr[i];\n"
+            each = f"        for (size_t i = 0; i < n; i++) {{\n            const double gi = {gk};\n"
             inner += (
                 f"{each}            (void)gi;\n            o[i] = {coef};\n        }}\n"
                 f"        symact_softmax_scaled_row(xr, {_c(shape.scale)}, o, o, n);\n"

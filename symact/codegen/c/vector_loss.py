@@ -7,8 +7,9 @@ $\log p = $ log_softmax(z) for logits, $z$ itself for log-probabilities.  On `ro
 - ``int symact_NAME_rows(const double *z, const double *y, double *out, size_t rows, size_t n, <params>)``:
   one value per row, $-\sum_i w_i [w_i \ne 0] \log p_i$ (a class of weight 0 adds 0, also where
   $\log p_i = -\infty$), as ``_rt.weighted_nll`` computes it;
-- ``int symact_NAME_grad_rows(...)`` (same arguments): $p_k \sum_i w_i - w_k$ for logits (the product
-  formed by ``symact_softmax_scaled_row``), $-w_k$ (nan where $z_k$ is nan and $w_k \ne 0$) for
+- ``int symact_NAME_grad_rows(...)`` (same arguments): $p_k \sum_i w_i - w_k$ for logits
+  (``symact_softmax_complement_row`` of $-w$: at the class of the maximum $1 - p_k$ is formed from the
+  other entries), $-w_k$ (nan where $z_k$ is nan and $w_k \ne 0$) for
   log-probabilities; `out` holds `rows*n` values.
 
 Logit rows follow the NumPy routines: -inf is a masked class, a row with nan or +inf (or all -inf)
@@ -129,11 +130,8 @@ def _grad(name: str, shape: LossShape, params: list[str]) -> str:
     )
     if shape.logits:
         body = (
-            "        double sw = 0.0;\n"
-            f"{loop}            sw += w;\n        }}\n"
-            "        for (size_t i = 0; i < n; i++) o[i] = sw;\n"
-            "        symact_softmax_scaled_row(zr, 1.0, o, o, n);\n"
-            f"{loop}            o[i] = o[i] - w;\n        }}\n"
+            f"{loop}            o[i] = -w;\n        }}\n"
+            + "        symact_softmax_complement_row(zr, 1.0, o, o, n);\n"
         )
     else:
         body = f"{loop}            o[i] = (isnan(zr[i]) && w != 0) ? NAN : -w;\n        }}\n"
