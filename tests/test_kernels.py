@@ -115,13 +115,16 @@ def test_vector_kernels_axis_dtype_out(name: str) -> None:
     assert fn(*args, out=buf) is buf
 
 
-def test_softmax_rows_sum_to_one_and_bad_rows_are_nan() -> None:
+def test_softmax_rows_sum_to_one_nan_rows_are_nan_and_inf_rows_take_the_limit() -> None:
     x = np.array([[0.0, -800.0, 5.0, 1e3], [1.0, np.nan, 0.0, 0.0], [np.inf, 0.0, 1.0, 2.0]])
     with np.errstate(**ERRSTATE):  # type: ignore[arg-type]
         p = K.softmax(x)
         lp = K.log_softmax(x)
     assert p[0].sum() == pytest.approx(1.0, abs=1e-15) and p[0, 3] == 1.0
-    assert np.isnan(p[1:]).all() and np.isnan(lp[1:]).all()
+    assert np.isnan(p[1]).all() and np.isnan(lp[1]).all()
+    # a +inf logit takes all the mass: the limit of the row as that entry grows
+    np.testing.assert_array_equal(p[2], [1.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(lp[2], [0.0, -np.inf, -np.inf, -np.inf])
     assert lp[0, 1] == pytest.approx(-1800.0, rel=1e-15)
 
 
