@@ -20,6 +20,8 @@ from symact.codegen.c.backend import CBackend, c_files
 from symact.codegen.c.check import compiler
 from symact.codegen.c.emit import c_functions
 from symact.codegen.c.prelude import c_prelude
+from symact.codegen.csharp.backend import CSharpBackend
+from symact.codegen.csharp.prelude import cs_prelude
 from symact.codegen.generate import CAREFUL_TARGETS, Generation, KernelResult, generate
 from symact.codegen.numpy_backend import NumpyBackend
 from symact.codegen.report import accuracy_markdown, measured_markdown
@@ -54,7 +56,7 @@ class OffByOne:
 
 def test_the_registered_backends_implement_the_protocol() -> None:
     found: tuple[Backend, ...] = default_backends()
-    assert [b.name for b in found] == ["numpy", "c"]
+    assert [b.name for b in found] == ["numpy", "c", "csharp"]
     assert len({b.name for b in found}) == len(found)
 
 
@@ -107,9 +109,11 @@ def test_every_backend_implements_every_declared_routine() -> None:
     prelude = c_prelude(rows=False)
     for backend in default_backends():
         assert set(backend.routines) == {r.name for r in ROUTINES}, backend.name
+    cs = cs_prelude()
     for r in ROUTINES:
         assert callable(getattr(_runtime, r.name)), r.name
         assert f"symact_{r.name}(" in prelude, r.name
+        assert f"public static double {CSharpBackend().routines[r.name].removeprefix('Rt.')}(" in cs, r.name
 
 
 def test_an_undeclared_routine_cannot_be_lowered_to() -> None:
