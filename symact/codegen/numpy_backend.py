@@ -4,7 +4,7 @@ Its check is the generation itself: :func:`symact.codegen.generate.generate` run
 kernel on the verification sample and keeps only those that meet their targets, so the module holds
 verified kernels only and is always written (the kernels left out are the generation's failures).
 Its records (:class:`~symact.codegen.backend.KernelCheck`) carry the generator's measurements: float64
-and float32 max ULP (an output form's over the whole sample, its accurate range in the note).
+and float32 max ULP (an output form's over the whole sample).
 """
 
 from __future__ import annotations
@@ -61,8 +61,4 @@ def _record(r: KernelResult) -> KernelCheck:
         check.max_ulp["float64"] = m.max_ulp
         if m.f32_max_ulp is not None:
             check.max_ulp["float32"] = m.f32_max_ulp
-    if r.plan.role == "grad_from_output":
-        rng = r.accurate_range
-        where = "nowhere" if rng is None else f"[{rng[0]:.4g}, {rng[1]:.4g}]"
-        check.note = f"over the whole sample; accurate for x in {where}"
     return check

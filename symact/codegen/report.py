@@ -145,7 +145,11 @@ def backends_markdown(gen: Generation, outcomes: Mapping[str, BackendOutcome]) -
     dtypes = {b: [d for d in _DTYPES if any(d in c.max_ulp for c in records[b].values())] for b in backends}
     head = [f"{b} {d}" for b in backends for d in dtypes[b] or ["float64"]]
     lines = [
-        "## Per backend (max ULP; output forms on their accurate range, NumPy's over the whole sample)",
+        "## Per backend",
+        "",
+        "Max ULP per kernel, backend and dtype (`-`: not measured there; C and C# are float64 only).",
+        "Output forms: NumPy's over the whole sample (their accurate ranges are above), the other",
+        "backends' on that range.",
         "",
         "| kernel | form | target | " + " | ".join(head) + " |",
         "|---|---|---|" + "---|" * len(head),
@@ -175,9 +179,13 @@ def backends_markdown(gen: Generation, outcomes: Mapping[str, BackendOutcome]) -
         if missing:
             why = "no kernel printed for this backend" if records[b] or not outcome.note else "not checked"
             lines.append(f"- not served ({why}): " + ", ".join(f"`{n}`" for n in missing))
+        shared: dict[str, list[str]] = {}  # kernels with the same note, on one line
         for c in notes:
-            text = "; ".join([*([c.note] if c.note else []), *c.problems])
-            lines.append(f"- `{c.name}`: {text}")
+            if c.note:
+                shared.setdefault(c.note, []).append(c.name)
+        for note, names in shared.items():
+            lines.append(f"- {note}: " + ", ".join(f"`{n}`" for n in names))
+        lines += [f"- `{c.name}` FAILED: {'; '.join(c.problems)}" for c in notes if c.problems]
         named = tuple(c.name + " " for c in notes)
         lines += [f"- FAILED {f}" for f in outcome.failures if not f.startswith(named)]
     return lines

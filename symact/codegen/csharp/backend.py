@@ -21,6 +21,7 @@ from symact.codegen.c.check import CompileError, check_c
 from symact.codegen.c.function import CFunction
 from symact.codegen.csharp.check import CSharpLibrary, compile_harness, csharp_tools
 from symact.codegen.csharp.emit import cs_function, cs_functions, cs_source
+from symact.codegen.csharp.prelude import SUBSTITUTES
 from symact.codegen.csharp.printer import pascal
 from symact.codegen.generate import Generation, KernelResult
 from symact.codegen.routines import ROUTINES
@@ -53,7 +54,7 @@ def substitutions(definition: str) -> list[str]:
 
 def _record(check: KernelCheck, function: CFunction) -> KernelCheck:
     used = substitutions(function.definition)
-    check.note = f"substituted: {', '.join(used)}" if used else ""
+    check.note = "; ".join(f"{name} substituted: {SUBSTITUTES[name]}" for name in used)
     return check
 
 
