@@ -125,7 +125,12 @@ def identical(exe: Path) -> set[str]:
 def checks(exe: Path, identical: set[str]) -> dict[str, KernelCheck]:
     """Every C# kernel of the other records (and of every loss, at each of its targets) checked
     against references, by two worker processes."""
-    names = sorted({_owner(n).name for n in ELEMENTWISE} - identical)
+
+    def cost(name: str) -> int:  # the largest expressions (slowest to plan) first
+        expr = getattr(catalogue.get(name), "expr", None)
+        return -sp.count_ops(expr) if expr is not None else 0
+
+    names = sorted({_owner(n).name for n in ELEMENTWISE} - identical, key=lambda n: (cost(n), n))
     with multiprocessing.get_context("fork").Pool(2) as pool:
         found = pool.starmap(_record_checks, [(n, str(exe)) for n in names], chunksize=1)
     return {c.name: c for part in found for c in part}
