@@ -196,3 +196,14 @@ def test_the_other_numpy_routines_mean_what_is_declared(name: str, args: tuple[f
             assert _ulp_error(got, want) <= CAREFUL_TARGETS["fwd"], (name, args, got, want)
     finally:
         mpmath.mp.dps = 15
+
+
+def test_the_report_tabulates_every_backend_from_its_records(tmp_path: Path) -> None:
+    """The cross-backend table reads only ``BackendOutcome.details``: a backend with no record of a
+    kernel shows it as not served, and its failures are listed under its name."""
+    gen = generate([catalogue.get("relu")])
+    outcome = update(tmp_path, generation=gen, backends=(NumpyBackend(), OffByOne()), check=True)
+    text = measured_markdown(gen, outcome.backends)
+    assert "| kernel | form | target | numpy float64 | numpy float32 | offbyone float64 |" in text
+    assert "| `relu` | record | 4 | 0 | 0 | not served |" in text
+    assert "- FAILED relu (offbyone): 1e6 ULP at x = 0.5, target 4" in text

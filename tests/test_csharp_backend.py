@@ -313,3 +313,29 @@ def test_without_mcs_the_source_is_written_unchecked(tmp_path: Path, sigmoid_gen
     assert not failures(outcome)
     assert outcome.backends["csharp"].note and "without being compiled" in outcome.backends["csharp"].note
     assert "public static double SigmoidGradFromOutput(double a)" in cs_file(tmp_path).read_text()
+
+
+def test_the_file_compiles_alone_and_serves_another_assembly(tmp_path: Path) -> None:
+    """What a C# project does with it: a library, called with and without the optional arguments."""
+    assert TOOLS is not None
+    mcs, mono = TOOLS
+    dll = tmp_path / "SymactKernels.dll"
+    subprocess.run(
+        [mcs, "-nologo", "-warnaserror+", "-target:library", f"-out:{dll}", str(SOURCE)], check=True
+    )
+    (tmp_path / "Use.cs").write_text(
+        "using System;\nusing Symact;\nclass Use { static void Main() {\n"
+        '    Console.WriteLine(Kernels.Elu(-1.0).ToString("R"));\n'
+        '    Console.WriteLine(Kernels.Elu(-1.0, 2.0).ToString("R"));\n'
+        '    Console.WriteLine(Kernels.SigmoidGradFromOutput(Kernels.Sigmoid(0.5)).ToString("R"));\n} }\n'
+    )
+    exe = tmp_path / "Use.exe"
+    subprocess.run([mcs, "-nologo", f"-r:{dll}", f"-out:{exe}", str(tmp_path / "Use.cs")], check=True)
+    done = subprocess.run([mono, str(exe)], capture_output=True, text=True, check=True, cwd=tmp_path)
+    got = [float(v) for v in done.stdout.split()]
+    want = [
+        NUMPY["elu"](-1.0),
+        NUMPY["elu"](-1.0, alpha=2.0),
+        NUMPY["sigmoid_grad_from_output"](NUMPY["sigmoid"](0.5)),
+    ]
+    assert got == [float(w) for w in want]
