@@ -20,6 +20,8 @@ from symact.codegen.c.backend import CBackend, c_files
 from symact.codegen.c.check import compiler
 from symact.codegen.c.emit import c_functions
 from symact.codegen.c.prelude import c_prelude
+from symact.codegen.csharp.backend import CSharpBackend
+from symact.codegen.csharp.prelude import cs_prelude
 from symact.codegen.generate import CAREFUL_TARGETS, Generation, KernelResult, generate
 from symact.codegen.numpy_backend import NumpyBackend
 from symact.codegen.report import accuracy_markdown, measured_markdown
@@ -54,7 +56,7 @@ class OffByOne:
 
 def test_the_registered_backends_implement_the_protocol() -> None:
     found: tuple[Backend, ...] = default_backends()
-    assert [b.name for b in found] == ["numpy", "c"]
+    assert [b.name for b in found] == ["numpy", "c", "csharp"]
     assert len({b.name for b in found}) == len(found)
 
 
@@ -107,9 +109,11 @@ def test_every_backend_implements_every_declared_routine() -> None:
     prelude = c_prelude(rows=False)
     for backend in default_backends():
         assert set(backend.routines) == {r.name for r in ROUTINES}, backend.name
+    cs = cs_prelude()
     for r in ROUTINES:
         assert callable(getattr(_runtime, r.name)), r.name
         assert f"symact_{r.name}(" in prelude, r.name
+        assert f"public static double {CSharpBackend().routines[r.name].removeprefix('Rt.')}(" in cs, r.name
 
 
 def test_an_undeclared_routine_cannot_be_lowered_to() -> None:
@@ -192,3 +196,14 @@ def test_the_other_numpy_routines_mean_what_is_declared(name: str, args: tuple[f
             assert _ulp_error(got, want) <= CAREFUL_TARGETS["fwd"], (name, args, got, want)
     finally:
         mpmath.mp.dps = 15
+
+
+def test_the_report_tabulates_every_backend_from_its_records(tmp_path: Path) -> None:
+    """The cross-backend table reads only ``BackendOutcome.details``: a backend with no record of a
+    kernel shows it as not served, and its failures are listed under its name."""
+    gen = generate([catalogue.get("relu")])
+    outcome = update(tmp_path, generation=gen, backends=(NumpyBackend(), OffByOne()), check=True)
+    text = measured_markdown(gen, outcome.backends)
+    assert "| kernel | form | target | numpy float64 | numpy float32 | offbyone float64 |" in text
+    assert "| `relu` | record | 4 | 0 | 0 | not served |" in text
+    assert "- FAILED relu (offbyone): 1e6 ULP at x = 0.5, target 4" in text

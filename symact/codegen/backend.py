@@ -12,7 +12,8 @@ backend then
   each declared name to the backend's own name for it);
 - builds the texts of its files from a generation, compiles or imports them, and checks every
   kernel against the shared references and targets (:meth:`Backend.build`), reporting a
-  :class:`BackendOutcome`.
+  :class:`BackendOutcome` whose ``details`` hold one :class:`KernelCheck` per kernel (the record
+  ``symact kernels --report`` tabulates across backends).
 
 :func:`symact.codegen.update.update` writes a backend's files only when its outcome is not
 ``withheld``; :func:`symact.codegen.update.failures` turns an outcome into the failure lines that
@@ -25,12 +26,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from symact.codegen.generate import Generation, KernelResult
 
-__all__ = ["Backend", "BackendOutcome"]
+__all__ = ["Backend", "BackendOutcome", "KernelCheck"]
+
+
+@dataclass
+class KernelCheck:
+    """One backend's check of one kernel, as every backend reports it (``BackendOutcome.details``).
+
+    - `name`, `group` (``activation``, ``loss``, ``vector``, ``vector_loss``), `role` (``fwd``,
+      ``grad``, ``grad_from_output``, ``vjp``) and `target` (float64 max ULP) of the kernel;
+    - `max_ulp`: the measured max ULP per dtype name (``{"float64": 1.0, "float32": 0.0}``); a dtype
+      the backend does not measure is absent;
+    - `problems`: one line per way the kernel misses its target (empty: it meets it);
+    - `note`: the form used where it is not the NumPy kernel's, or the substitution made (a routine
+      the backend lacks, a proved alternative form, a double-length evaluation); empty otherwise.
+    """
+
+    name: str
+    group: str
+    role: str
+    target: float
+    max_ulp: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 @dataclass
@@ -44,7 +71,8 @@ class BackendOutcome:
     - `withheld`: the texts hold a failing kernel, so they are not written (and, with ``--check``,
       they are stale whatever the committed files hold);
     - `note`: why the kernels were not checked here (for example: no C compiler);
-    - `details`: the backend's own per-kernel records (``CCheck`` for C), for reports and tests.
+    - `details`: one :class:`KernelCheck` (or a subclass: ``CCheck`` for C) per kernel checked, for
+      the cross-backend report and tests.
     """
 
     backend: str
@@ -53,7 +81,7 @@ class BackendOutcome:
     failures: list[str] = field(default_factory=list)
     withheld: bool = False
     note: str | None = None
-    details: list[Any] = field(default_factory=list)
+    details: list[KernelCheck] = field(default_factory=list)
 
 
 class Backend(Protocol):

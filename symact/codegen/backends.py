@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from symact.codegen.backend import Backend
 from symact.codegen.c.backend import CBackend
+from symact.codegen.csharp.backend import CSharpBackend
 from symact.codegen.numpy_backend import NumpyBackend
 
 __all__ = ["default_backends"]
@@ -15,4 +16,4 @@ __all__ = ["default_backends"]
 
 def default_backends() -> tuple[Backend, ...]:
     """The backends in use, in the order their files are written (NumPy first: the reference)."""
-    return (NumpyBackend(), CBackend())
+    return (NumpyBackend(), CBackend(), CSharpBackend())

@@ -3,6 +3,8 @@
 Its check is the generation itself: :func:`symact.codegen.generate.generate` runs every NumPy
 kernel on the verification sample and keeps only those that meet their targets, so the module holds
 verified kernels only and is always written (the kernels left out are the generation's failures).
+Its records (:class:`~symact.codegen.backend.KernelCheck`) carry the generator's measurements: float64
+and float32 max ULP (an output form's over the whole sample).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from symact.codegen.backend import BackendOutcome
+from symact.codegen.backend import BackendOutcome, KernelCheck
 from symact.codegen.generate import Generation, KernelResult, module_path
+from symact.codegen.measure import target_for
 from symact.codegen.report import init_source
 from symact.codegen.routines import ROUTINES
 from symact.errors import ArgumentError
@@ -40,4 +43,22 @@ class NumpyBackend:
         del size, seed  # the generation was verified on this sample already
         module, init = self.files(root)
         checked = [r.plan.name for r in gen.results if r.ok]
-        return BackendOutcome(self.name, {module: gen.source, init: init_source(gen)}, checked)
+        details = [_record(r) for r in gen.results if r.ok]
+        texts = {module: gen.source, init: init_source(gen)}
+        return BackendOutcome(self.name, texts, checked, details=details)
+
+
+def _group(r: KernelResult) -> str:
+    kind = r.record.kind
+    return {"elementwise": "activation", "loss": "loss"}.get(kind, kind)
+
+
+def _record(r: KernelResult) -> KernelCheck:
+    """The generator's measurement of one verified kernel as a cross-backend record."""
+    check = KernelCheck(r.plan.name, _group(r), r.plan.role, target_for(r.plan))
+    m = r.measurement
+    if m is not None:
+        check.max_ulp["float64"] = m.max_ulp
+        if m.f32_max_ulp is not None:
+            check.max_ulp["float32"] = m.f32_max_ulp
+    return check

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from symact.codegen.backend import BackendOutcome
 from symact.codegen.emit import HEADER
 from symact.codegen.gaps import KNOWN_GAPS
 from symact.codegen.generate import CAREFUL_TARGETS, TARGETS, Generation, KernelResult
 from symact.codegen.vector_gen import EDGE_ROWS, SPECIAL_ROWS
 from symact.codegen.vector_loss import SPECIAL_LOSS_ROWS
 
-__all__ = ["accuracy_markdown", "cells", "init_source", "measured_markdown"]
+__all__ = ["accuracy_markdown", "backends_markdown", "cells", "init_source", "measured_markdown"]
 
 
 def _g(v: float | None) -> str:
@@ -130,9 +133,68 @@ def _gaps_and_missing(gen: Generation, *, measured: bool) -> list[str]:
     return lines
 
 
-def measured_markdown(gen: Generation) -> str:
+_DTYPES = ("float64", "float32")
+
+
+def backends_markdown(gen: Generation, outcomes: Mapping[str, BackendOutcome]) -> list[str]:
+    """Markdown lines: per kernel and backend, the measured max ULP in each dtype the backend measures
+    (``-``: not measured there), next to the kernel's form and float64 target; then, per backend, the
+    kernels it does not serve (and why) and its notes (substitutions, alternative forms)."""
+    backends = list(outcomes)
+    records = {b: {c.name: c for c in outcomes[b].details} for b in backends}
+    dtypes = {b: [d for d in _DTYPES if any(d in c.max_ulp for c in records[b].values())] for b in backends}
+    head = [f"{b} {d}" for b in backends for d in dtypes[b] or ["float64"]]
+    lines = [
+        "## Per backend",
+        "",
+        "Max ULP per kernel, backend and dtype (`-`: not measured there; C and C# are float64 only).",
+        "Output forms: NumPy's over the whole sample (their accurate ranges are above), the other",
+        "backends' on that range.",
+        "",
+        "| kernel | form | target | " + " | ".join(head) + " |",
+        "|---|---|---|" + "---|" * len(head),
+    ]
+    verified = [r for r in gen.results if r.ok]
+    for r in verified:
+        cells = []
+        for b in backends:
+            c = records[b].get(r.plan.name)
+            for d in dtypes[b] or ["float64"]:
+                if c is None:
+                    cells.append("not served")
+                else:
+                    v = c.max_ulp.get(d)
+                    cells.append(("FAILED " if c.problems else "") + _g(v))
+        origin = r.chosen.origin if r.chosen else "-"
+        lines.append(f"| `{r.plan.name}` | {origin} | {_target(r)} | " + " | ".join(cells) + " |")
+    for b in backends:
+        outcome = outcomes[b]
+        missing = [r.plan.name for r in verified if r.plan.name not in records[b]]
+        notes = [c for c in records[b].values() if c.note or c.problems]
+        if not (missing or notes or outcome.note or outcome.failures):
+            continue
+        lines += ["", f"### {b}", ""]
+        if outcome.note:
+            lines.append(f"- {outcome.note}")
+        if missing:
+            why = "no kernel printed for this backend" if records[b] or not outcome.note else "not checked"
+            lines.append(f"- not served ({why}): " + ", ".join(f"`{n}`" for n in missing))
+        shared: dict[str, list[str]] = {}  # kernels with the same note, on one line
+        for c in notes:
+            if c.note:
+                shared.setdefault(c.note, []).append(c.name)
+        for note, names in shared.items():
+            lines.append(f"- {note}: " + ", ".join(f"`{n}`" for n in names))
+        lines += [f"- `{c.name}` FAILED: {'; '.join(c.problems)}" for c in notes if c.problems]
+        named = tuple(c.name + " " for c in notes)
+        lines += [f"- FAILED {f}" for f in outcome.failures if not f.startswith(named)]
+    return lines
+
+
+def measured_markdown(gen: Generation, outcomes: Mapping[str, BackendOutcome] | None = None) -> str:
     """The errors measured on this machine: max, p99.9 and float32 max ULP of each kernel, the
-    accurate range of each output form, and what the known gaps and failures measured."""
+    accurate range of each output form, and what the known gaps and failures measured; with
+    `outcomes` (each backend's), the per-backend table of :func:`backends_markdown` too."""
     lines = [
         "# Accuracy of `symact.kernels` measured on this machine",
         "",
@@ -151,6 +213,8 @@ def measured_markdown(gen: Generation) -> str:
         if r.ok and r.plan.role == "grad_from_output" and r.measurement is not None:
             lines.append(f"| `{r.plan.name}` | {_range(r)} | {_g(r.measurement.max_ulp)} |")
     lines += _gaps_and_missing(gen, measured=True)
+    if outcomes:
+        lines += ["", *backends_markdown(gen, outcomes)]
     return "\n".join(lines) + "\n"
 
 

@@ -55,5 +55,5 @@ def kernels(backends: Sequence[Backend] | None = None) -> Stage:
         "symact.codegen.stage:run" if backends is None else "kernels",
         stage,
         sibling=True,
-        writes=("symact/kernels/", "csrc/"),
+        writes=("symact/kernels/", "csrc/", "csharp/"),
     )

@@ -11,7 +11,10 @@ target is a failure.
 
 - ``--check``: write nothing; exit 1 if a committed file differs from what would be generated.
 - ``--report``: write nothing; print the accuracy measured on this machine (max, p99.9 and float32
-  ULP per kernel; ACCURACY.md holds the targets only, which do not depend on the machine).
+  ULP per kernel; ACCURACY.md holds the targets only, which do not depend on the machine), and per
+  kernel and backend (NumPy, C, C#) the max ULP in each dtype the backend measures, with the kernels
+  a backend does not serve and the functions it substitutes; with ``--check`` too, exit 1 if a
+  committed file is stale.
 - ``--full``: verify on the full 20,000-point sample (slower; the written files keep the default
   sample's figures, so nothing is written).
 """
@@ -77,8 +80,11 @@ def run(args: argparse.Namespace) -> int:
     for line in failed:
         print(f"symact kernels: FAILED {line}", file=sys.stderr)
     if args.report:
-        sys.stdout.write(measured_markdown(gen))
-        return 1 if failed else 0
+        sys.stdout.write(measured_markdown(gen, outcome.backends))
+        stale = outcome.stale if args.check else []
+        for path in stale:
+            print(f"stale: {path.relative_to(root)} (run 'symact kernels')", file=sys.stderr)
+        return 1 if failed or stale else 0
     ok = sum(1 for r in gen.results if r.ok)
     checked = "; ".join(
         f"{name}: {len(b.checked)} checked" + (" (not checked: see note)" if b.note else "")

@@ -7,7 +7,8 @@ compiled, the outcome is ``withheld`` (neither file is written) and says which k
 Without a compiler the sources are written unchecked and the outcome's ``note`` says so.
 
 Its dependencies are fields, so a caller (or a test) can hand it other ones: `functions` prints the
-C functions of a generation, `compiler` finds the C compiler.
+C functions of a generation, `compiler` finds the C compiler; with `everywhere` (the default) every
+point is measured against references, so each record's ``max_ulp`` is the C kernel's own maximum.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class CBackend:
     routines: Mapping[str, str] = field(default_factory=lambda: {r.name: _PREFIX + r.name for r in ROUTINES})
     functions: Callable[[Generation], list[CFunction]] = c_functions
     compiler: Callable[[], str | None] = compiler
+    everywhere: bool = True  # every point measured (the report's figures), not only those unlike NumPy's
 
     def files(self, root: Path) -> tuple[Path, ...]:
         return c_files(root)
@@ -71,7 +73,9 @@ class CBackend:
                 out.withheld = True
                 return out
             try:
-                out.details = check_c(gen, lib, functions, size=size, seed=seed)
+                out.details.extend(
+                    check_c(gen, lib, functions, size=size, seed=seed, everywhere=self.everywhere)
+                )
             except Exception as exc:
                 out.failures.append(f"the C check stopped: {type(exc).__name__}: {exc}")
                 out.withheld = True

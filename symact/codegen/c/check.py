@@ -21,13 +21,14 @@ import ctypes
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import numpy as np
 import sympy as sp
 
+from symact.codegen.backend import KernelCheck
 from symact.codegen.c.emit import CFunction
 from symact.codegen.emit import kernel_source
 from symact.codegen.functions import to_reference
@@ -54,6 +55,7 @@ __all__ = [
     "CCheck",
     "CLibrary",
     "CompileError",
+    "KernelLibrary",
     "check_c",
     "check_kernels",
     "compile_library",
@@ -95,6 +97,15 @@ def _ptr(a: np.ndarray) -> Any:
 def _doubles(a: Any, size: int | None = None) -> np.ndarray:
     arr = np.ascontiguousarray(np.asarray(a, dtype=np.float64).reshape(-1))
     return np.ascontiguousarray(np.broadcast_to(arr, (size,))) if size is not None else arr
+
+
+class KernelLibrary(Protocol):
+    """Compiled element-wise and loss kernels called on float64 arrays (C: :class:`CLibrary`; C#:
+    ``symact.codegen.csharp.check.CSharpLibrary``), as :func:`check_kernels` calls them."""
+
+    def elementwise(self, name: str, x: Any, params: tuple[float, ...] = ()) -> np.ndarray: ...
+
+    def loss(self, name: str, a: Any, y: Any, params: tuple[float, ...] = ()) -> np.ndarray: ...
 
 
 class CLibrary:
@@ -154,21 +165,13 @@ class CLibrary:
 
 
 @dataclass
-class CCheck:
-    """The outcome for one C kernel: its measurement and the ways it misses its target."""
+class CCheck(KernelCheck):
+    """The outcome for one C kernel (a :class:`~symact.codegen.backend.KernelCheck`): its measurement
+    (the worst over its loss targets) and the ways it misses its target."""
 
-    name: str
-    group: str
-    role: str
-    target: float
-    measurement: Measurement | None
-    problems: list[str] = field(default_factory=list)
+    measurement: Measurement | None = None
     differing: int = 0  # results that differ from the NumPy kernel's (measured against references)
     compared: int = 0  # results compared
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -234,7 +237,7 @@ def _measure_points(
 def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
     r = k.r
     group = "loss" if r.plan.extra else "activation"
-    check = CCheck(r.plan.name, group, r.plan.role, k.target, None)
+    check = CCheck(r.plan.name, group, r.plan.role, k.target)
     xs = domain_sample(r.plan.domain, xs_all)
     if r.plan.extra:
         xs = xs[~np.isinf(xs)]
@@ -281,7 +284,7 @@ def _check_output_form(
     the range where ACCURACY.md documents the form accurate (`documented`: ``r.accurate_range``;
     otherwise that range is measured here from the NumPy kernel, as the generator does)."""
     r = k.r
-    check = CCheck(r.plan.name, "activation", r.plan.role, k.target, None)
+    check = CCheck(r.plan.name, "activation", r.plan.role, k.target)
     xs = domain_sample(grad.r.plan.domain, xs_all[np.isfinite(xs_all)])
     with np.errstate(all="ignore"):
         a = np.asarray(fwd(xs), dtype=np.float64)
@@ -307,7 +310,7 @@ def _check_output_form(
     return check
 
 
-def _kernel(r: KernelResult, lib: CLibrary, ns: dict[str, Any]) -> _Kernel:
+def _kernel(r: KernelResult, lib: KernelLibrary, ns: dict[str, Any]) -> _Kernel:
     record = r.record
     params = tuple((p.symbol, p.default) for p in record.params)
     args = tuple(_num(v) for _, v in params)
@@ -340,7 +343,7 @@ def _vector_check(r: KernelResult, lib: CLibrary, ns: dict[str, Any], seed: int,
     g = np.random.default_rng(seed + 1).normal(size=(VECTOR_ROWS, outputs))
     gsyms = tuple(sp.Symbol(f"g_{i}", real=True) for i in range(g.shape[1]))
     target = TARGETS[r.plan.role]
-    check = CCheck(r.plan.name, "vector", r.plan.role, target, None)
+    check = CCheck(r.plan.name, "vector", r.plan.role, target)
     jac = d.jacobian  # type: ignore[union-attr]
     with np.errstate(all="ignore"):
         if r.plan.role == "fwd":
@@ -390,7 +393,7 @@ def _vector_loss_check(
     loss = record.build(zs, ys)
     fwd = r.plan.role == "fwd"
     width = 1 if fwd else n
-    check = CCheck(r.plan.name, "vector_loss", r.plan.role, TARGETS[r.plan.role], None)
+    check = CCheck(r.plan.name, "vector_loss", r.plan.role, TARGETS[r.plan.role])
     with np.errstate(all="ignore"):
         got = lib.loss_rows(r.plan.name, data, target, width, args)
         want = np.asarray(ns[r.plan.name](data, target), dtype=np.float64).reshape(VECTOR_ROWS, width)
@@ -416,7 +419,7 @@ def _vector_loss_check(
 
 def check_kernels(
     results: list[KernelResult],
-    lib: CLibrary,
+    lib: KernelLibrary,
     numpy_kernels: dict[str, Any],
     *,
     size: int = DEFAULT_SIZE,
@@ -439,9 +442,9 @@ def check_kernels(
     for r in results:
         kind = r.record.kind
         if kind == "vector":
-            out.append(_vector_check(r, lib, numpy_kernels, seed, everywhere))
+            out.append(_vector_check(r, cast(CLibrary, lib), numpy_kernels, seed, everywhere))
         elif kind == "vector_loss":
-            out.append(_vector_loss_check(r, lib, numpy_kernels, seed, everywhere))
+            out.append(_vector_loss_check(r, cast(CLibrary, lib), numpy_kernels, seed, everywhere))
         elif r.plan.role == "grad_from_output":
             fwd = numpy_kernels[r.record.name]
             grad = _kernel(by_name[r.record.name + "_grad"], lib, numpy_kernels)
@@ -450,12 +453,15 @@ def check_kernels(
             )
         else:
             out.append(_check_kernel(_kernel(r, lib, numpy_kernels), xs, everywhere))
+    for check in out:  # a measured maximum only where every point was measured
+        if everywhere and check.measurement is not None:
+            check.max_ulp["float64"] = check.measurement.max_ulp
     return out
 
 
 def check_c(
     gen: Generation,
-    lib: CLibrary,
+    lib: KernelLibrary,
     functions: list[CFunction],
     *,
     size: int = DEFAULT_SIZE,

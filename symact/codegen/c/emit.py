@@ -19,9 +19,9 @@ from collections.abc import Callable
 import sympy as sp
 
 from symact.catalogue import Record
-from symact.codegen.c.function import CFunction, kernel_lines
+from symact.codegen.c.function import CFunction, guard_lines, kernel_lines
 from symact.codegen.c.prelude import c_prelude
-from symact.codegen.c.printer import CKernelPrinter, c_literal
+from symact.codegen.c.printer import CKernelPrinter
 from symact.codegen.c.vector import vector_functions
 from symact.codegen.c.vector_loss import vector_loss_functions
 from symact.codegen.emit import HEADER
@@ -52,25 +52,10 @@ def _params(record: Record) -> list[tuple[sp.Symbol, sp.Expr]]:
     return [(p.symbol, p.default) for p in record.params]
 
 
-def _limit_text(v: sp.Expr | None, p: CKernelPrinter) -> str:
-    if v is None:
-        return "NAN"
-    v = sp.sympify(v)
-    return p.doprint(v) if v.free_symbols else c_literal(v)
-
-
 def _body(r: KernelResult, inputs: list[str], names: list[str], p: CKernelPrinter) -> list[str]:
     assert r.chosen is not None
-    var = inputs[0]
     body = [f"    (void){n};" for n in [*inputs, *names]]
-    if r.plan.extra:  # a loss: nan in either input gives nan (_rt.elementwise2)
-        body.append(f"    if ({' || '.join(f'isnan({n})' for n in inputs)}) return NAN;")
-    elif r.guarded:
-        body.append(f"    if (isnan({var})) return {var};")
-    if r.guarded:
-        neg, pos = (_limit_text(v, p) for v in r.limits)
-        body.append(f"    if (isinf({var})) return {var} > 0 ? {pos} : {neg};")
-    return body + kernel_lines(r.chosen.expr, r.plan.var)
+    return body + guard_lines(r, inputs, p) + kernel_lines(r.chosen.expr, r.plan.var)
 
 
 def c_function(r: KernelResult) -> CFunction:

@@ -36,6 +36,9 @@ class CKernelPrinter(KernelPrinting, C99CodePrinter):  # type: ignore[misc]
 
     max_call = "symact_max"
     min_call = "symact_min"
+    isnan_call = "isnan"
+    isinf_call = "isinf"
+    nan_text = "NAN"
 
     def number(self, value: sp.Expr) -> str:
         return c_literal(value)
