@@ -9,10 +9,11 @@ from __future__ import annotations
 from symact.codegen.backend import Backend
 from symact.codegen.c.backend import CBackend
 from symact.codegen.numpy_backend import NumpyBackend
+from symact.codegen.torch import TorchBackend
 
 __all__ = ["default_backends"]
 
 
 def default_backends() -> tuple[Backend, ...]:
     """The backends in use, in the order their files are written (NumPy first: the reference)."""
-    return (NumpyBackend(), CBackend())
+    return (NumpyBackend(), CBackend(), TorchBackend())
