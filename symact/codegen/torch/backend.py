@@ -121,8 +121,8 @@ def _module(g: Group) -> str:
         f'    """{g.fwd.record.description} (`symact.torch.{g.name}`)."""\n\n'
         f"    def __init__({init}) -> None:\n        super().__init__()\n{body}\n"
         f"    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
-        f"        return _generated.{g.name}(x{', ' + kw if kw else ''})\n\n"
-        f'    def extra_repr(self) -> str:\n        return f"{rep}"\n'
+        f"        return _generated.{g.name}(x{', ' + kw if kw else ''})\n"
+        + (f'\n    def extra_repr(self) -> str:\n        return f"{rep}"\n' if params else "")
     )
 
 
@@ -132,7 +132,7 @@ def nn_text(gs: list[Group]) -> dict[str, str]:
     names = sorted(nn_name(g.name) for g in mods)
     text = (
         HEADER
-        + "# ruff: noqa: E501\n# fmt: off\n"
+        + "# ruff: noqa: E501, RUF022\n# fmt: off\n"
         + '"""`torch.nn.Module` classes of the verified activations of `symact.torch` (named as\n'
         + 'PyTorch names them where `torch.nn` has the activation)."""\n\n'
         + "from __future__ import annotations\n\nimport math\n\nimport torch\n\n"
