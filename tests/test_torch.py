@@ -9,6 +9,7 @@ the same check runs on a small generation, and is shown to fail on a wrong kerne
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import math
 import subprocess
@@ -170,6 +171,23 @@ def test_torch_compile_fullgraph_gives_the_eager_values() -> None:
     y = compiled(xg)
     (g,) = torch.autograd.grad(y.sum(), xg)
     assert _same(g.numpy(), st.gelu_grad(x).numpy())
+
+
+def test_the_framework_namespaces_implement_every_routine_and_name() -> None:
+    from symact.codegen.arrays.printer import NAMESPACE
+    from symact.codegen.routines import ROUTINES
+    from symact.frameworks import torch_ns
+
+    spaces = [torch_ns]
+    if importlib.util.find_spec("jax") is not None:
+        from symact.frameworks import jax_ns
+
+        spaces.append(jax_ns)
+    for ns in spaces:
+        assert all(callable(getattr(ns.rt, r.name)) for r in ROUTINES), ns.__name__
+        for name in NAMESPACE.values():
+            head, _, tail = name.partition(".")
+            assert hasattr(getattr(ns, head), tail) if tail else hasattr(ns, head), (ns.__name__, name)
 
 
 _POINTS = [-37.5, -20.0, -5.25, -1.0, -0.125, 0.0, 0.375, 1.5, 4.0, 8.0]
