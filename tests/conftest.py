@@ -24,3 +24,13 @@ def own_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
 def project_root() -> Path:
     """The project folder of the checkout under test (it holds ``symact/`` and ``pyproject.toml``)."""
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def small_generation() -> object:
+    """The verified kernels of one activation with a parameter and one loss (softplus, mse): what the
+    framework backends' checks are tested on."""
+    from symact import catalogue
+    from symact.codegen.generate import generate
+
+    return generate([catalogue.get("softplus"), catalogue.get("mse")])

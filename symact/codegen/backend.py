@@ -71,8 +71,8 @@ class BackendOutcome:
     - `withheld`: the texts hold a failing kernel, so they are not written (and, with ``--check``,
       they are stale whatever the committed files hold);
     - `note`: why the kernels were not checked here (for example: no C compiler);
-    - `details`: one :class:`KernelCheck` (or a subclass: ``CCheck`` for C) per kernel checked, for
-      the cross-backend report and tests.
+    - `details`: one :class:`KernelCheck` (or a subclass: ``CCheck`` for C, ``ArrayCheck`` for
+      PyTorch) per kernel checked, for the cross-backend report and tests.
     """
 
     backend: str

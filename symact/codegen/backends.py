@@ -10,10 +10,11 @@ from symact.codegen.backend import Backend
 from symact.codegen.c.backend import CBackend
 from symact.codegen.csharp.backend import CSharpBackend
 from symact.codegen.numpy_backend import NumpyBackend
+from symact.codegen.torch import TorchBackend
 
 __all__ = ["default_backends"]
 
 
 def default_backends() -> tuple[Backend, ...]:
     """The backends in use, in the order their files are written (NumPy first: the reference)."""
-    return (NumpyBackend(), CBackend(), CSharpBackend())
+    return (NumpyBackend(), CBackend(), CSharpBackend(), TorchBackend())

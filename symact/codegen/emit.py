@@ -46,12 +46,13 @@ def _printer() -> KernelPrinter:
     return KernelPrinter({"fully_qualified_modules": True, "allow_unknown_functions": False})
 
 
-def kernel_source(fname: str, args: list[str], expr: sp.Expr) -> str:
-    """``def fname(*args): ...`` evaluating `expr` on float64 arrays, stable functions lowered."""
+def kernel_source(fname: str, args: list[str], expr: sp.Expr, printer: KernelPrinter | None = None) -> str:
+    """``def fname(*args): ...`` evaluating `expr` on float64 arrays, stable functions lowered
+    (printed by `printer`, a :class:`KernelPrinter` by default)."""
     builder = Builder()
     var = next((s for s in expr.free_symbols if s.name == args[0]), None)
     result = lower(expr, builder, var)  # type: ignore[arg-type]
-    p = _printer()
+    p = printer or _printer()
     lines = [f"def {fname}({', '.join(args)}):"]
     lines += [f"    {sym} = {p.doprint(value)}" for sym, value in builder.steps]
     lines.append(f"    return {p.doprint(result)}")

@@ -1,0 +1,150 @@
+"""An array framework (PyTorch, JAX) as a :class:`~symact.codegen.backend.Backend`.
+
+The files are ``symact/<framework>/_generated.py`` (the kernels, :mod:`symact.codegen.arrays.emit`)
+and ``symact/<framework>/__init__.py`` (its explicit re-exports; the framework's extras, such as
+``nn.py``, come from :attr:`ArrayBackend.extra`).  :meth:`ArrayBackend.build` writes the module
+text into a temporary folder, imports it, and measures every kernel
+(:func:`symact.codegen.arrays.check.check_framework`); a kernel that misses its target makes the
+outcome ``withheld``.  Without the framework the texts are written unchecked, with a note.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from symact.codegen.arrays.check import ArrayCheck, ArrayIO, check_framework
+from symact.codegen.arrays.emit import Framework, Group, groups, module_text
+from symact.codegen.arrays.printer import array_kernel_source
+from symact.codegen.backend import BackendOutcome, KernelCheck
+from symact.codegen.emit import HEADER
+from symact.codegen.generate import Generation, KernelResult
+from symact.codegen.routines import ROUTINES
+from symact.errors import ArgumentError
+
+__all__ = ["ArrayBackend", "import_text", "init_text"]
+
+
+def import_text(text: str, folder: Path, name: str) -> dict[str, Any]:
+    """Import module `text` from a file in `folder`; its namespace."""
+    path = folder / f"{name}.py"
+    path.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return vars(module)
+
+
+def init_text(package: str, names: list[str], doc: str) -> str:
+    """A package ``__init__`` re-exporting `names` from its ``_generated`` module."""
+    return (
+        HEADER
+        + "# fmt: off\n"
+        + f'"""{doc}"""\n\n'
+        + f"from {package}._generated import (\n"
+        + "".join(f"    {n},\n" for n in names)
+        + ")\n"
+        + "\n__all__ = [\n"
+        + "".join(f'    "{n}",\n' for n in sorted(names))
+        + "]\n"
+    )
+
+
+def _unserved(gen: Generation, served: set[str]) -> list[KernelCheck]:
+    """A record for each NumPy kernel the framework does not serve, saying why."""
+    out: list[KernelCheck] = []
+    for r in gen.results:
+        if not r.ok or r.plan.name in served:
+            continue
+        kind = r.record.kind
+        why = (
+            "not generated for this framework yet: vector kernels are served by symact.kernels only"
+            if kind in ("vector", "vector_loss")
+            else f"not generated: {r.record.name} has no verified forward kernel and derivative pair"
+        )
+        out.append(ArrayCheck(r.plan.name, kind, r.plan.role, 0.0, note=why))
+    return out
+
+
+@dataclass(frozen=True)
+class ArrayBackend:
+    """The backend of one array framework (`framework`), checked through `io` (None when the
+    framework is not installed)."""
+
+    name: str = ""
+    framework: Framework | None = None
+    routines: Mapping[str, str] = field(default_factory=lambda: {r.name: f"_rt.{r.name}" for r in ROUTINES})
+    io: Callable[[], ArrayIO | None] = lambda: None
+    notes: Callable[[KernelResult, str], str] = lambda r, text: ""
+    extra_names: tuple[str, ...] = ()
+    extra: Callable[[list[Group]], dict[str, str]] = lambda gs: {}
+
+    @property
+    def _fw(self) -> Framework:
+        if self.framework is None:
+            raise ArgumentError(f"the {self.name} backend has no framework table")
+        return self.framework
+
+    def _folder(self, root: Path) -> Path:
+        return root / "symact" / self._fw.name
+
+    def files(self, root: Path) -> tuple[Path, ...]:
+        folder = self._folder(root)
+        return (folder / "_generated.py", folder / "__init__.py", *[folder / n for n in self.extra_names])
+
+    def print_kernel(self, result: KernelResult) -> str:
+        if result.chosen is None:
+            raise ArgumentError(f"{result.plan.name}: no verified kernel to print")
+        inputs = [result.plan.var.name, *[e.name for e in result.plan.extra]]
+        params = [p.symbol.name for p in result.record.params]
+        return array_kernel_source(f"_k_{result.plan.name}", [*inputs, *params], result.chosen.expr)
+
+    def build(self, gen: Generation, root: Path, *, size: int, seed: int) -> BackendOutcome:
+        fw = self._fw
+        folder = self._folder(root)
+        out = BackendOutcome(self.name)
+        try:
+            text = module_text(gen, fw)
+            gs = groups(gen)
+            names = sorted(r.plan.name for g in gs for r in g.kernels)
+            extra = self.extra(gs)
+        except Exception as exc:  # a kernel this printer cannot print: the other backends go on
+            out.failures.append(f"the {self.name} module could not be printed: {type(exc).__name__}: {exc}")
+            out.withheld = True
+            return out
+        out.texts = {
+            folder / "_generated.py": text,
+            folder / "__init__.py": init_text(f"symact.{fw.name}", names, fw.doc.split("\n")[0]),
+            **{folder / n: t for n, t in extra.items()},
+        }
+        served = set(names)
+        io = self.io()
+        if io is None:
+            out.note = f"{fw.name} is not installed: symact/{fw.name}/ is written without being checked"
+            out.details = list(_unserved(gen, served))
+            return out
+        with tempfile.TemporaryDirectory(prefix=f"symact-{fw.name}-") as tmp:
+            try:
+                ns = import_text(text, Path(tmp), f"symact_{fw.name}_candidate")
+                details = check_framework(
+                    gen, gs, ns, io, size=size, seed=seed, notes=lambda r: self.notes(r, self.print_kernel(r))
+                )
+            except Exception as exc:
+                out.failures.append(f"the {self.name} check stopped: {type(exc).__name__}: {exc}")
+                out.withheld = True
+                return out
+        out.details = [*details, *_unserved(gen, served)]
+        out.failures += [f"{c.name} ({self.name}): {p}" for c in details for p in c.problems]
+        out.checked = [c.name for c in details if c.ok]
+        out.withheld = bool(out.failures)
+        return out

@@ -1,0 +1,136 @@
+"""The JAX backend: every verified element-wise activation and loss as a function on JAX arrays,
+differentiated through ``jax.custom_jvp`` with the verified derivative; jit- and vmap-compatible.
+
+The text is printed by the shared array printer (:mod:`symact.codegen.arrays`); the check imports it
+and measures every kernel in float64 and float32 with ``jax_enable_x64`` switched on for the check
+and restored after it (:mod:`symact.codegen.arrays.check`).  Without JAX the module is written
+unchecked and the outcome's note says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from symact.codegen.arrays.backend import ArrayBackend
+from symact.codegen.arrays.check import ArrayIO, kernel_note
+from symact.codegen.arrays.emit import Framework
+from symact.codegen.backend import BackendOutcome
+from symact.codegen.generate import Generation, KernelResult
+
+__all__ = ["JAX", "JaxBackend", "x64"]
+
+_FUNCTION = '''@functools.partial(jax.custom_jvp, nondiff_argnums={nondiff})
+def {cls}(x{pargs}):
+    return xp.unary({fwd}, x, {ptuple}, {limf})
+
+
+@{cls}.defjvp
+def {cls}_jvp({plead}primals, tangents):
+    (x,), (t,) = primals, tangents
+    return {cls}(x{pargs}), t * xp.unary({grad}, x, {ptuple}, {limg})
+
+
+def {name}({sig}) -> jax.Array:
+    """{doc}
+
+    Differentiable (`jax.custom_jvp`): the derivative is the verified `{name}_grad`.
+    """
+    return {cls}(x{pargs})
+'''
+
+_LOSS = '''@functools.partial(jax.custom_jvp, nondiff_argnums={nondiff})
+def {cls}(a, y{pargs}):
+    return xp.binary({fwd}, a, y, {ptuple}, {limf})
+
+
+def {cls}_jvp({plead}primals, tangents):
+    (a, y), (ta, ty) = primals, tangents
+    xp.no_target_tangent(ty, "{name}")
+    return {cls}(a, y{pargs}), xp.tangent(ta, xp.binary({grad}, a, y, {ptuple}, {limg}))
+
+
+{cls}.defjvp({cls}_jvp, symbolic_zeros=True)
+
+
+def {name}({sig}) -> jax.Array:
+    """{doc}
+
+    Element-wise, no reduction.  Differentiable in `a` (`jax.custom_jvp`, the verified derivative
+    `{name}_grad`); the target `y` is data: differentiating with respect to it is an error.
+    """
+    return {cls}(a, y{pargs})
+'''
+
+JAX = Framework(
+    name="jax",
+    imports=(
+        "import functools\n\nimport jax\n\n"
+        "from symact.frameworks import jax_ns as xp\nfrom symact.frameworks.jax_ns import rt as _rt\n"
+    ),
+    array="jax.Array",
+    function=_FUNCTION,
+    loss=_LOSS,
+    doc=(
+        "Verified JAX kernels of the symact catalogue.\n\n"
+        "Every function takes JAX arrays (computed in float64, which needs `jax_enable_x64`; the result\n"
+        "is rounded once to the input's dtype), keyword-only parameters with the catalogue's defaults,\n"
+        "and is differentiated through `jax.custom_jvp` with the verified derivative; jit and vmap apply.\n"
+        "Each kernel is the derivation's expression after proved stable rewrites, the same as\n"
+        "`symact.kernels` (ACCURACY.md), checked against correctly rounded references before this file\n"
+        "is written.\n"
+    ),
+)
+
+SUBSTITUTES: dict[str, str] = {
+    "ndtr": "erfcx: jax.scipy.special.erfcx",
+    "ndtr_scaled": "erfcx: jax.scipy.special.erfcx",
+    "xlog_minus": "log y in double-double on every element (both paths computed, one selected: no mask)",
+    "sigmoid_poly_scaled": "both exponent paths computed and selected with where (no host-side branch)",
+}
+"""How the JAX namespace serves a routine differently from ``symact.kernels._runtime``."""
+
+
+@contextmanager
+def x64() -> Iterator[None]:
+    """``jax_enable_x64`` switched on, and restored afterwards."""
+    import jax
+
+    before = jax.config.read("jax_enable_x64")
+    jax.config.update("jax_enable_x64", True)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", before)
+
+
+def _io() -> ArrayIO | None:
+    try:
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    return ArrayIO(lambda a: jnp.asarray(np.array(a)), lambda t: np.asarray(t))
+
+
+def _notes(r: KernelResult, text: str) -> str:
+    return kernel_note(r, text, "jax.numpy", SUBSTITUTES)
+
+
+@dataclass(frozen=True)
+class JaxBackend(ArrayBackend):
+    """``symact/jax/``: ``_generated.py`` and ``__init__.py``."""
+
+    name: str = "jax"
+    framework: Framework | None = JAX
+    io: Callable[[], ArrayIO | None] = _io
+    notes: Callable[[KernelResult, str], str] = _notes
+
+    def build(self, gen: Generation, root: Any, *, size: int, seed: int) -> BackendOutcome:
+        if self.io() is None:
+            return super().build(gen, root, size=size, seed=seed)
+        with x64():
+            return super().build(gen, root, size=size, seed=seed)

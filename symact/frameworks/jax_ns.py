@@ -1,0 +1,156 @@
+"""NumPy's names over ``jax.numpy``: the namespace ``xp`` of the generated JAX kernels
+(``symact/jax/_generated.py``) and of the shared routines (:mod:`symact.frameworks.routines`), and
+the drivers.
+
+Kernels compute in float64 (a float32 array is widened and the result rounded once), so they need
+``jax_enable_x64``: without it JAX silently computes "float64" in float32, which the kernels' constants
+(Veltkamp's splitter, the double-double coefficients) are not made for; the drivers raise
+:class:`X64Required` instead of returning unverified numbers.  The drivers are jit- and
+vmap-compatible: no host round trip, no data-dependent Python branch.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special
+from jax.custom_derivatives import SymbolicZero
+
+from symact.errors import SymactError
+from symact.frameworks.routines import Routines
+
+__all__ = ["X64Required", "binary", "no_target_tangent", "rt", "tangent", "unary"]
+
+inf = math.inf
+nan = math.nan
+F64 = jnp.float64
+
+
+class X64Required(SymactError, RuntimeError):
+    """symact.jax computes in float64, which JAX provides only with ``jax_enable_x64``."""
+
+
+def is_array(v: Any) -> bool:
+    return isinstance(v, jax.Array)
+
+
+def as_float(v: Any) -> Any:
+    return jnp.asarray(v).astype(F64)
+
+
+def clip(x: Any, lo: float, hi: float) -> Any:
+    return jnp.clip(x, lo, hi)
+
+
+where = jnp.where
+maximum = jnp.maximum
+minimum = jnp.minimum
+hypot = jnp.hypot
+copysign = jnp.copysign
+exp = jnp.exp
+expm1 = jnp.expm1
+log = jnp.log
+log1p = jnp.log1p
+sqrt = jnp.sqrt
+tanh = jnp.tanh
+cosh = jnp.cosh
+isfinite = jnp.isfinite
+isnan = jnp.isnan
+erfcx = jax.scipy.special.erfcx
+equal = jnp.equal
+not_equal = jnp.not_equal
+greater = jnp.greater
+greater_equal = jnp.greater_equal
+less = jnp.less
+less_equal = jnp.less_equal
+full_like = jnp.full_like
+zeros_like = jnp.zeros_like
+frexp = jnp.frexp
+
+
+class _Reducer:
+    def __init__(self, op: Callable[[Any, Any], Any]) -> None:
+        self.reduce = lambda args: functools.reduce(op, args)
+
+
+logical_and = _Reducer(jnp.logical_and)
+logical_or = _Reducer(jnp.logical_or)
+
+rt = Routines(sys.modules[__name__])
+"""The runtime routines over this namespace (the generated kernels' ``_rt``)."""
+
+
+def _require_x64() -> None:
+    if not jax.config.read("jax_enable_x64"):
+        raise X64Required(
+            "symact.jax computes in float64: enable it with jax.config.update('jax_enable_x64', True)"
+        )
+
+
+def _dtype(x: jax.Array) -> Any:
+    return x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else F64
+
+
+def _finish(r: Any, shape: tuple[int, ...]) -> Any:
+    return jnp.broadcast_to(jnp.asarray(r).astype(F64), shape)
+
+
+def unary(kernel: Callable[..., Any], x: Any, params: tuple[Any, ...], limits: Any = None) -> Any:
+    """`kernel(x, *params)` in float64, rounded to x's dtype; with `limits` (``limits(*params)``) the
+    infinite inputs get their limits.  Compiled as one XLA computation (:func:`jax.jit`, the kernel,
+    parameters and limits static): op-by-op evaluation on the CPU flushes subnormal numbers to zero."""
+    _require_x64()
+    return _unary(kernel, jnp.asarray(x), params, limits)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 2, 3))
+def _unary(kernel: Callable[..., Any], x: Any, params: tuple[Any, ...], limits: Any) -> Any:
+    xd = x.astype(F64)
+    if limits is None:
+        return _finish(kernel(xd, *params), xd.shape).astype(_dtype(x))
+    finite = jnp.isfinite(xd)
+    r = _finish(kernel(jnp.where(finite, xd, 0.0), *params), xd.shape)
+    neg, pos = limits(*params)
+    r = jnp.where(finite, r, jnp.where(xd > 0, pos, jnp.where(xd < 0, neg, xd)))
+    return r.astype(_dtype(x))
+
+
+def binary(kernel: Callable[..., Any], a: Any, y: Any, params: tuple[Any, ...], limits: Any = None) -> Any:
+    """`kernel(a, y, *params)` (a loss) on broadcast `a` and `y` in float64, rounded to a's dtype; nan
+    where a or y is nan; with `limits` (``limits(y, *params)``) an infinite `a` gets them."""
+    _require_x64()
+    return _binary(kernel, jnp.asarray(a), jnp.asarray(y), params, limits)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 3, 4))
+def _binary(kernel: Callable[..., Any], a: Any, y: Any, params: tuple[Any, ...], limits: Any) -> Any:
+    ad, yd = jnp.broadcast_arrays(a.astype(F64), jnp.asarray(y).astype(F64))
+    if limits is None:
+        r = _finish(kernel(ad, yd, *params), ad.shape)
+    else:
+        r = _finish(kernel(jnp.where(jnp.isinf(ad), 1.0, ad), yd, *params), ad.shape)
+        neg, pos = limits(yd, *params)
+        r = jnp.where(ad == math.inf, pos, jnp.where(ad == -math.inf, neg, r))
+    r = jnp.where(jnp.isnan(ad) | jnp.isnan(yd), math.nan, r)
+    return r.astype(_dtype(a))
+
+
+def tangent(t: Any, derivative: Any) -> Any:
+    """``t * derivative``; zeros where `t` is a symbolic zero."""
+    return jnp.zeros_like(derivative) if isinstance(t, SymbolicZero) else t * derivative
+
+
+class TargetTangentError(SymactError, RuntimeError):
+    """A derivative with respect to a loss's target was asked for; symact derives none."""
+
+
+def no_target_tangent(t: Any, name: str) -> None:
+    """Raise when the target of loss `name` carries a tangent (it is differentiated)."""
+    if not isinstance(t, SymbolicZero):
+        raise TargetTangentError(f"symact.jax.{name}: no derivative with respect to the target y")
