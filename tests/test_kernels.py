@@ -211,21 +211,23 @@ def test_command_bad_input() -> None:
 
 
 @pytest.mark.slow
-def test_command_report_prints_this_machines_measurements(capsys: pytest.CaptureFixture[str]) -> None:
-    """``--report`` generates and measures every kernel (minutes), writes nothing, prints the table."""
+def test_committed_kernels_are_fresh_and_the_report_prints_this_machines_measurements(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One generation (minutes) serves both: ``--check`` fails on a stale committed file, ``--report``
+    prints the measured table per backend; neither writes a file."""
     from symact.cli import main
 
-    before = {p: p.read_bytes() for p in (ROOT / "symact" / "kernels").iterdir() if p.is_file()}
-    assert main(["kernels", "--report", "--root", str(ROOT)]) == 0
-    out = capsys.readouterr().out
+    def files() -> dict[Path, bytes]:
+        folders = [ROOT / "symact" / "kernels", ROOT / "csrc", ROOT / "csharp", ROOT / "symact" / "torch"]
+        return {p: p.read_bytes() for d in folders if d.is_dir() for p in d.iterdir() if p.is_file()}
+
+    before = files()
+    code = main(["kernels", "--check", "--report", "--root", str(ROOT)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err[-3000:]
+    out = captured.out
     assert out.startswith("# Accuracy of `symact.kernels` measured on this machine")
     assert "| `sigmoid` | 4 |" in out and "| `sigmoid_grad_from_output` |" in out
-    assert {p: p.read_bytes() for p in (ROOT / "symact" / "kernels").iterdir() if p.is_file()} == before
-
-
-@pytest.mark.slow
-def test_committed_module_is_fresh() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "symact", "kernels", "--check"], capture_output=True, text=True, cwd=ROOT
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert "## Per backend" in out and "stale:" not in captured.err
+    assert files() == before
