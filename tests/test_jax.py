@@ -68,7 +68,10 @@ def test_a_loss_is_differentiated_in_its_prediction_only(module: dict[str, Any],
 
 
 def test_without_x64_the_kernels_refuse_to_run(module: dict[str, Any]) -> None:
-    if jax.config.read("jax_enable_x64"):
-        pytest.skip("jax_enable_x64 is on in this process")
-    with pytest.raises(X64Required, match="jax_enable_x64"):
-        module["softplus"](jnp.asarray([1.0]))
+    before = jax.config.read("jax_enable_x64")  # another test in this process may have switched it on
+    jax.config.update("jax_enable_x64", False)
+    try:
+        with pytest.raises(X64Required, match="jax_enable_x64"):
+            module["softplus"](jnp.asarray([1.0]))
+    finally:
+        jax.config.update("jax_enable_x64", before)
