@@ -83,7 +83,7 @@ def kernel_note(r: KernelResult, text: str, framework: str, substitutes: dict[st
     by its differentiation, and each routine it serves differently from NumPy (`substitutes`)."""
     parts = [f"{framework} operations in float64 (float32 widened, rounded once)"]
     if r.plan.role == "fwd":
-        parts.append(f"derivative: g * {r.plan.name}_grad, the verified derivative from the input")
+        parts.append("backward: g * NAME_grad(x), the verified derivative from the input")
     used = sorted(set(re.findall(r"_rt\.(\w+)", text)))
     parts += [substitutes[u] for u in used if u in substitutes]
     return "; ".join(parts)
