@@ -339,11 +339,12 @@ def render_body(derivation: Derivation, lang: str = "en") -> str:
                 out += [r"\end{align*}", ""]
                 number += len(block.lines)
             elif isinstance(block, Result):
+                words = _inline_tex(block.words, style)  # a result with no words leaves no blank line
                 out += [
                     r"\[",
                     rf"\boxed{{{_boxed(block, style)}}}",
                     r"\]",
-                    _inline_tex(block.words, style),
+                    *([words] if words.strip() else []),
                     "",
                 ]
             elif isinstance(block, Display):
@@ -440,7 +441,8 @@ def render_markdown(derivation: Derivation, lang: str = "en") -> str:
                 number += len(block.lines)
             elif isinstance(block, Result):
                 box = rf"\boxed{{{_boxed(block, style)}}}"
-                out += [*_md_display(box, lang), "", _inline_md(block.words, style), ""]
+                words = _inline_md(block.words, style)
+                out += [*_md_display(box, lang), "", *([words, ""] if words.strip() else [])]
             elif isinstance(block, Display):
                 out += [*_md_display(f"{style.math(block.lhs)} = {style.math(block.rhs)}", lang), ""]
             elif isinstance(block, KinkTable):

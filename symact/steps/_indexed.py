@@ -295,15 +295,13 @@ def _cross_entropy(record: VectorLoss) -> Derivation:
 
 
 def _definition(record: Any, eq: sp.Eq, extra: tuple[Text, ...] = ()) -> Section:
-    blocks: list[Any] = [
-        Paragraph(
-            say(
-                "vector-defined",
-                say("vector-sizes", sp.Symbol("z_1", real=True), sp.Symbol("z_n", real=True)),
-            )
-        ),
-        Display(eq.lhs, eq.rhs),
-    ]
+    inputs = say("vector-sizes", sp.Symbol("z_1", real=True), sp.Symbol("z_n", real=True))
+    if record.kind == "vector_loss":  # a loss is one number of the logits and the targets
+        targets = say("vector-sizes", sp.Symbol("y_1", real=True), sp.Symbol("y_n", real=True))
+        opening = say("vector-loss-defined", inputs, targets)
+    else:
+        opening = say("vector-defined", inputs)
+    blocks: list[Any] = [Paragraph(opening), Display(eq.lhs, eq.rhs)]
     blocks += [Paragraph(t) for t in extra]
     if record.params:
         blocks.append(Paragraph(say("ce-default", tuple(sp.Eq(p.symbol, p.default) for p in record.params))))

@@ -163,6 +163,7 @@ MESSAGES: dict[str, str] = {
     "target.",
     # vector functions
     "vector-defined": "For inputs {0}, the outputs are",
+    "vector-loss-defined": "For logits {0} and targets {1}, the loss is",
     "vector-notation": "with {0}; {1} is 1 when i = j and 0 otherwise.",
     "vector-matrix": "At n = 3 the whole Jacobian reads",
     "softmax-words": "The Jacobian of softmax is {0}: diagonal entries {1}, off-diagonal {2}.",

@@ -99,7 +99,8 @@ MESSAGES_JA: dict[str, str] = {
     "canonical-scaled": "勾配は、予測値から正解を引いたもの {1} の {0} 倍です。",
     "not-canonical": "この組み合わせは正準ではありません。z についての勾配は「予測値 − 正解」の形になりません。",
     # vector functions
-    "vector-defined": "入力 {0} に対して、出力は",
+    "vector-defined": "入力 {0} に対する出力は次のとおりです。",
+    "vector-loss-defined": "ロジット {0} と正解 {1} に対する損失は次のとおりです。",
     "vector-notation": "ただし {0} です。{1} は i = j のとき 1、それ以外のとき 0 です。",
     "vector-matrix": "n = 3 では、ヤコビ行列全体は次のようになります。",
     "softmax-words": "ソフトマックス関数のヤコビ行列は {0} です。対角成分は {1}、非対角成分は {2} です。",
