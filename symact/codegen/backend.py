@@ -44,7 +44,8 @@ class KernelCheck:
       the backend does not measure is absent;
     - `problems`: one line per way the kernel misses its target (empty: it meets it);
     - `note`: the form used where it is not the NumPy kernel's, or the substitution made (a routine
-      the backend lacks, a proved alternative form, a double-length evaluation); empty otherwise.
+      the backend lacks, a proved alternative form, a double-length evaluation); empty otherwise;
+    - `left_out`: see below.
     """
 
     name: str
@@ -54,6 +55,9 @@ class KernelCheck:
     max_ulp: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     note: str = ""
+    left_out: bool = False
+    """The kernel missed its target here and the backend left it (its record's kernels) out of its
+    files, which hold the others: its `problems` say why, and they are no failure of the build."""
 
     @property
     def ok(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from symact.codegen.backend import Backend
 from symact.codegen.c.backend import CBackend
 from symact.codegen.csharp.backend import CSharpBackend
+from symact.codegen.jax import JaxBackend
 from symact.codegen.numpy_backend import NumpyBackend
 from symact.codegen.torch import TorchBackend
 
@@ -17,4 +18,4 @@ __all__ = ["default_backends"]
 
 def default_backends() -> tuple[Backend, ...]:
     """The backends in use, in the order their files are written (NumPy first: the reference)."""
-    return (NumpyBackend(), CBackend(), CSharpBackend(), TorchBackend())
+    return (NumpyBackend(), CBackend(), CSharpBackend(), TorchBackend(), JaxBackend())

@@ -17,7 +17,7 @@ Vector kernels are measured on rows (``symact.codegen.vector_gen``: ``rows``, ``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -43,6 +43,7 @@ __all__ = [
     "measure",
     "output_form_range",
     "overflow_only",
+    "subnormal",
     "target_for",
     "ulp_errors",
 ]
@@ -56,6 +57,12 @@ def magnitude(expr: sp.Expr) -> sp.Expr | None:
     if isinstance(expr, sp.Add):
         return sp.Add(*[sp.Abs(t) for t in expr.args])
     return None
+
+
+def subnormal(xs: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+    """Where `xs` is subnormal in `dtype` (non-zero and below its smallest normal magnitude)."""
+    with np.errstate(invalid="ignore"):
+        return (xs != 0) & (np.abs(xs) < np.finfo(dtype).tiny)
 
 
 def domain_sample(domain: sp.Set, xs: np.ndarray) -> np.ndarray:

@@ -164,7 +164,7 @@ def backends_markdown(gen: Generation, outcomes: Mapping[str, BackendOutcome]) -
                     cells.append("not served")
                 else:
                     v = c.max_ulp.get(d)
-                    cells.append(("FAILED " if c.problems else "") + _g(v))
+                    cells.append(("left out " if c.left_out else "FAILED " if c.problems else "") + _g(v))
         origin = r.chosen.origin if r.chosen else "-"
         lines.append(f"| `{r.plan.name}` | {origin} | {_target(r)} | " + " | ".join(cells) + " |")
     for b in backends:
@@ -185,7 +185,9 @@ def backends_markdown(gen: Generation, outcomes: Mapping[str, BackendOutcome]) -
                 shared.setdefault(c.note, []).append(c.name)
         for note, names in shared.items():
             lines.append(f"- {note}: " + ", ".join(f"`{n}`" for n in names))
-        lines += [f"- `{c.name}` FAILED: {'; '.join(c.problems)}" for c in notes if c.problems]
+        lines += [
+            f"- `{c.name}` FAILED: {'; '.join(c.problems)}" for c in notes if c.problems and not c.left_out
+        ]
         named = tuple(c.name + " " for c in notes)
         lines += [f"- FAILED {f}" for f in outcome.failures if not f.startswith(named)]
     return lines

@@ -117,8 +117,13 @@ def measure(
     params: dict[str, Any],
     scale: Callable[[np.ndarray], np.ndarray] | None = None,
     xs32: np.ndarray | None = None,
+    floor: float = 0.0,
 ) -> Measurement:
-    """Measure `fn` (float64 array -> array) against `truth` on `xs` (and float32 on `xs32`)."""
+    """Measure `fn` (float64 array -> array) against `truth` on `xs` (and float32 on `xs32`).
+
+    With a `floor`, an error is counted in units of at least `floor` (a platform that flushes
+    subnormal numbers to zero loses up to the smallest normal number wherever an intermediate value
+    falls below it)."""
     m = Measurement()
     got, _warning = _call(fn, xs)
     if got is None:
@@ -132,6 +137,9 @@ def measure(
         with np.errstate(all="ignore"):
             s = np.asarray(scale(xs), dtype=np.float64)
     err = ulp_errors(got, ref, s)
+    if floor:
+        with np.errstate(all="ignore"):
+            err = np.where(np.isfinite(got - ref), np.minimum(err, np.abs(got - ref) / floor), err)
     finite_x = np.isfinite(xs)
     missing = finite_x & np.isnan(ref)
     m.no_reference = int(missing.sum())

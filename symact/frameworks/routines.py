@@ -2,6 +2,10 @@ r"""The runtime routines of the generated PyTorch and JAX kernels, written once 
 namespace (``symact.frameworks.torch_ns``, ``symact.frameworks.jax_ns``): the same double-double
 arithmetic as the NumPy routines (``symact.kernels._runtime``), in float64, branch-free.
 
+Each rounded sum whose error is then recovered (TwoSum, Veltkamp's split) passes through
+``xp.fence``: the identity in PyTorch, ``jax.lax.optimization_barrier`` in JAX, whose compiler would
+otherwise simplify ``(a + b) - a`` to ``b`` and so drop the error term.
+
 The NumPy routines take a data-dependent shortcut (``if np.any(...)``) or write into a boolean mask
 where only a few elements need the slow path; a traced or compiled graph cannot, so here both paths
 are computed and one is selected with ``where`` (the same values, without host synchronisation).
@@ -37,7 +41,7 @@ class Routines:
 
     def _split(self, a: Any) -> tuple[Any, Any]:
         t = a * SPLIT
-        hi = t - (t - a)
+        hi = t - self.xp.fence(t - a)
         return hi, a - hi
 
     def _two_prod(self, a: Any, b: Any) -> tuple[Any, Any]:
@@ -47,16 +51,17 @@ class Routines:
         return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
     def _dd_add(self, ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
-        s = ah + bh
-        bb = s - ah
+        fence = self.xp.fence
+        s = fence(ah + bh)
+        bb = fence(s - ah)
         e = ((ah - (s - bb)) + (bh - bb)) + (al + bl)
-        h = s + e
+        h = fence(s + e)
         return h, e - (h - s)
 
     def _dd_mul(self, ah: Any, al: Any, bh: Any, bl: Any) -> tuple[Any, Any]:
         p, e = self._two_prod(ah, bh)
         e = e + (ah * bl + al * bh)
-        h = p + e
+        h = self.xp.fence(p + e)
         return h, e - (h - p)
 
     def _square(self, u: Any) -> tuple[Any, Any]:
@@ -80,10 +85,10 @@ class Routines:
             p = ph * x
             ah, al = self._split(ph)
             e = ((ah * xh - p) + ah * xl + al * xh) + al * xl + pl * x
-            s = p + ch
-            bb = s - p
+            s = xp.fence(p + ch)
+            bb = xp.fence(s - p)
             f = (p - (s - bb)) + (ch - bb) + e + cl
-            ph = s + f
+            ph = xp.fence(s + f)
             pl = f - (ph - s)
         return ph, pl
 
@@ -95,7 +100,7 @@ class Routines:
         m = xp.where(low, 2.0 * m, m)
         ex = xp.as_float(e) - xp.as_float(low)
         f = m - 1.0
-        dh = 2.0 + f
+        dh = xp.fence(2.0 + f)
         dl = f - (dh - 2.0)
         sh = f / dh
         p, pe = self._two_prod(sh, dh)
@@ -164,8 +169,8 @@ class Routines:
         d = xp.where(pos, lg - c, xp.where(y == 0, 0.0, math.nan))
         near = pos & xp.isfinite(y) & xp.isfinite(c) & (abs(d) < abs(lg))
         hi, lo = self.log_dd(safe)
-        s = hi - c
-        bb = s - hi
+        s = xp.fence(hi - c)
+        bb = xp.fence(s - hi)
         err = (hi - (s - bb)) + (-c - bb)
         return y * xp.where(near, s + (err + lo), d)
 

@@ -66,6 +66,11 @@ def copysign(a: Any, b: Any) -> torch.Tensor:
     return torch.copysign(_t(a), _t(b))
 
 
+def fence(v: Any) -> Any:
+    """The identity (JAX's namespace stops its compiler's algebraic rewrites here)."""
+    return v
+
+
 def _unary(fn: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[Any], torch.Tensor]:
     return lambda x: fn(_t(x))
 

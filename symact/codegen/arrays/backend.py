@@ -14,7 +14,7 @@ import importlib.util
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +88,9 @@ class ArrayBackend:
     notes: Callable[[KernelResult, str], str] = lambda r, text: ""
     extra_names: tuple[str, ...] = ()
     extra: Callable[[list[Group]], dict[str, str]] = lambda gs: {}
+    leave_out: bool = False
+    """A record whose kernel misses its target is left out of the files (the report says why), the
+    others written; otherwise one failing kernel withholds the backend's files."""
 
     @property
     def _fw(self) -> Framework:
@@ -101,6 +104,36 @@ class ArrayBackend:
     def files(self, root: Path) -> tuple[Path, ...]:
         folder = self._folder(root)
         return (folder / "_generated.py", folder / "__init__.py", *[folder / n for n in self.extra_names])
+
+    def _texts(self, folder: Path, text: str, names: list[str], extra: dict[str, str]) -> dict[Path, str]:
+        fw = self._fw
+        return {
+            folder / "_generated.py": text,
+            folder / "__init__.py": init_text(f"symact.{fw.name}", names, fw.doc.split("\n")[0]),
+            **{folder / n: t for n, t in extra.items()},
+        }
+
+    def _leave_out(
+        self, gen: Generation, gs: list[Group], details: list[ArrayCheck], tmp: Path
+    ) -> tuple[list[Group], str]:
+        """The groups left once every record with a failing forward or derivative is taken out (a
+        failing output form alone: that form), and the module text printed from them (imported here,
+        so that what is written is a module).  The failing checks are marked `left_out`."""
+        failing = {c.name for c in details if c.problems}
+        kept = []
+        for g in gs:
+            if g.fwd.plan.name in failing or g.grad.plan.name in failing:
+                continue
+            kept.append(replace(g, output=None) if g.output and g.output.plan.name in failing else g)
+        names = {r.plan.name for g in kept for r in g.kernels}
+        for c in details:
+            if c.name not in names:
+                c.left_out = True
+                why = "; ".join(c.problems) if c.problems else "its record's other kernel missed its target"
+                c.note = f"left out of symact/{self._fw.name}/: {why}"
+        text = module_text(gen, self._fw, kept)
+        import_text(text, tmp, f"symact_{self._fw.name}_kept")
+        return kept, text
 
     def print_kernel(self, result: KernelResult) -> str:
         if result.chosen is None:
@@ -122,11 +155,7 @@ class ArrayBackend:
             out.failures.append(f"the {self.name} module could not be printed: {type(exc).__name__}: {exc}")
             out.withheld = True
             return out
-        out.texts = {
-            folder / "_generated.py": text,
-            folder / "__init__.py": init_text(f"symact.{fw.name}", names, fw.doc.split("\n")[0]),
-            **{folder / n: t for n, t in extra.items()},
-        }
+        out.texts = self._texts(folder, text, names, extra)
         served = set(names)
         io = self.io()
         if io is None:
@@ -143,8 +172,15 @@ class ArrayBackend:
                 out.failures.append(f"the {self.name} check stopped: {type(exc).__name__}: {exc}")
                 out.withheld = True
                 return out
+            if self.leave_out and any(c.problems for c in details):
+                gs, text = self._leave_out(gen, gs, details, Path(tmp))
+                out.texts = self._texts(
+                    folder, text, sorted(r.plan.name for g in gs for r in g.kernels), self.extra(gs)
+                )
         out.details = [*details, *_unserved(gen, served)]
-        out.failures += [f"{c.name} ({self.name}): {p}" for c in details for p in c.problems]
+        out.failures += [
+            f"{c.name} ({self.name}): {p}" for c in details if not c.left_out for p in c.problems
+        ]
         out.checked = [c.name for c in details if c.ok]
         out.withheld = bool(out.failures)
         return out

@@ -158,9 +158,9 @@ def _public(g: Group, fw: Framework) -> str:
     return (fw.loss if g.loss else fw.function).format(**fields)
 
 
-def module_text(gen: Generation, fw: Framework) -> str:
-    """The whole generated module of framework `fw`."""
-    gs = groups(gen)
+def module_text(gen: Generation, fw: Framework, gs: list[Group] | None = None) -> str:
+    """The whole generated module of framework `fw` (of the kernel groups `gs`; all by default)."""
+    gs = groups(gen) if gs is None else gs
     public = sorted(r.plan.name for g in gs for r in g.kernels)
     head = (
         HEADER

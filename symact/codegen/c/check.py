@@ -43,7 +43,7 @@ from symact.codegen.generate import (
     compile_source,
     loss_limit_problems,
 )
-from symact.codegen.measure import domain_sample, magnitude
+from symact.codegen.measure import domain_sample, magnitude, subnormal
 from symact.codegen.plan import RecordPlan
 from symact.codegen.verify import Measurement, measure, output_form_range, ulp_errors
 from symact.errors import SymactError
@@ -174,6 +174,11 @@ class CCheck(KernelCheck):
     compared: int = 0  # results compared
 
 
+FLUSH_FLOOR = float(np.finfo(np.float64).tiny)
+"""On a platform that flushes subnormal numbers to zero, an error is counted in units of at least the
+smallest normal number: what a flushed intermediate value can cost."""
+
+
 def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return (np.isnan(a) & np.isnan(b)) | (a == b)
@@ -214,7 +219,7 @@ def _scale(k: _Kernel, y: float | None) -> Callable[[np.ndarray], Any] | None:
 
 
 def _measure_points(
-    k: _Kernel, xs: np.ndarray, y: float | None, everywhere: bool
+    k: _Kernel, xs: np.ndarray, y: float | None, everywhere: bool, flush: bool = False
 ) -> tuple[Measurement, int, int]:
     r = k.r
     assert r.chosen is not None
@@ -230,11 +235,14 @@ def _measure_points(
     if y is not None:
         params[r.plan.extra[0].name] = y
     pts = xs[pick]
-    m = measure(c_fn, to_reference(r.chosen.expr), r.plan.var, pts, params=params, scale=_scale(k, y))
+    floor = FLUSH_FLOOR if flush else 0.0
+    m = measure(
+        c_fn, to_reference(r.chosen.expr), r.plan.var, pts, params=params, scale=_scale(k, y), floor=floor
+    )
     return m, int((~_same(got_c, got_np)).sum()), int(xs.size)
 
 
-def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
+def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool, flush: bool = False) -> CCheck:
     r = k.r
     group = "loss" if r.plan.extra else "activation"
     check = CCheck(r.plan.name, group, r.plan.role, k.target)
@@ -243,7 +251,7 @@ def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
         xs = xs[~np.isinf(xs)]
     measured = []
     for y in r.plan.targets or (None,):
-        m, diff, n = _measure_points(k, xs, y, everywhere)
+        m, diff, n = _measure_points(k, xs, y, everywhere, flush)
         measured.append(m)
         check.differing += diff
         check.compared += n
@@ -261,15 +269,19 @@ def _check_kernel(k: _Kernel, xs_all: np.ndarray, everywhere: bool) -> CCheck:
 
 
 def _output_formulp_errors(
-    got: np.ndarray, grad: _Kernel, xs: np.ndarray, params: dict[str, sp.Expr]
+    got: np.ndarray, grad: _Kernel, xs: np.ndarray, params: dict[str, sp.Expr], flush: bool = False
 ) -> np.ndarray:
-    """Errors of `got` against f'(xs) in the derivative's unit (0 where f' has no reference)."""
+    """Errors of `got` against f'(xs) in the derivative's unit (0 where f' has no reference; with
+    `flush`, also where f' is subnormal and `got` is zero: the platform flushes it)."""
     assert grad.r.chosen is not None
     ref = reference(to_reference(grad.r.chosen.expr), grad.r.plan.var, xs, params=params)
     scale = _scale(grad, None)
     with np.errstate(all="ignore"):
         s = np.asarray(scale(xs), dtype=np.float64) if scale is not None else None
-        return np.where(np.isnan(ref), 0.0, ulp_errors(got, ref, s))
+        err = ulp_errors(got, ref, s)
+        if flush:
+            err = np.where(np.isfinite(got - ref), np.minimum(err, np.abs(got - ref) / FLUSH_FLOOR), err)
+        return np.where(np.isnan(ref), 0.0, err)
 
 
 def _check_output_form(
@@ -279,6 +291,7 @@ def _check_output_form(
     xs_all: np.ndarray,
     everywhere: bool,
     documented: bool,
+    flush: bool = False,
 ) -> CCheck:
     """The output form on a = f(x) (the NumPy f, as the generator measured it), for the sample's x in
     the range where ACCURACY.md documents the form accurate (`documented`: ``r.accurate_range``;
@@ -288,6 +301,8 @@ def _check_output_form(
     xs = domain_sample(grad.r.plan.domain, xs_all[np.isfinite(xs_all)])
     with np.errstate(all="ignore"):
         a = np.asarray(fwd(xs), dtype=np.float64)
+        if flush:  # the platform reads a subnormal output as zero: the form is not asked there
+            xs, a = xs[~subnormal(a)], a[~subnormal(a)]
         got_c = k.c(a)
         got_np = np.asarray(k.np(a), dtype=np.float64)
     rng = r.accurate_range
@@ -298,7 +313,7 @@ def _check_output_form(
     inside = (xs >= rng[0]) & (xs <= rng[1])
     differ = ~_same(got_c, got_np) & inside
     pick = inside if everywhere else differ
-    err = _output_formulp_errors(got_c[pick], grad, xs[pick], k.rp.defaults)
+    err = _output_formulp_errors(got_c[pick], grad, xs[pick], k.rp.defaults, flush)
     m = Measurement(points=int(pick.sum()))
     m.nonfinite_wrong = [float(v) for v in xs[pick][~np.isfinite(err)][:5]]
     finite = np.isfinite(err)
@@ -426,6 +441,7 @@ def check_kernels(
     seed: int = SEED,
     everywhere: bool = False,
     documented: bool = True,
+    flush: bool = False,
 ) -> list[CCheck]:
     """Measure the C kernel of each of `results` (chosen candidate, plan, documented range) against
     references; one CCheck each.
@@ -434,9 +450,13 @@ def check_kernels(
     record's grad among `results`.  `size` and `seed` must be the generator's for C results equal to
     NumPy's to inherit their verified errors; with `everywhere` every point is measured.  Without
     `documented`, the range where an output form is accurate is measured from its NumPy kernel (as
-    the generator does) instead of read from ``accurate_range``.
+    the generator does) instead of read from ``accurate_range``.  With `flush` (a platform that
+    flushes subnormal numbers to zero, as XLA's CPU runtime does) the subnormal inputs are left out,
+    and an error is counted in units of at least the smallest normal number (:data:`FLUSH_FLOOR`).
     """
     xs = full_range_sample(size, seed=seed)
+    if flush:
+        xs = xs[~subnormal(xs)]
     by_name = {r.plan.name: r for r in results}
     out = []
     for r in results:
@@ -449,10 +469,12 @@ def check_kernels(
             fwd = numpy_kernels[r.record.name]
             grad = _kernel(by_name[r.record.name + "_grad"], lib, numpy_kernels)
             out.append(
-                _check_output_form(_kernel(r, lib, numpy_kernels), fwd, grad, xs, everywhere, documented)
+                _check_output_form(
+                    _kernel(r, lib, numpy_kernels), fwd, grad, xs, everywhere, documented, flush
+                )
             )
         else:
-            out.append(_check_kernel(_kernel(r, lib, numpy_kernels), xs, everywhere))
+            out.append(_check_kernel(_kernel(r, lib, numpy_kernels), xs, everywhere, flush))
     for check in out:  # a measured maximum only where every point was measured
         if everywhere and check.measurement is not None:
             check.max_ulp["float64"] = check.measurement.max_ulp
