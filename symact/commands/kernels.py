@@ -87,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
         return 1 if failed or stale else 0
     ok = sum(1 for r in gen.results if r.ok)
     checked = "; ".join(
-        f"{name}: {len(b.checked)} checked" + (" (not checked: see note)" if b.note else "")
+        f"{name}: {len(b.checked)} checked"
+        + (f", {n} left out (see the report)" if (n := sum(c.left_out for c in b.details)) else "")
+        + (" (not checked: see note)" if b.note and not b.checked else "")
         for name, b in outcome.backends.items()
     )
     print(

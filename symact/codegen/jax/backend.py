@@ -82,7 +82,9 @@ JAX = Framework(
         "and is differentiated through `jax.custom_jvp` with the verified derivative; jit and vmap apply.\n"
         "Each kernel is the derivation's expression after proved stable rewrites, the same as\n"
         "`symact.kernels` (ACCURACY.md), checked against correctly rounded references before this file\n"
-        "is written.\n"
+        "is written.  XLA's CPU runtime flushes subnormal numbers to zero: the check leaves subnormal\n"
+        "inputs out and counts errors in units of at least the smallest normal number.  A record whose\n"
+        "kernels miss their targets under XLA is left out (`symact kernels --report` says why).\n"
     ),
 )
 
