@@ -56,7 +56,7 @@ class OffByOne:
 
 def test_the_registered_backends_implement_the_protocol() -> None:
     found: tuple[Backend, ...] = default_backends()
-    assert [b.name for b in found] == ["numpy", "c", "csharp", "torch"]
+    assert [b.name for b in found] == ["numpy", "c", "csharp", "torch", "jax"]
     assert len({b.name for b in found}) == len(found)
 
 

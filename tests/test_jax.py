@@ -30,7 +30,7 @@ from symact.numeric import full_range_sample
 
 jax = pytest.importorskip("jax", reason="JAX is not installed (the symact[jax] extra)")
 import jax.numpy as jnp  # noqa: E402
-import jax.test_util  # noqa: E402
+from jax.test_util import check_grads  # noqa: E402
 
 import symact.jax as sj  # noqa: E402
 from symact.frameworks import jax_ns  # noqa: E402
@@ -140,9 +140,9 @@ def test_check_grads(enabled: None, name: str) -> None:
     x = jnp.asarray(_points(name))
     if name in LOSSES:
         y = jnp.full_like(x, 0.3)
-        jax.test_util.check_grads(lambda a: getattr(sj, name)(a, y), (x,), order=1, modes=("fwd", "rev"))
+        check_grads(lambda a: getattr(sj, name)(a, y), (x,), order=1, modes=("fwd", "rev"))
     else:
-        jax.test_util.check_grads(getattr(sj, name), (x,), order=1, modes=("fwd", "rev"))
+        check_grads(getattr(sj, name), (x,), order=1, modes=("fwd", "rev"))
 
 
 def test_a_loss_is_differentiated_in_its_prediction_only(enabled: None) -> None:

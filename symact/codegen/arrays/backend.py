@@ -181,6 +181,6 @@ class ArrayBackend:
         out.failures += [
             f"{c.name} ({self.name}): {p}" for c in details if not c.left_out for p in c.problems
         ]
-        out.checked = [c.name for c in details if c.ok]
+        out.checked = [c.name for c in details if c.ok and not c.left_out]
         out.withheld = bool(out.failures)
         return out
