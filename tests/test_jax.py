@@ -2,7 +2,8 @@
 references, under XLA's flush-to-zero), records left out when they miss their targets, the
 ``jax.custom_jvp`` wiring (the derivative is the verified one, bit for bit, under jit and vmap),
 gradient checks for every element-wise function, the float64 requirement, the namespace's
-substitutes for XLA's log1p, tanh, cosh and erfcx.
+substitutes for XLA's log1p, tanh, cosh and erfcx, and ``symact check --flush-subnormals`` on
+``symact.jax.gelu``.
 
 Every kernel of the committed module is measured against correctly rounded references by
 ``symact kernels`` itself (``JaxBackend.build``; CI runs ``symact kernels --check``); here the same
@@ -22,6 +23,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from symact.cli import main
 from symact.codegen.arrays.backend import import_text
 from symact.codegen.generate import SEED, Generation
 from symact.codegen.jax import JAX, JaxBackend, x64
@@ -234,3 +236,17 @@ def test_the_fence_keeps_an_error_term_from_xla_s_simplifier(enabled: None) -> N
         return (1.0 - (s - bb)) + (b - bb)
 
     assert float(jax.jit(unfenced)(jnp.asarray(1e-17))) == 0.0  # what the fence prevents
+
+
+def test_symact_check_passes_symact_jax_gelu_where_subnormals_are_flushed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """On XLA's CPU runtime the check passes once told that subnormal numbers are flushed to zero;
+    without that, it fails exactly there (a platform's behaviour, not a kernel's error)."""
+    argv = ["check", "symact.jax.gelu", "--grad", "autodiff", "--against", "gelu", "--examples", "300"]
+    assert main([*argv, "--flush-subnormals"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "gelu: ok" in out and "no subnormal input drawn" in out
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "subnormal" in out and "FAIL" in out

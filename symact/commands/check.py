@@ -51,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="precision budget: N + 4 (condition number) ULP of the correctly rounded truth "
         f"(default {DEFAULT_ULP:g})",
     )
+    p.add_argument(
+        "--flush-subnormals",
+        action="store_true",
+        help="the code runs where subnormal numbers are flushed to zero (JAX/XLA on CPU): subnormal "
+        "inputs are not drawn, and errors count in units of at least the smallest normal number",
+    )
     p.add_argument("--examples", type=int, default=2000, help="number of test points (default 2000)")
     p.add_argument("--dtype", choices=sorted(_DTYPES), default="float64")
     p.add_argument("--seed", type=int, default=0)
@@ -118,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         examples=args.examples,
         seed=args.seed,
         ulp=args.ulp,
+        flush_subnormals=args.flush_subnormals,
     )
     print(report.summary())
     print("points drawn: " + ", ".join(f"{kind} {n}" for kind, n in report.sampled.items()))

@@ -96,6 +96,7 @@ def check(
     forward_expr: sp.Expr | None = None,
     grad_expr: sp.Expr | None = None,
     ulp: float = DEFAULT_ULP,
+    flush_subnormals: bool = False,
 ) -> Report:
     r"""Check a forward `fn` and/or a gradient `grad` against the catalogue function `against`.
 
@@ -118,6 +119,11 @@ def check(
       N ulp + 4 ulp(x f'(x)), about (N + 4 kappa) ULP, kappa the condition number of the function
       at the point (default :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a
       value is "wrong", below that "imprecise"; both fail.
+    - `flush_subnormals`: the code runs where subnormal numbers are flushed to zero (XLA on CPU,
+      GPUs in FTZ mode): no subnormal input is drawn, and an error counts in units of at least the
+      smallest normal number of `dtype` (what a flushed intermediate value can cost), so a zero for
+      a subnormal truth passes.  Off by default: IEEE arithmetic keeps subnormals, and a kernel that
+      flushes them is wrong there.
 
     **Vector functions and losses** (softmax, log_softmax, softmin, logsumexp, glu; cross_entropy,
     nll_loss): `fn(x)` maps an array of shape (rows, n) along the last axis and `grad` is
@@ -162,6 +168,9 @@ def check(
         raise UserError(f"grad must be a function or 'autodiff', got {grad!r}")
     # the points must be values of `dtype` (the reference is taken at exactly what the code receives)
     groups = sample_groups(target, examples, seed=seed, dtype=dtype)
+    tiny = float(np.finfo(np.dtype(dtype)).tiny)  # type: ignore[call-overload]
+    if flush_subnormals:
+        groups = {k: v[~((v != 0) & (np.abs(v) < tiny))] for k, v in groups.items()}
     xs = np.concatenate(list(groups.values()))
     report = Report(target.name, sampled={k: int(v.size) for k, v in groups.items() if v.size})
     allowed = _subgradient(target, dtype)
@@ -190,6 +199,7 @@ def check(
             ulps=ulp,
             either=bands[layer],
             extra=target.input_terms.get(expr),
+            flush_floor=tiny if flush_subnormals else 0.0,
         )
         report.checked[layer] = report.checked.get(layer, 0) + res.checked
         banded[layer] += res.banded
@@ -223,6 +233,11 @@ def check(
                 f"{layer}: {n_band} points within rounding of a kink that is not a float ({kinks}) "
                 "took the other branch's value, which is accepted there"
             )
+    if flush_subnormals:
+        report.notes.append(
+            "subnormal numbers flushed to zero (--flush-subnormals): no subnormal input drawn, errors "
+            f"counted in units of at least {tiny:.4g}"
+        )
     if fwd is not None and grd is not None:
         with np.errstate(all="ignore"):
             found, n, _ = check_consistency(

@@ -71,6 +71,7 @@ def check_fidelity(
     floor: float | None = None,
     ulps: float = DEFAULT_ULP,
     extra: sp.Expr | None = None,
+    flush_floor: float = 0.0,
 ) -> FidelityResult:
     """Compare `got` (a kernel's values at `xs`) with `expr`, point by point.
 
@@ -84,12 +85,16 @@ def check_fidelity(
     - `floor`: ULPs always allowed (default none beyond the budget).
     - `ulps`: the precision budget N; the tolerance is about (N + 4 condition number) ULP.
     - `extra`: a loss's y df/dy (``Target.input_terms``): the target's rounding joins the budget.
+    - `flush_floor`: on a platform that flushes subnormal numbers to zero, the smallest normal
+      number: an error is counted in units of at least it (0: IEEE arithmetic, no such unit).
     """
     xs = np.asarray(xs, dtype=np.float64)
     got = np.asarray(got, dtype=np.float64)
     ref = reference(expr, var, xs, dtype=dtype).astype(np.float64)
     with np.errstate(all="ignore"):
         err = ulp_error(got, ref, dtype=dtype)
+        if flush_floor:
+            err = np.where(np.isfinite(got - ref), np.minimum(err, np.abs(got - ref) / flush_floor), err)
     tol = np.full(xs.shape, np.nan)
     verdict = np.full(xs.shape, "", dtype=object)
     findings: list[Finding] = []
