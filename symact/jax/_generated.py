@@ -10,8 +10,8 @@ and is differentiated through `jax.custom_jvp` with the verified derivative; jit
 Each kernel is the derivation's expression after proved stable rewrites, the same as
 `symact.kernels` (ACCURACY.md), checked against correctly rounded references before this file
 is written.  XLA's CPU runtime flushes subnormal numbers to zero: the check leaves subnormal
-inputs out and counts errors in units of at least the smallest normal number.  A record whose
-kernels miss their targets under XLA is left out (`symact kernels --report` says why).
+inputs out and counts errors in units of at least the smallest normal number.  The records
+XLA cannot serve within their targets are left out (`symact.codegen.jax.LEFT_OUT` says why).
 """
 
 from __future__ import annotations

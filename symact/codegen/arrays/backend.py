@@ -14,10 +14,11 @@ import importlib.util
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from symact.catalogue import records
 from symact.codegen.arrays.check import ArrayCheck, ArrayIO, check_framework
 from symact.codegen.arrays.emit import Framework, Group, groups, module_text
 from symact.codegen.arrays.printer import array_kernel_source
@@ -60,6 +61,13 @@ def init_text(package: str, names: list[str], doc: str) -> str:
     )
 
 
+def _unknown_left_out(left_out: Mapping[str, str], backend: str) -> list[str]:
+    known = {r.name for r in records()}
+    return [
+        f"{n} ({backend}): in the left_out table but no catalogue record" for n in left_out if n not in known
+    ]
+
+
 def _unserved(gen: Generation, served: set[str]) -> list[KernelCheck]:
     """A record for each NumPy kernel the framework does not serve, saying why."""
     out: list[KernelCheck] = []
@@ -88,9 +96,11 @@ class ArrayBackend:
     notes: Callable[[KernelResult, str], str] = lambda r, text: ""
     extra_names: tuple[str, ...] = ()
     extra: Callable[[list[Group]], dict[str, str]] = lambda gs: {}
-    leave_out: bool = False
-    """A record whose kernel misses its target is left out of the files (the report says why), the
-    others written; otherwise one failing kernel withholds the backend's files."""
+    left_out: Mapping[str, str] = field(default_factory=dict)
+    """Records this framework does not serve, each with the cause: they are left out of the files on
+    every machine (so the files do not depend on whether the framework is installed), measured where it
+    is (the report shows how they miss their targets), and a listed record whose kernels all meet their
+    targets fails the build, as an unlisted one that misses them does."""
 
     @property
     def _fw(self) -> Framework:
@@ -113,28 +123,6 @@ class ArrayBackend:
             **{folder / n: t for n, t in extra.items()},
         }
 
-    def _leave_out(
-        self, gen: Generation, gs: list[Group], details: list[ArrayCheck], tmp: Path
-    ) -> tuple[list[Group], str]:
-        """The groups left once every record with a failing forward or derivative is taken out (a
-        failing output form alone: that form), and the module text printed from them (imported here,
-        so that what is written is a module).  The failing checks are marked `left_out`."""
-        failing = {c.name for c in details if c.problems}
-        kept = []
-        for g in gs:
-            if g.fwd.plan.name in failing or g.grad.plan.name in failing:
-                continue
-            kept.append(replace(g, output=None) if g.output and g.output.plan.name in failing else g)
-        names = {r.plan.name for g in kept for r in g.kernels}
-        for c in details:
-            if c.name not in names:
-                c.left_out = True
-                why = "; ".join(c.problems) if c.problems else "its record's other kernel missed its target"
-                c.note = f"left out of symact/{self._fw.name}/: {why}"
-        text = module_text(gen, self._fw, kept)
-        import_text(text, tmp, f"symact_{self._fw.name}_kept")
-        return kept, text
-
     def print_kernel(self, result: KernelResult) -> str:
         if result.chosen is None:
             raise ArgumentError(f"{result.plan.name}: no verified kernel to print")
@@ -147,8 +135,10 @@ class ArrayBackend:
         folder = self._folder(root)
         out = BackendOutcome(self.name)
         try:
-            text = module_text(gen, fw)
-            gs = groups(gen)
+            every = groups(gen)
+            gs = [g for g in every if g.name not in self.left_out]
+            apart = [g for g in every if g.name in self.left_out]
+            text = module_text(gen, fw, gs)
             names = sorted(r.plan.name for g in gs for r in g.kernels)
             extra = self.extra(gs)
         except Exception as exc:  # a kernel this printer cannot print: the other backends go on
@@ -156,31 +146,51 @@ class ArrayBackend:
             out.withheld = True
             return out
         out.texts = self._texts(folder, text, names, extra)
-        served = set(names)
+        out.failures += _unknown_left_out(self.left_out, self.name)
+        served = set(names) | {r.plan.name for g in apart for r in g.kernels}
         io = self.io()
         if io is None:
             out.note = f"{fw.name} is not installed: symact/{fw.name}/ is written without being checked"
-            out.details = list(_unserved(gen, served))
+            out.details = [*self._apart(apart, []), *_unserved(gen, served)]
+            out.withheld = bool(out.failures)
             return out
         with tempfile.TemporaryDirectory(prefix=f"symact-{fw.name}-") as tmp:
             try:
+                notes = lambda r: self.notes(r, self.print_kernel(r))  # noqa: E731
                 ns = import_text(text, Path(tmp), f"symact_{fw.name}_candidate")
-                details = check_framework(
-                    gen, gs, ns, io, size=size, seed=seed, notes=lambda r: self.notes(r, self.print_kernel(r))
-                )
+                details = check_framework(gen, gs, ns, io, size=size, seed=seed, notes=notes)
+                measured: list[ArrayCheck] = []
+                if apart:
+                    ns = import_text(module_text(gen, fw, apart), Path(tmp), f"symact_{fw.name}_apart")
+                    measured = check_framework(gen, apart, ns, io, size=size, seed=seed, notes=notes)
             except Exception as exc:
                 out.failures.append(f"the {self.name} check stopped: {type(exc).__name__}: {exc}")
                 out.withheld = True
                 return out
-            if self.leave_out and any(c.problems for c in details):
-                gs, text = self._leave_out(gen, gs, details, Path(tmp))
-                out.texts = self._texts(
-                    folder, text, sorted(r.plan.name for g in gs for r in g.kernels), self.extra(gs)
+        out.details = [*details, *self._apart(apart, measured), *_unserved(gen, served)]
+        out.failures += [f"{c.name} ({self.name}): {p}" for c in details for p in c.problems]
+        for g in apart:
+            kernels = {r.plan.name for r in g.kernels}
+            if measured and not any(c.problems for c in measured if c.name in kernels):
+                out.failures.append(
+                    f"{g.name} ({self.name}): left out ({self.left_out[g.name]}) but every kernel meets its "
+                    "target: remove it from the backend's left_out table"
                 )
-        out.details = [*details, *_unserved(gen, served)]
-        out.failures += [
-            f"{c.name} ({self.name}): {p}" for c in details if not c.left_out for p in c.problems
-        ]
-        out.checked = [c.name for c in details if c.ok and not c.left_out]
+        out.checked = [c.name for c in details if c.ok]
         out.withheld = bool(out.failures)
+        return out
+
+    def _apart(self, apart: list[Group], measured: list[ArrayCheck]) -> list[ArrayCheck]:
+        """The checks of the left-out records' kernels (`measured`; unmeasured ones without the
+        framework), each marked `left_out` with the cause and what was measured."""
+        by_name = {c.name: c for c in measured}
+        out = []
+        for g in apart:
+            for r in g.kernels:
+                group = "loss" if g.loss else "activation"
+                c = by_name.get(r.plan.name) or ArrayCheck(r.plan.name, group, r.plan.role, 0.0)
+                c.left_out = True
+                c.note = f"left out of symact/{self._fw.name}/: {self.left_out[g.name]}"
+                c.note += f" (measured: {'; '.join(c.problems)})" if c.problems else ""
+                out.append(c)
         return out
