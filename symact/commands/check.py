@@ -19,14 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from symact.commands._params import parse_params
 from symact.errors import UserError
 from symact.verify import CONVENTIONS, check
-from symact.verify._budget import DEFAULT_ULP
+from symact.verify._budget import DEFAULT_ULP, HALF_DEFAULT_ULP, default_ulp, wrong_relative
 
-_DTYPES = {"float64": np.float64, "float32": np.float32}
+_DTYPES = ("float64", "float32", "float16", "bfloat16")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,13 +44,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--ulp",
         type=float,
-        default=DEFAULT_ULP,
+        default=None,
         metavar="N",
-        help="precision budget: N + 4 (condition number) ULP of the correctly rounded truth "
-        f"(default {DEFAULT_ULP:g})",
+        help="precision budget: N + 4 (condition number) ULP of the correctly rounded truth in the "
+        f"--dtype format (default {DEFAULT_ULP:g}; {HALF_DEFAULT_ULP:g} for float16 and bfloat16)",
     )
     p.add_argument("--examples", type=int, default=2000, help="number of test points (default 2000)")
-    p.add_argument("--dtype", choices=sorted(_DTYPES), default="float64")
+    p.add_argument(
+        "--dtype",
+        choices=_DTYPES,
+        default="float64",
+        help="the format the code receives and returns (default float64); bfloat16 arrays are PyTorch "
+        "or JAX ones, or NumPy arrays of ml_dtypes.bfloat16 (needs ml_dtypes)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
 
@@ -113,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         grad=grad,
         against=args.against,
         params=parse_params(args.param),
-        dtype=_DTYPES[args.dtype],
+        dtype=args.dtype,
         convention=args.convention,
         examples=args.examples,
         seed=args.seed,
@@ -127,12 +131,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     first = report.counterexample()
     print(f"counterexample: {first}")
+    budget = default_ulp(args.dtype) if args.ulp is None else args.ulp
     wrong = sum(f.kind == "wrong" for f in report.failures)
     imprecise = sum(f.kind == "imprecise" for f in report.failures)
     if wrong or imprecise:
         print(
-            f"{wrong} wrong values (off by more than 2^-10 relative, or not finite), "
-            f"{imprecise} imprecise (beyond {args.ulp:g} + 4 (condition number) ULP only)"
+            f"{wrong} wrong values (off by more than {wrong_relative(args.dtype):.3g} relative, "
+            "or not finite), "
+            f"{imprecise} imprecise (beyond {budget:g} + 4 (condition number) ULP only)"
         )
     layers = sorted({f.layer for f in report.failures})
     for layer in layers:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
+from importlib.util import find_spec
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from symact.catalogue import UnknownFunctionError, get
-from symact.errors import UserError
+from symact.errors import ArgumentError, UserError
+from symact.numeric import FloatFormat, float_format
 from symact.verify._bands import either_values
-from symact.verify._budget import DEFAULT_ULP
+from symact.verify._budget import default_ulp
 from symact.verify._consistency import check_consistency
 from symact.verify._fidelity import check_fidelity
 from symact.verify._frameworks import ArrayFn, as_numpy, autodiff
@@ -42,6 +44,17 @@ def target_for(
         raise
     except Exception:
         return make_target(record, params=params, convention=convention, source="sympy", float_params=True)
+
+
+def resolve_format(dtype: object) -> FloatFormat:
+    """The float format of `dtype`; UserError when unknown, or bfloat16 with nothing to hold it."""
+    try:
+        fmt = float_format(dtype)
+    except ArgumentError as exc:
+        raise UserError(str(exc)) from None
+    if fmt.name == "bfloat16" and not any(find_spec(m) for m in ("torch", "ml_dtypes", "jax")):
+        raise UserError("bfloat16 needs PyTorch or ml_dtypes (pip install ml-dtypes); neither is installed")
+    return fmt
 
 
 def _record(name: str) -> Any:
@@ -95,7 +108,7 @@ def check(
     seed: int = 0,
     forward_expr: sp.Expr | None = None,
     grad_expr: sp.Expr | None = None,
-    ulp: float = DEFAULT_ULP,
+    ulp: float | None = None,
 ) -> Report:
     r"""Check a forward `fn` and/or a gradient `grad` against the catalogue function `against`.
 
@@ -116,8 +129,9 @@ def check(
       says whether their rounding-error bound explains it (they never widen the tolerance).
     - `ulp`: the precision budget N: a value may differ from the correctly rounded truth by
       N ulp + 4 ulp(x f'(x)), about (N + 4 kappa) ULP, kappa the condition number of the function
-      at the point (default :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a
-      value is "wrong", below that "imprecise"; both fail.
+      at the point (default :data:`~symact.verify._budget.DEFAULT_ULP`, 16; in float16 and
+      bfloat16 :data:`~symact.verify._budget.HALF_DEFAULT_ULP`, 4).  Beyond 2^-10 relative (in
+      float16 and bfloat16: 16 eps) a value is "wrong", below that "imprecise"; both fail.
 
     **Vector functions and losses** (softmax, log_softmax, softmin, logsumexp, glu; cross_entropy,
     nll_loss): `fn(x)` maps an array of shape (rows, n) along the last axis and `grad` is
@@ -132,6 +146,8 @@ def check(
         raise UserError("check needs fn, grad or both")
     if examples < 1:
         raise UserError(f"examples must be >= 1, got {examples}")
+    dtype = resolve_format(dtype)
+    ulp = default_ulp(dtype) if ulp is None else ulp
     if not (math.isfinite(ulp) and ulp >= 0.5):
         raise UserError(f"ulp must be a finite number >= 0.5, got {ulp!r}")
     record = _record(against)
@@ -175,7 +191,7 @@ def check(
         layer: str, call: ArrayFn, expr: sp.Expr, tree: sp.Expr | None, pts: np.ndarray
     ) -> list[Finding]:
         with np.errstate(all="ignore"):
-            got = np.asarray(call(pts.astype(dtype)), dtype=np.float64)  # type: ignore[call-overload]
+            got = call(pts)
         res = check_fidelity(
             target.name,
             layer,
@@ -282,7 +298,7 @@ def assert_point(
     params: Mapping[str, Any] | None = None,
     dtype: object = np.float64,
     convention: str = "pytorch",
-    ulp: float = DEFAULT_ULP,
+    ulp: float | None = None,
 ) -> None:
     """Fail (AssertionError) if `fn(x)` is wrong at one point, with the reference value and the ULP error.
 
@@ -292,13 +308,15 @@ def assert_point(
     """
     if which not in ("forward", "gradient"):
         raise UserError(f"which must be 'forward' or 'gradient', got {which!r}")
+    fmt = resolve_format(dtype)
+    ulp = default_ulp(fmt) if ulp is None else ulp
     target = target_for(against, params=params, convention=convention)
     if not (math.isnan(x) or target.in_domain(x)):
         return
-    call, _ = _adapt(fn, dtype)
-    pts = np.array([x], dtype=np.float64)
+    call, _ = _adapt(fn, fmt)
+    pts = fmt.round([x])  # the value of the format the code receives
     with np.errstate(all="ignore"):
-        got = np.asarray(call(pts.astype(dtype)), dtype=np.float64)  # type: ignore[call-overload]
+        got = call(pts)
     expr = target.f if which == "forward" else target.df
     res = check_fidelity(
         target.name,

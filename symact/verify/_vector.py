@@ -33,7 +33,8 @@ import sympy as sp
 from symact.catalogue import Record, check_params
 from symact.errors import UserError
 from symact.numeric import exact_value, float_format, round_mpf, ulp
-from symact.verify._budget import classify
+from symact.verify._budget import classify, wrong_relative
+from symact.verify._frameworks import from_numpy, numpy_array
 from symact.verify._report import FAIL, Finding, Report
 
 __all__ = ["VECTOR_KINDS", "check_vector", "vector_rows"]
@@ -146,11 +147,13 @@ def _bind(record: Record, params: Mapping[str, Any] | None) -> tuple[tuple[str, 
 
 
 def _call(fn: Callable[..., Any], *arrays: np.ndarray, dtype: object) -> np.ndarray:
+    fmt = float_format(dtype)
+    try:
+        inputs = [numpy_array(a, fmt) for a in arrays]
+    except TypeError as exc:
+        raise UserError(f"{exc}: install ml_dtypes") from None
     with np.errstate(all="ignore"):
-        out = fn(*[a.astype(np.dtype(dtype)) for a in arrays])  # type: ignore[call-overload]
-    if type(out).__module__.split(".")[0] not in ("numpy", "builtins"):
-        out = out.detach().cpu().numpy() if hasattr(out, "detach") else np.asarray(out)
-    return np.asarray(out, dtype=np.float64)
+        return from_numpy(fn(*inputs), fmt)
 
 
 def check_vector(
@@ -171,13 +174,11 @@ def check_vector(
     fmt = float_format(dtype)
     rng = np.random.default_rng(seed)
     groups = vector_rows(max(examples // n, 12), n, rng)
-    if np.dtype(dtype) != np.float64:  # type: ignore[call-overload]
-        with np.errstate(over="ignore"):
-            groups = {k: v.astype(dtype).astype(np.float64) for k, v in groups.items()}  # type: ignore[call-overload]
+    groups = {k: fmt.round(v) for k, v in groups.items()}  # values of the format
     rows = np.concatenate(list(groups.values()))
     loss = record.kind == "vector_loss"
     ys = np.eye(n)[rng.integers(0, n, rows.shape[0])] if loss else np.zeros(0)
-    gs = rng.normal(0.0, 1.0, (rows.shape[0], n_out)).astype(np.dtype(dtype)).astype(np.float64)  # type: ignore[call-overload]
+    gs = fmt.round(rng.normal(0.0, 1.0, (rows.shape[0], n_out)))
     report = Report(record.name, sampled={f"{k} rows": int(v.shape[0]) for k, v in groups.items()})
     got_f = got_g = None
     try:
@@ -290,7 +291,7 @@ def _compare(
         g, r = float(have[i]), float(want[i])
         if math.isnan(r):
             continue
-        kind = classify(g, r, float(err[i]), float(tol[i]))
+        kind = classify(g, r, float(err[i]), float(tol[i]), wrong_relative(dtype))
         if not kind:
             continue
         note = f"{kind}: output {i} of the row {np.array2string(row, precision=17, separator=', ')}"
