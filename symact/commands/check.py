@@ -14,6 +14,7 @@ import argparse
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,9 @@ from symact.commands._params import parse_params
 from symact.errors import UserError
 from symact.verify import CONVENTIONS, check
 from symact.verify._budget import DEFAULT_ULP, HALF_DEFAULT_ULP, default_ulp, wrong_relative
+from symact.verify._vector_reduce import REDUCTIONS
 
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
 _DTYPES = ("float64", "float32", "float16", "bfloat16")
 
 
@@ -49,6 +52,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="precision budget: N + 4 (condition number) ULP of the correctly rounded truth in the "
         f"--dtype format (default {DEFAULT_ULP:g}; {HALF_DEFAULT_ULP:g} for float16 and bfloat16)",
     )
+    p.add_argument(
+        "--weight",
+        metavar="W1,W2,...",
+        help="class losses (cross_entropy, nll_loss): PyTorch's per-class weights; with --weight, "
+        "--ignore-index or --reduction the code is called as F.cross_entropy(input, target, weight=, "
+        "ignore_index=, reduction=, label_smoothing=) with class-index targets",
+    )
+    p.add_argument("--ignore-index", type=int, metavar="I", help="class losses: PyTorch's ignore_index")
+    p.add_argument("--reduction", choices=REDUCTIONS, help="class losses: PyTorch's reduction (default mean)")
     p.add_argument("--examples", type=int, default=2000, help="number of test points (default 2000)")
     p.add_argument(
         "--dtype",
@@ -101,6 +113,14 @@ def load_function(text: str, *, option: str) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
+def _weights(text: str) -> list[float]:
+    """``"0.5,2,1"`` -> [0.5, 2.0, 1.0]; UserError (one line) for anything but plain numbers."""
+    parts = [t.strip() for t in text.split(",")]
+    if len(text) > 400 or not all(_NUMBER.fullmatch(t) for t in parts):
+        raise UserError(f"malformed --weight {text!r}: expected numbers separated by commas, e.g. 0.5,2,1")
+    return [float(t) for t in parts]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.forward is None and args.grad is None:
         raise UserError("give a forward function MODULE:FUNC, --grad MODULE:FUNC, or both")
@@ -112,11 +132,18 @@ def run(args: argparse.Namespace) -> int:
         grad = "autodiff"
     elif args.grad:
         grad = load_function(args.grad, option="--grad")
+    params: dict[str, Any] = dict(parse_params(args.param))
+    if args.weight is not None:
+        params["weight"] = _weights(args.weight)
+    if args.ignore_index is not None:
+        params["ignore_index"] = args.ignore_index
+    if args.reduction is not None:
+        params["reduction"] = args.reduction
     report = check(
         fn,
         grad=grad,
         against=args.against,
-        params=parse_params(args.param),
+        params=params,
         dtype=args.dtype,
         convention=args.convention,
         examples=args.examples,

@@ -137,7 +137,10 @@ def check(
     nll_loss): `fn(x)` maps an array of shape (rows, n) along the last axis and `grad` is
     ``vjp(x, g)``, the gradient of sum(g * fn(x)) with respect to x; for a loss `fn(z, y)` returns
     one value per row (y: class probabilities or one-hot, shape (rows, n)) and `grad(z, y)` returns
-    dL/dz.  See :mod:`symact.verify._vector` for the rows drawn.
+    dL/dz; ``grad="autodiff"`` takes them from PyTorch or JAX.  With PyTorch's ``weight`` (one per
+    class), ``ignore_index`` or ``reduction`` in `params`, a loss is called as
+    ``F.cross_entropy(input, target, weight=..., ignore_index=..., reduction=..., label_smoothing=...)``
+    with class-index targets (:mod:`symact.verify._vector_reduce`).  See :mod:`symact.verify._vector` for the rows drawn.
 
     **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
     shrunk to the simplest nearby input that still fails.
@@ -152,9 +155,10 @@ def check(
         raise UserError(f"ulp must be a finite number >= 0.5, got {ulp!r}")
     record = _record(against)
     if record.kind in VECTOR_KINDS:
-        if grad is not None and not callable(grad):
+        if grad is not None and not callable(grad) and grad != "autodiff":
             raise UserError(
-                "for vector functions and losses --grad must name a function (vjp(x, g) or grad(z, y))"
+                "for vector functions and losses --grad must name a function (vjp(x, g) or grad(z, y)) "
+                "or be 'autodiff'"
             )
         start = time.perf_counter()
         report = check_vector(

@@ -14,7 +14,7 @@ import numpy as np
 
 from symact.numeric import FloatFormat, float_format
 
-__all__ = ["ADAPTERS", "Adapter", "as_numpy", "autodiff"]
+__all__ = ["ADAPTERS", "Adapter", "as_numpy", "autodiff", "call_arrays", "vjp_arrays"]
 
 ArrayFn = Callable[[np.ndarray], np.ndarray]
 
@@ -56,7 +56,7 @@ def from_numpy(out: object, fmt: FloatFormat) -> np.ndarray:
 
 def _np_call(fn: Callable, xs: np.ndarray, fmt: FloatFormat) -> np.ndarray:
     out = fn(numpy_array(xs, fmt))
-    if type(out).__module__.split(".")[0] not in ("numpy", "builtins", "ml_dtypes"):
+    if type(out).__module__.split(".")[0] not in _NUMPY_RESULTS:
         raise TypeError("not a NumPy result")
     return from_numpy(out, fmt)
 
@@ -150,3 +150,72 @@ def autodiff(fn: Callable, *, dtype: object = np.float64) -> tuple[ArrayFn, str]
         return grad(fn, np.asarray(xs, dtype=np.float64), fmt)
 
     return call, adapter.name
+
+
+def _convert(name: str, a: object, fmt: FloatFormat) -> object:
+    """An argument for the framework `name`: float arrays in the format, integer arrays as int64."""
+    if not isinstance(a, np.ndarray):
+        return a
+    if a.dtype.kind in "iu":
+        if name == "torch":
+            import torch
+
+            return torch.from_numpy(a.astype(np.int64))
+        if name == "jax":
+            import jax.numpy as jnp
+
+            return jnp.asarray(a)
+        return a
+    return {"numpy": numpy_array, "torch": torch_tensor, "jax": jax_array}[name](a, fmt)
+
+
+def call_arrays(
+    fn: Callable, args: tuple, kwargs: dict, fmt: FloatFormat, framework: str | None = None
+) -> tuple[np.ndarray, str]:
+    """`fn(*args, **kwargs)` with NumPy arrays converted for the first framework that accepts them
+    (or `framework`): the float64 result rounded to the format, and the framework's name."""
+    errors = []
+    for adapter in ADAPTERS:
+        if not adapter.available or framework not in (None, adapter.name):
+            continue
+        try:
+            conv = [_convert(adapter.name, a, fmt) for a in args]
+            kw = {k: _convert(adapter.name, v, fmt) for k, v in kwargs.items()}
+            with np.errstate(all="ignore"):
+                out = fn(*conv, **kw)
+            if adapter.name == "numpy" and type(out).__module__.split(".")[0] not in _NUMPY_RESULTS:
+                raise TypeError("not a NumPy result")
+            return from_numpy(out, fmt), adapter.name
+        except Exception as exc:
+            if framework is not None:
+                raise
+            errors.append(f"{adapter.name}: {type(exc).__name__}: {exc}".splitlines()[0])
+    raise TypeError("; ".join(errors) or "no framework accepted it")
+
+
+_NUMPY_RESULTS = ("numpy", "builtins", "ml_dtypes")
+
+
+def vjp_arrays(
+    fn: Callable, args: tuple, kwargs: dict, cotangent: np.ndarray, fmt: FloatFormat, framework: str
+) -> np.ndarray:
+    """The gradient of sum(cotangent * fn(*args, **kwargs)) with respect to args[0], by the autodiff
+    of `framework` (torch or jax), rounded to the format."""
+    rest = [_convert(framework, a, fmt) for a in args[1:]]
+    kw = {k: _convert(framework, v, fmt) for k, v in kwargs.items()}
+    if framework == "torch":
+        import torch
+
+        x = torch_tensor(args[0], fmt).requires_grad_(True)  # type: ignore[attr-defined]
+        out = fn(x, *rest, **kw)
+        g = torch.from_numpy(np.asarray(cotangent, dtype=np.float64)).to(out.dtype).reshape(out.shape)
+        (out * g).sum().backward()
+        return from_numpy(x.grad, fmt)
+    if framework == "jax":
+        import jax
+        import jax.numpy as jnp
+
+        out, pull = jax.vjp(lambda x: fn(x, *rest, **kw), jax_array(args[0], fmt))
+        cot = jnp.asarray(np.asarray(cotangent, dtype=np.float64).reshape(out.shape)).astype(out.dtype)
+        return from_numpy(pull(cot)[0], fmt)
+    raise TypeError(f"{framework} functions have no autodiff; pass grad= explicitly")

@@ -23,12 +23,14 @@ import sympy as sp
 
 from symact.numeric import float_format
 
-__all__ = ["hazard_positions", "subnormal_points"]
+__all__ = ["hazard_positions", "subnormal_points", "thresholds"]
 
 _GRID = np.concatenate([-np.logspace(6, -4, 700), [0.0], np.logspace(-4, 6, 700)])
 
 
-def _thresholds(dtype: object) -> dict[str, tuple[float, ...]]:
+def thresholds(dtype: object) -> dict[str, tuple[float, ...]]:
+    """The levels of the format where exp ("exp": overflow, underflow to subnormal and to zero,
+    saturation of 1 + e^g) and erf ("erf") arguments break down; "zero" is 0."""
     fmt = float_format(dtype)
     eps = fmt.eps
     big, tiny, sub = fmt.max, fmt.tiny, fmt.smallest_subnormal
@@ -96,7 +98,7 @@ def _solve(g: sp.Expr, var: sp.Symbol, level: float) -> list[float]:
 @functools.lru_cache(maxsize=256)
 def hazard_positions(exprs: tuple[sp.Expr, ...], var: sp.Symbol, dtype_name: str) -> tuple[float, ...]:
     """The x where an argument of exp/erf/log/division in `exprs` crosses a threshold of the format."""
-    limits = _thresholds(dtype_name)
+    limits = thresholds(dtype_name)
     found: set[float] = set()
     for expr in exprs:
         for kind, g in _arguments(expr):
