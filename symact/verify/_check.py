@@ -23,6 +23,7 @@ from symact.verify._points import sample_groups
 from symact.verify._report import FAIL, Finding, Report
 from symact.verify._target import Target, make_target
 from symact.verify._vector import VECTOR_KINDS, check_vector
+from symact.verify._vector_reduce import check_reduced, split_options
 
 __all__ = ["assert_matches", "assert_point", "check", "target_for"]
 
@@ -140,7 +141,8 @@ def check(
     dL/dz; ``grad="autodiff"`` takes them from PyTorch or JAX.  With PyTorch's ``weight`` (one per
     class), ``ignore_index`` or ``reduction`` in `params`, a loss is called as
     ``F.cross_entropy(input, target, weight=..., ignore_index=..., reduction=..., label_smoothing=...)``
-    with class-index targets (:mod:`symact.verify._vector_reduce`).  See :mod:`symact.verify._vector` for the rows drawn.
+    with class-index targets (:mod:`symact.verify._vector_reduce`).  See :mod:`symact.verify._vector`
+    for the rows drawn.
 
     **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
     shrunk to the simplest nearby input that still fails.
@@ -160,10 +162,18 @@ def check(
                 "for vector functions and losses --grad must name a function (vjp(x, g) or grad(z, y)) "
                 "or be 'autodiff'"
             )
+        if grad == "autodiff" and fn is None:
+            raise UserError('grad="autodiff" needs fn')
         start = time.perf_counter()
-        report = check_vector(
-            record, fn, grad, params=params, dtype=dtype, examples=examples, seed=seed, ulps=ulp
-        )
+        options, rest = split_options(record, params)
+        if options is not None:
+            report = check_reduced(
+                record, fn, grad, options, params=rest, dtype=dtype, examples=examples, seed=seed, ulps=ulp
+            )
+        else:
+            report = check_vector(
+                record, fn, grad, params=params, dtype=dtype, examples=examples, seed=seed, ulps=ulp
+            )
         report.seconds = time.perf_counter() - start
         return report
     target = target_for(against, params=params, convention=convention)

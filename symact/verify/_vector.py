@@ -165,19 +165,10 @@ def check_vector(
 ) -> Report:
     """Check a vector function (and its VJP) or a vector loss (and its gradient), row by row.
 
-    `grad` may be "autodiff": the VJP of `fn` by its framework (PyTorch or JAX).  A loss given
-    PyTorch's ``weight``, ``ignore_index`` or ``reduction`` in `params` is checked with class-index
-    targets by :func:`symact.verify._vector_reduce.check_reduced`.
+    `grad` may be "autodiff": the VJP of `fn` by its framework (PyTorch or JAX).  (A loss with
+    PyTorch's ``weight``, ``ignore_index`` or ``reduction`` is checked by
+    :func:`symact.verify._vector_reduce.check_reduced`.)
     """
-    from symact.verify._vector_reduce import check_reduced, split_options  # it builds on this module
-
-    if grad == "autodiff" and fn is None:
-        raise UserError('grad="autodiff" needs fn')
-    options, params = split_options(record, params)
-    if options is not None:
-        return check_reduced(
-            record, fn, grad, options, params=params, dtype=dtype, examples=examples, seed=seed, ulps=ulps
-        )
     n = N_COLUMNS
     bound = bind_params(record, params)
     f_mp, j_mp, h_mp, n_out, has_log = _compiled(record, n, bound)
