@@ -1,7 +1,10 @@
 """``symact check MODULE:FUNC --grad MODULE:FUNC --against NAME``: check your own code.
 
 A framework's own function can be named directly, with its autodiff as the gradient:
-``symact check torch.nn.functional.gelu --grad autodiff --against gelu [--dtype float32]``.
+``symact check torch.nn.functional.gelu --grad autodiff --against gelu [--dtype float32]``
+(also float16 and bfloat16).  Class losses take PyTorch's options: ``symact check
+torch.nn.functional.cross_entropy --grad autodiff --against cross_entropy --weight 0.5,2,1
+--ignore-index 1 --reduction mean``.
 
 Imports the functions, then checks the forward against the catalogue function, the gradient against
 its derivative (under ``--convention`` at kinks) and the two against each other.  Exit 0 when all
