@@ -127,7 +127,7 @@ def mp_rounded(fn: Callable[..., Any], args: list[float], fmt: Any) -> list[list
 def vjp_rounded(
     j_mp: Callable[..., Any], args: list[float], weights: list[float], n_out: int, n: int, fmt: Any
 ) -> list[float]:
-    """sum_i g_i J_ij, correctly rounded: doubling precision as in :func:`_mp`."""
+    """sum_i g_i J_ij, correctly rounded: doubling precision as in :func:`mp_rounded`."""
 
     def vjp(*a: Any) -> Any:
         jm = j_mp(*a)
