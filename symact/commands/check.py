@@ -1,7 +1,10 @@
 """``symact check MODULE:FUNC --grad MODULE:FUNC --against NAME``: check your own code.
 
 A framework's own function can be named directly, with its autodiff as the gradient:
-``symact check torch.nn.functional.gelu --grad autodiff --against gelu [--dtype float32]``.
+``symact check torch.nn.functional.gelu --grad autodiff --against gelu [--dtype float32]``
+(also float16 and bfloat16).  Class losses take PyTorch's options: ``symact check
+torch.nn.functional.cross_entropy --grad autodiff --against cross_entropy --weight 0.5,2,1
+--ignore-index 1 --reduction mean``.
 
 Imports the functions, then checks the forward against the catalogue function, the gradient against
 its derivative (under ``--convention`` at kinks) and the two against each other.  Exit 0 when all
@@ -14,19 +17,20 @@ import argparse
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from symact.commands._params import parse_params
 from symact.errors import UserError
 from symact.verify import CONVENTIONS, check
-from symact.verify._budget import DEFAULT_ULP
+from symact.verify._budget import DEFAULT_ULP, HALF_DEFAULT_ULP, default_ulp, wrong_relative
+from symact.verify._vector_reduce import REDUCTIONS
 
-_DTYPES = {"float64": np.float64, "float32": np.float32}
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?")
+_DTYPES = ("float64", "float32", "float16", "bfloat16")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,10 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--ulp",
         type=float,
-        default=DEFAULT_ULP,
+        default=None,
         metavar="N",
-        help="precision budget: N + 4 (condition number) ULP of the correctly rounded truth "
-        f"(default {DEFAULT_ULP:g})",
+        help="precision budget: N + 4 (condition number) ULP of the correctly rounded truth in the "
+        f"--dtype format (default {DEFAULT_ULP:g}; {HALF_DEFAULT_ULP:g} for float16 and bfloat16)",
     )
     p.add_argument(
         "--flush-subnormals",
@@ -57,8 +61,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="the code runs where subnormal numbers are flushed to zero (JAX/XLA on CPU): subnormal "
         "inputs are not drawn, and errors count in units of at least the smallest normal number",
     )
+    p.add_argument(
+        "--weight",
+        metavar="W1,W2,...",
+        help="class losses (cross_entropy, nll_loss): PyTorch's per-class weights; with --weight, "
+        "--ignore-index or --reduction the code is called as F.cross_entropy(input, target, weight=, "
+        "ignore_index=, reduction=, label_smoothing=) with class-index targets",
+    )
+    p.add_argument("--ignore-index", type=int, metavar="I", help="class losses: PyTorch's ignore_index")
+    p.add_argument("--reduction", choices=REDUCTIONS, help="class losses: PyTorch's reduction (default mean)")
     p.add_argument("--examples", type=int, default=2000, help="number of test points (default 2000)")
-    p.add_argument("--dtype", choices=sorted(_DTYPES), default="float64")
+    p.add_argument(
+        "--dtype",
+        choices=_DTYPES,
+        default="float64",
+        help="the format the code receives and returns (default float64); bfloat16 arrays are PyTorch "
+        "or JAX ones, or NumPy arrays of ml_dtypes.bfloat16 (needs ml_dtypes)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
 
@@ -103,6 +122,14 @@ def load_function(text: str, *, option: str) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
+def _weights(text: str) -> list[float]:
+    """``"0.5,2,1"`` -> [0.5, 2.0, 1.0]; UserError (one line) for anything but plain numbers."""
+    parts = [t.strip() for t in text.split(",")]
+    if len(text) > 400 or not all(_NUMBER.fullmatch(t) for t in parts):
+        raise UserError(f"malformed --weight {text!r}: expected numbers separated by commas, e.g. 0.5,2,1")
+    return [float(t) for t in parts]
+
+
 def run(args: argparse.Namespace) -> int:
     if args.forward is None and args.grad is None:
         raise UserError("give a forward function MODULE:FUNC, --grad MODULE:FUNC, or both")
@@ -114,12 +141,19 @@ def run(args: argparse.Namespace) -> int:
         grad = "autodiff"
     elif args.grad:
         grad = load_function(args.grad, option="--grad")
+    params: dict[str, Any] = dict(parse_params(args.param))
+    if args.weight is not None:
+        params["weight"] = _weights(args.weight)
+    if args.ignore_index is not None:
+        params["ignore_index"] = args.ignore_index
+    if args.reduction is not None:
+        params["reduction"] = args.reduction
     report = check(
         fn,
         grad=grad,
         against=args.against,
-        params=parse_params(args.param),
-        dtype=_DTYPES[args.dtype],
+        params=params,
+        dtype=args.dtype,
         convention=args.convention,
         examples=args.examples,
         seed=args.seed,
@@ -134,12 +168,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     first = report.counterexample()
     print(f"counterexample: {first}")
+    budget = default_ulp(args.dtype) if args.ulp is None else args.ulp
     wrong = sum(f.kind == "wrong" for f in report.failures)
     imprecise = sum(f.kind == "imprecise" for f in report.failures)
     if wrong or imprecise:
         print(
-            f"{wrong} wrong values (off by more than 2^-10 relative, or not finite), "
-            f"{imprecise} imprecise (beyond {args.ulp:g} + 4 (condition number) ULP only)"
+            f"{wrong} wrong values (off by more than {wrong_relative(args.dtype):.3g} relative, "
+            "or not finite), "
+            f"{imprecise} imprecise (beyond {budget:g} + 4 (condition number) ULP only)"
         )
     layers = sorted({f.layer for f in report.failures})
     for layer in layers:

@@ -1,4 +1,9 @@
-"""Correct rounding of mpmath values to binary floating-point formats."""
+"""Correct rounding of mpmath values to binary floating-point formats.
+
+The formats are float64, float32, float16 and bfloat16.  bfloat16 has no NumPy dtype of its own (only
+through ``ml_dtypes``): its values are held in float32 arrays (``FloatFormat.dtype``), which hold
+every bfloat16 exactly, and :meth:`FloatFormat.round` rounds float64 values to it.
+"""
 
 from __future__ import annotations
 
@@ -15,31 +20,110 @@ __all__ = ["FloatFormat", "float_format", "round_mpf"]
 
 @dataclass(frozen=True)
 class FloatFormat:
-    """A binary format: `precision` significand bits, `emin` the smallest normal exponent."""
+    """A binary format: `precision` significand bits, `emin` the smallest normal exponent.
+
+    `dtype` is the NumPy type that holds its values exactly (float32 for bfloat16), `name` its name.
+    """
 
     precision: int
     emin: int
     emax: int
     dtype: type[np.floating]
+    name: str = ""
 
     @property
     def min_subnormal_exponent(self) -> int:
         return self.emin - self.precision + 1
 
+    @property
+    def max(self) -> float:
+        """The largest finite value."""
+        return math.ldexp(2.0 - math.ldexp(1.0, 1 - self.precision), self.emax)
 
-_FORMATS: dict[type[np.floating], FloatFormat] = {
-    np.float64: FloatFormat(53, -1022, 1023, np.float64),
-    np.float32: FloatFormat(24, -126, 127, np.float32),
-    np.float16: FloatFormat(11, -14, 15, np.float16),
+    @property
+    def tiny(self) -> float:
+        """The smallest positive normal value."""
+        return math.ldexp(1.0, self.emin)
+
+    @property
+    def smallest_subnormal(self) -> float:
+        return math.ldexp(1.0, self.min_subnormal_exponent)
+
+    @property
+    def eps(self) -> float:
+        """The spacing of the format at 1."""
+        return math.ldexp(1.0, 1 - self.precision)
+
+    def round(self, xs: object) -> np.ndarray:
+        """float64 values rounded to nearest (ties to even) in this format, as float64.
+
+        Subnormals are kept, overflow gives infinities; nan and infinities pass through.
+        """
+        x = np.array(xs, dtype=np.float64)
+        if self.precision == 53:
+            return x
+        if self.name in _NATIVE:  # NumPy's casts round correctly from float64
+            with np.errstate(over="ignore"):
+                return x.astype(self.dtype).astype(np.float64)
+        finite = np.isfinite(x)
+        _, e = np.frexp(np.where(finite, x, 1.0))
+        e = np.maximum(e, self.emin + 1)  # below the normal range the spacing stays the subnormal one
+        out = np.ldexp(np.rint(np.ldexp(np.where(finite, x, 0.0), self.precision - e)), e - self.precision)
+        out = np.where(np.abs(out) > self.max, np.copysign(math.inf, x), out)
+        return np.where(finite, out, x)
+
+    def next(self, x: float, up: bool) -> float:
+        """The neighbour of the format value `x` towards +inf (`up`) or towards -inf."""
+        if math.isnan(x) or x == (math.inf if up else -math.inf):
+            return x
+        if math.isinf(x):
+            return -self.max if up else self.max
+        if x < 0:
+            return -self.next(-x, not up)
+        if not up and x == 0:
+            return -self.smallest_subnormal
+        # up: the spacing of x's binade; down: the spacing just below x (a power of 2 halves it)
+        at = x if up else math.nextafter(x, 0.0)
+        spacing = math.ldexp(1.0, max(math.frexp(at)[1] - 1, self.emin) - self.precision + 1) if at else 0.0
+        spacing = spacing or self.smallest_subnormal
+        out = x + spacing if up else x - spacing
+        return math.inf if out > self.max else out
+
+
+_FORMATS: dict[str, FloatFormat] = {
+    "float64": FloatFormat(53, -1022, 1023, np.float64, "float64"),
+    "float32": FloatFormat(24, -126, 127, np.float32, "float32"),
+    "float16": FloatFormat(11, -14, 15, np.float16, "float16"),
+    "bfloat16": FloatFormat(8, -126, 127, np.float32, "bfloat16"),
 }
+_NATIVE = ("float64", "float32", "float16")
 
 
 def float_format(dtype: object) -> FloatFormat:
-    """The :class:`FloatFormat` of a NumPy floating dtype (float64, float32, float16)."""
-    key = np.dtype(dtype).type  # type: ignore[call-overload]
-    if key not in _FORMATS:
-        raise ArgumentError(f"dtype {np.dtype(dtype)} is not a supported binary float format")  # type: ignore[call-overload]
-    return _FORMATS[key]
+    """The :class:`FloatFormat` of a floating dtype: float64, float32, float16 or bfloat16.
+
+    `dtype` may be a NumPy dtype or type, a name ("bfloat16"), ``ml_dtypes.bfloat16``, a PyTorch
+    dtype (``torch.float16``), or a :class:`FloatFormat`.
+    """
+    if isinstance(dtype, FloatFormat):
+        return dtype
+    name = _name(dtype)
+    if name not in _FORMATS:
+        shown = name or repr(dtype)
+        raise ArgumentError(
+            f"dtype {shown} is not a supported binary float format (choose one of {', '.join(_FORMATS)})"
+        )
+    return _FORMATS[name]
+
+
+def _name(dtype: object) -> str:
+    text = str(dtype)
+    if isinstance(dtype, str) or text.startswith("torch."):  # "bfloat16", torch.bfloat16
+        return text.removeprefix("torch.")
+    try:
+        return np.dtype(dtype).name  # type: ignore[call-overload,no-any-return]
+    except TypeError:
+        return ""
 
 
 def round_mpf(value: mpmath.mpf | int, fmt: FloatFormat) -> float:

@@ -24,7 +24,7 @@ def full_range_sample(n: int, *, seed: int, dtype: object = np.float64) -> np.nd
     **Arguments:**
     - `n`: number of points (>= 0).
     - `seed`: seed of the NumPy generator.
-    - `dtype`: float64, float32 or float16.
+    - `dtype`: float64, float32, float16 or bfloat16 (held in float32).
 
     **Returns:** a 1-d array of `dtype`.
     """
@@ -32,18 +32,17 @@ def full_range_sample(n: int, *, seed: int, dtype: object = np.float64) -> np.nd
         raise ArgumentError(f"n must be >= 0, got {n}")
     fmt = float_format(dtype)
     rng = np.random.default_rng(seed)
-    finfo = np.finfo(fmt.dtype)
-    edges = (float(finfo.max), float(finfo.tiny), float(finfo.smallest_subnormal))
+    edges = (fmt.max, fmt.tiny, fmt.smallest_subnormal)
     allspecial = (*_SPECIALS, *[sign * e for e in edges for sign in (1.0, -1.0)])
     specials = np.array(allspecial[: min(n, len(allspecial))], dtype=np.float64)
     rest = n - specials.size
     n_log = (rest * 7) // 10
     n_dense = rest - n_log
-    lo = -300.0 if fmt.precision == 53 else float(np.log10(finfo.tiny))
-    hi = float(np.log10(float(finfo.max)))
+    lo = -300.0 if fmt.precision == 53 else float(np.log10(fmt.tiny))
+    hi = float(np.log10(fmt.max))
     mags = 10.0 ** rng.uniform(lo, hi, n_log)
-    mags = np.minimum(mags, float(finfo.max))
+    mags = np.minimum(mags, fmt.max)
     signs = np.where(rng.random(n_log) < 0.5, -1.0, 1.0)
     dense = rng.uniform(-50.0, 50.0, n_dense)
     out = np.concatenate([specials, signs * mags, dense])
-    return out.astype(fmt.dtype)
+    return fmt.round(out).astype(fmt.dtype)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from symact.numeric import reference
+from symact.numeric import float_format, reference
 from symact.verify._target import Target
 
 __all__ = ["BAND_ULPS", "band_points", "either_values"]
@@ -26,17 +26,17 @@ BAND_ULPS = 2
 
 def band_points(target: Target, dtype: object = np.float64) -> dict[float, sp.Expr]:
     """The floats (as float64) in the band of each kink that is not exactly a float, with the kink."""
-    ftype = np.dtype(dtype).type  # type: ignore[call-overload]
+    fmt = float_format(dtype)
     out: dict[float, sp.Expr] = {}
     for k in target.kinks:
         if k.exact or not k.at.is_finite:
             continue
-        c = float(ftype(k.x))
+        c = float(fmt.round(k.x))
         pts = [c]
-        lo = hi = ftype(c)
+        lo = hi = c
         for _ in range(BAND_ULPS):
-            lo, hi = np.nextafter(lo, ftype(-np.inf)), np.nextafter(hi, ftype(np.inf))
-            pts += [float(lo), float(hi)]
+            lo, hi = fmt.next(lo, up=False), fmt.next(hi, up=True)
+            pts += [lo, hi]
         for p in pts:
             if math.isfinite(p) and target.in_domain(p):
                 out[p] = k.at

@@ -33,13 +33,35 @@ import math
 import numpy as np
 import sympy as sp
 
-from symact.numeric import reference, ulp
+from symact.numeric import float_format, reference, ulp
 
-__all__ = ["DEFAULT_ULP", "WRONG_RELATIVE", "budget_abs", "budgets", "classify", "derivative"]
+__all__ = [
+    "DEFAULT_ULP",
+    "HALF_DEFAULT_ULP",
+    "WRONG_RELATIVE",
+    "budget_abs",
+    "budgets",
+    "classify",
+    "default_ulp",
+    "derivative",
+    "wrong_relative",
+]
 
 DEFAULT_ULP = 16.0
 """The default precision budget N (ULP at a well-conditioned point).  The float64 implementations of
 PyTorch and JAX that are stable pass it; measured in ``benchmarks/sensitivity.py`` and the tests."""
+
+HALF_DEFAULT_ULP = 4.0
+"""The default budget N in float16 and bfloat16, whose ULP is 2^13 (2^16) times float32's: PyTorch's
+half-precision functions, evaluated in float32 and rounded once, are within 1 ULP; 4 leaves room for
+a formula of a few operations evaluated in the half format itself (16 ULP of bfloat16 would be 6%)."""
+
+
+def default_ulp(dtype: object) -> float:
+    """The default precision budget N of a format: :data:`DEFAULT_ULP`, or :data:`HALF_DEFAULT_ULP`
+    for float16 and bfloat16."""
+    return HALF_DEFAULT_ULP if float_format(dtype).precision < 24 else DEFAULT_ULP
+
 
 CONDITION_ULPS = 4.0
 """The weight of the condition term ulp(x f'(x)): an evaluation that rounds its argument once or twice
@@ -52,7 +74,13 @@ an intermediate rounded in the subnormal range and then scaled by x (x sigma(x) 
 exact to an absolute half spacing only before the scaling."""
 
 WRONG_RELATIVE = 2.0**-10
-"""A relative error above this is "wrong" (not merely imprecise), whatever the budget."""
+"""A relative error above this is "wrong" (not merely imprecise), whatever the budget; in float16 and
+bfloat16, whose 16 ULP exceed it, the threshold is 16 eps (:func:`wrong_relative`)."""
+
+
+def wrong_relative(dtype: object) -> float:
+    """The relative error beyond which a value is "wrong" in the format: max(2^-10, 16 eps)."""
+    return max(WRONG_RELATIVE, 16 * float_format(dtype).eps)
 
 
 def _smooth(expr: sp.Expr) -> sp.Expr:
@@ -103,7 +131,7 @@ def budgets(
             u_t = np.where(t == 0, 0.0, ulp(np.where(np.isfinite(t), t, 0.0), dtype=dtype))
             u_k = u_k + np.where(np.isfinite(t), u_t, math.inf)
         out[ok] = (ulps * u_r + CONDITION_ULPS * u_k) / u_r
-        tiny = float(np.finfo(np.dtype(dtype)).tiny)  # type: ignore[call-overload]
+        tiny = float_format(dtype).tiny
         low = np.abs(ref[ok]) < tiny
         floor = ulps * (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE))
         out[ok] = np.where(low, np.maximum(out[ok], floor), out[ok])
@@ -125,7 +153,9 @@ def budget_abs(
         return b * ulp(np.asarray(ref, dtype=np.float64), dtype=dtype)
 
 
-def classify(got: float, ref: float, error_ulps: float, tolerance_ulps: float) -> str:
+def classify(
+    got: float, ref: float, error_ulps: float, tolerance_ulps: float, wrong: float = WRONG_RELATIVE
+) -> str:
     """ "wrong", "imprecise" or "" (within budget) for a value `got` against the rounded truth `ref`."""
     if math.isnan(ref):
         return ""
@@ -134,4 +164,4 @@ def classify(got: float, ref: float, error_ulps: float, tolerance_ulps: float) -
     if error_ulps <= tolerance_ulps:
         return ""
     rel = abs(got - ref) / abs(ref) if ref else math.inf
-    return "wrong" if rel > WRONG_RELATIVE else "imprecise"
+    return "wrong" if rel > wrong else "imprecise"

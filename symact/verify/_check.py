@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
+from importlib.util import find_spec
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from symact.catalogue import UnknownFunctionError, get
-from symact.errors import UserError
+from symact.errors import ArgumentError, UserError
+from symact.numeric import FloatFormat, float_format
 from symact.verify._bands import either_values
-from symact.verify._budget import DEFAULT_ULP
+from symact.verify._budget import default_ulp
 from symact.verify._consistency import check_consistency
 from symact.verify._fidelity import check_fidelity
 from symact.verify._frameworks import ArrayFn, as_numpy, autodiff
@@ -21,6 +23,7 @@ from symact.verify._points import sample_groups
 from symact.verify._report import FAIL, Finding, Report
 from symact.verify._target import Target, make_target
 from symact.verify._vector import VECTOR_KINDS, check_vector
+from symact.verify._vector_reduce import check_reduced, split_options
 
 __all__ = ["assert_matches", "assert_point", "check", "target_for"]
 
@@ -42,6 +45,17 @@ def target_for(
         raise
     except Exception:
         return make_target(record, params=params, convention=convention, source="sympy", float_params=True)
+
+
+def resolve_format(dtype: object) -> FloatFormat:
+    """The float format of `dtype`; UserError when unknown, or bfloat16 with nothing to hold it."""
+    try:
+        fmt = float_format(dtype)
+    except ArgumentError as exc:
+        raise UserError(str(exc)) from None
+    if fmt.name == "bfloat16" and not any(find_spec(m) for m in ("torch", "ml_dtypes", "jax")):
+        raise UserError("bfloat16 needs PyTorch or ml_dtypes (pip install ml-dtypes); neither is installed")
+    return fmt
 
 
 def _record(name: str) -> Any:
@@ -95,7 +109,7 @@ def check(
     seed: int = 0,
     forward_expr: sp.Expr | None = None,
     grad_expr: sp.Expr | None = None,
-    ulp: float = DEFAULT_ULP,
+    ulp: float | None = None,
     flush_subnormals: bool = False,
 ) -> Report:
     r"""Check a forward `fn` and/or a gradient `grad` against the catalogue function `against`.
@@ -117,8 +131,9 @@ def check(
       says whether their rounding-error bound explains it (they never widen the tolerance).
     - `ulp`: the precision budget N: a value may differ from the correctly rounded truth by
       N ulp + 4 ulp(x f'(x)), about (N + 4 kappa) ULP, kappa the condition number of the function
-      at the point (default :data:`~symact.verify._budget.DEFAULT_ULP`).  Beyond 2^-10 relative a
-      value is "wrong", below that "imprecise"; both fail.
+      at the point (default :data:`~symact.verify._budget.DEFAULT_ULP`, 16; in float16 and
+      bfloat16 :data:`~symact.verify._budget.HALF_DEFAULT_ULP`, 4).  Beyond 2^-10 relative (in
+      float16 and bfloat16: 16 eps) a value is "wrong", below that "imprecise"; both fail.
     - `flush_subnormals`: the code runs where subnormal numbers are flushed to zero (XLA on CPU,
       GPUs in FTZ mode): no subnormal input is drawn, and an error counts in units of at least the
       smallest normal number of `dtype` (what a flushed intermediate value can cost), so a zero for
@@ -129,7 +144,11 @@ def check(
     nll_loss): `fn(x)` maps an array of shape (rows, n) along the last axis and `grad` is
     ``vjp(x, g)``, the gradient of sum(g * fn(x)) with respect to x; for a loss `fn(z, y)` returns
     one value per row (y: class probabilities or one-hot, shape (rows, n)) and `grad(z, y)` returns
-    dL/dz.  See :mod:`symact.verify._vector` for the rows drawn.
+    dL/dz; ``grad="autodiff"`` takes them from PyTorch or JAX.  With PyTorch's ``weight`` (one per
+    class), ``ignore_index`` or ``reduction`` in `params`, a loss is called as
+    ``F.cross_entropy(input, target, weight=..., ignore_index=..., reduction=..., label_smoothing=...)``
+    with class-index targets (:mod:`symact.verify._vector_reduce`).  See :mod:`symact.verify._vector`
+    for the rows drawn.
 
     **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
     shrunk to the simplest nearby input that still fails.
@@ -138,18 +157,29 @@ def check(
         raise UserError("check needs fn, grad or both")
     if examples < 1:
         raise UserError(f"examples must be >= 1, got {examples}")
+    dtype = resolve_format(dtype)
+    ulp = default_ulp(dtype) if ulp is None else ulp
     if not (math.isfinite(ulp) and ulp >= 0.5):
         raise UserError(f"ulp must be a finite number >= 0.5, got {ulp!r}")
     record = _record(against)
     if record.kind in VECTOR_KINDS:
-        if grad is not None and not callable(grad):
+        if grad is not None and not callable(grad) and grad != "autodiff":
             raise UserError(
-                "for vector functions and losses --grad must name a function (vjp(x, g) or grad(z, y))"
+                "for vector functions and losses --grad must name a function (vjp(x, g) or grad(z, y)) "
+                "or be 'autodiff'"
             )
+        if grad == "autodiff" and fn is None:
+            raise UserError('grad="autodiff" needs fn')
         start = time.perf_counter()
-        report = check_vector(
-            record, fn, grad, params=params, dtype=dtype, examples=examples, seed=seed, ulps=ulp
-        )
+        options, rest = split_options(record, params)
+        if options is not None:
+            report = check_reduced(
+                record, fn, grad, options, params=rest, dtype=dtype, examples=examples, seed=seed, ulps=ulp
+            )
+        else:
+            report = check_vector(
+                record, fn, grad, params=params, dtype=dtype, examples=examples, seed=seed, ulps=ulp
+            )
         report.seconds = time.perf_counter() - start
         return report
     target = target_for(against, params=params, convention=convention)
@@ -168,7 +198,7 @@ def check(
         raise UserError(f"grad must be a function or 'autodiff', got {grad!r}")
     # the points must be values of `dtype` (the reference is taken at exactly what the code receives)
     groups = sample_groups(target, examples, seed=seed, dtype=dtype)
-    tiny = float(np.finfo(np.dtype(dtype)).tiny)  # type: ignore[call-overload]
+    tiny = float_format(dtype).tiny
     if flush_subnormals:
         groups = {k: v[~((v != 0) & (np.abs(v) < tiny))] for k, v in groups.items()}
     xs = np.concatenate(list(groups.values()))
@@ -184,7 +214,7 @@ def check(
         layer: str, call: ArrayFn, expr: sp.Expr, tree: sp.Expr | None, pts: np.ndarray
     ) -> list[Finding]:
         with np.errstate(all="ignore"):
-            got = np.asarray(call(pts.astype(dtype)), dtype=np.float64)  # type: ignore[call-overload]
+            got = call(pts)
         res = check_fidelity(
             target.name,
             layer,
@@ -297,7 +327,7 @@ def assert_point(
     params: Mapping[str, Any] | None = None,
     dtype: object = np.float64,
     convention: str = "pytorch",
-    ulp: float = DEFAULT_ULP,
+    ulp: float | None = None,
 ) -> None:
     """Fail (AssertionError) if `fn(x)` is wrong at one point, with the reference value and the ULP error.
 
@@ -307,13 +337,15 @@ def assert_point(
     """
     if which not in ("forward", "gradient"):
         raise UserError(f"which must be 'forward' or 'gradient', got {which!r}")
+    fmt = resolve_format(dtype)
+    ulp = default_ulp(fmt) if ulp is None else ulp
     target = target_for(against, params=params, convention=convention)
     if not (math.isnan(x) or target.in_domain(x)):
         return
-    call, _ = _adapt(fn, dtype)
-    pts = np.array([x], dtype=np.float64)
+    call, _ = _adapt(fn, fmt)
+    pts = fmt.round([x])  # the value of the format the code receives
     with np.errstate(all="ignore"):
-        got = np.asarray(call(pts.astype(dtype)), dtype=np.float64)  # type: ignore[call-overload]
+        got = call(pts)
     expr = target.f if which == "forward" else target.df
     res = check_fidelity(
         target.name,

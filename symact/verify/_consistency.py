@@ -21,7 +21,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from symact.numeric import reference, ulp
+from symact.numeric import float_format, reference, ulp
 from symact.verify._budget import DEFAULT_ULP, budget_abs
 from symact.verify._report import FAIL, UNVERIFIABLE, Finding
 from symact.verify._target import Target
@@ -96,15 +96,15 @@ def check_consistency(
     (a verifiable point), so that other gradients can be judged against the same forward cheaply.
     """
     xs = np.asarray(xs, dtype=np.float64)
-    ftype = np.dtype(dtype).type  # type: ignore[call-overload]
+    fmt = float_format(dtype)
     f_ref = reference(target.f, target.var, xs, dtype=dtype).astype(np.float64)
     hs = choose_steps(target, xs, f_ref, dtype=dtype, ulps=ulps)
     ok = ~np.isnan(hs)
     sharp = np.full(xs.shape, np.nan)
-    x0 = xs[ok].astype(ftype)
+    x0 = fmt.round(xs[ok])
     with np.errstate(all="ignore"):
-        xp = (x0 + hs[ok].astype(ftype)).astype(ftype)
-        xm = (x0 - hs[ok].astype(ftype)).astype(ftype)
+        h = fmt.round(hs[ok])
+        xp, xm = fmt.round(x0 + h), fmt.round(x0 - h)  # the steps as the format holds them
         fp = np.asarray(forward(xp), dtype=np.float64)
         fm = np.asarray(forward(xm), dtype=np.float64)
         gx = np.asarray(grad(x0), dtype=np.float64)
@@ -134,7 +134,7 @@ def check_consistency(
     )
     findings: list[Finding] = []
     checked = 0
-    eps = float(np.finfo(np.dtype(dtype)).eps)  # type: ignore[call-overload]
+    eps = fmt.eps
     sharpness = MIN_SHARPNESS if eps == 2.0**-52 else eps**0.38
     secants = np.full(xs.shape, np.nan)
     tols = np.full(xs.shape, np.nan)

@@ -22,7 +22,7 @@ import sympy as sp
 
 from symact.numeric import reference, ulp, ulp_error
 from symact.verify._bound import bound_float
-from symact.verify._budget import DEFAULT_ULP, budgets, classify
+from symact.verify._budget import DEFAULT_ULP, budgets, classify, wrong_relative
 from symact.verify._report import FAIL, Finding
 
 __all__ = ["FidelityResult", "check_fidelity"]
@@ -100,6 +100,7 @@ def check_fidelity(
     findings: list[Finding] = []
     floor_ulps = floor or 0.0
     banded = 0
+    wrong = wrong_relative(dtype)
     budget = np.maximum(budgets(expr, var, xs, ref, ulps, dtype, extra), floor_ulps)
     for i, x in enumerate(xs):
         g, r = float(got[i]), float(ref[i])
@@ -126,7 +127,7 @@ def check_fidelity(
         else:
             tol[i] = budget[i]
         e = float(err[i])
-        kind = classify(g, r, e, float(tol[i]))
+        kind = classify(g, r, e, float(tol[i]), wrong)
         if kind and either and x in either:
             alt = ulp_error(np.array([g, g]), np.array(either[x]), dtype=dtype)
             if float(np.min(alt)) <= tol[i]:
@@ -139,7 +140,9 @@ def check_fidelity(
             what = "nan" if math.isnan(g) else "infinite"
             note = f"{kind}: {what} where the truth is {'finite' if math.isfinite(r) else repr(r)}"
         elif kind == "wrong":
-            note = "wrong: " + ("wrong sign" if g * r < 0 else "zero" if g == 0 else "relative error > 2^-10")
+            note = "wrong: " + (
+                "wrong sign" if g * r < 0 else "zero" if g == 0 else f"relative error > {wrong:.3g}"
+            )
         else:
             note = f"imprecise: beyond the budget of {tol[i]:.3g} ULP"
         if bound_expr is not None and math.isfinite(x) and math.isfinite(g):

@@ -23,15 +23,17 @@ import sympy as sp
 
 from symact.numeric import float_format
 
-__all__ = ["hazard_positions", "subnormal_points"]
+__all__ = ["hazard_positions", "subnormal_points", "thresholds"]
 
 _GRID = np.concatenate([-np.logspace(6, -4, 700), [0.0], np.logspace(-4, 6, 700)])
 
 
-def _thresholds(dtype: object) -> dict[str, tuple[float, ...]]:
-    fi = np.finfo(np.dtype(dtype))  # type: ignore[call-overload]
-    eps = float(fi.eps)
-    big, tiny, sub = float(fi.max), float(fi.tiny), float(fi.smallest_subnormal)
+def thresholds(dtype: object) -> dict[str, tuple[float, ...]]:
+    """The levels of the format where exp ("exp": overflow, underflow to subnormal and to zero,
+    saturation of 1 + e^g) and erf ("erf") arguments break down; "zero" is 0."""
+    fmt = float_format(dtype)
+    eps = fmt.eps
+    big, tiny, sub = fmt.max, fmt.tiny, fmt.smallest_subnormal
     sat = math.log(2 / eps)
     return {
         "exp": (math.log(big), math.log(tiny), math.log(sub), math.log(sub) - math.log(2), sat, -sat),
@@ -96,7 +98,7 @@ def _solve(g: sp.Expr, var: sp.Symbol, level: float) -> list[float]:
 @functools.lru_cache(maxsize=256)
 def hazard_positions(exprs: tuple[sp.Expr, ...], var: sp.Symbol, dtype_name: str) -> tuple[float, ...]:
     """The x where an argument of exp/erf/log/division in `exprs` crosses a threshold of the format."""
-    limits = _thresholds(np.dtype(dtype_name))
+    limits = thresholds(dtype_name)
     found: set[float] = set()
     for expr in exprs:
         for kind, g in _arguments(expr):
@@ -104,14 +106,14 @@ def hazard_positions(exprs: tuple[sp.Expr, ...], var: sp.Symbol, dtype_name: str
                 continue
             for level in limits[kind]:
                 found.update(_solve(g, var, level))
-    fmt_max = float(np.finfo(np.dtype(dtype_name)).max)
+    fmt_max = float_format(dtype_name).max
     return tuple(sorted(v for v in found if math.isfinite(v) and abs(v) <= fmt_max))
 
 
 def subnormal_points(n: int, rng: np.random.Generator, dtype: object) -> np.ndarray:
     """`n` floats with log-uniform magnitudes over the subnormal range of `dtype`, both signs."""
     fmt = float_format(dtype)
-    lo = math.log2(float(np.finfo(np.dtype(dtype)).smallest_subnormal))  # type: ignore[call-overload]
+    lo = math.log2(fmt.smallest_subnormal)
     hi = float(fmt.emin)
     mags = np.exp2(rng.uniform(lo, hi, n))
     signs = np.where(rng.random(n) < 0.5, -1.0, 1.0)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from symact.numeric import full_range_sample
+from symact.numeric import float_format, full_range_sample
 from symact.verify._hazards import hazard_positions, subnormal_points
 from symact.verify._target import Target
 
@@ -48,11 +48,12 @@ def sample_groups(
     roots", "hazards" (where exp/erf/log arguments of f or f' cross the format's thresholds, see
     :mod:`symact.verify._hazards`), "subnormal" and "domain"."""
     rng = np.random.default_rng(seed)
+    fmt = float_format(dtype)
     breaks = [c for c in target.breaks if math.isfinite(c)]
     roots = [c for c in target.derivative_roots if math.isfinite(c)]
     hazards = [
         c
-        for c in hazard_positions((target.f, target.df), target.var, np.dtype(dtype).name)  # type: ignore[call-overload]
+        for c in hazard_positions((target.f, target.df), target.var, fmt.name)
         if target.distance_to_break(c) > 0
     ]
     special = len(breaks) + len(roots)
@@ -74,9 +75,7 @@ def sample_groups(
     )
     out = {}
     for kind, xs in groups.items():
-        if np.dtype(dtype) != np.float64:  # type: ignore[call-overload]
-            with np.errstate(over="ignore"):
-                xs = xs.astype(np.dtype(dtype)).astype(np.float64)  # type: ignore[call-overload]  # values of `dtype`
+        xs = fmt.round(xs)  # values of the format
         out[kind] = xs[_inside(target, xs)]
     return out
 

@@ -33,7 +33,9 @@ import sympy as sp
 from symact.catalogue import Record, check_params
 from symact.errors import UserError
 from symact.numeric import exact_value, float_format, round_mpf, ulp
-from symact.verify._budget import classify
+from symact.verify._budget import classify, wrong_relative
+from symact.verify._frameworks import call_arrays, vjp_arrays
+from symact.verify._hazards import thresholds
 from symact.verify._report import FAIL, Finding, Report
 
 __all__ = ["VECTOR_KINDS", "check_vector", "vector_rows"]
@@ -42,14 +44,21 @@ VECTOR_KINDS = ("vector", "vector_loss")
 N_COLUMNS = 4
 
 
-def vector_rows(n_rows: int, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Rows of logits by kind (each an array of shape (k, n))."""
+def vector_rows(
+    n_rows: int, n: int, rng: np.random.Generator, dtype: object = np.float64
+) -> dict[str, np.ndarray]:
+    """Rows of logits by kind (each an array of shape (k, n)), values of the format `dtype`: huge
+    logits up to its largest float, and logits at its exp thresholds."""
+    fmt = float_format(dtype)
+    top = math.log10(fmt.max)
+    levels = thresholds(fmt)["exp"]
     k = max(n_rows // 6, 2)
     out = {"moderate": rng.normal(0.0, 3.0, (k, n))}
     out["huge logits"] = np.concatenate(
         [
             rng.normal(0.0, 3.0, (k // 2 + 1, n)) + rng.choice([-800.0, 800.0, 1e4], (k // 2 + 1, 1)),
-            np.sign(rng.normal(size=(k // 2 + 1, n))) * 10.0 ** rng.uniform(0, 300, (k // 2 + 1, n)),
+            np.sign(rng.normal(size=(k // 2 + 1, n)))
+            * 10.0 ** rng.uniform(0, min(top, 300), (k // 2 + 1, n)),
         ]
     )
     ties = np.repeat(rng.normal(0.0, 5.0, (k, 1)), n, axis=1)
@@ -59,10 +68,8 @@ def vector_rows(n_rows: int, n: int, rng: np.random.Generator) -> dict[str, np.n
     masked[rng.random((k, n)) < 0.4] = -np.inf
     masked[np.arange(k), rng.integers(0, n, k)] = rng.normal(0.0, 3.0, k)  # one finite entry at least
     out["masked"] = masked
-    out["exp thresholds"] = rng.choice([-745.1, -708.4, 709.78, 37.0, -37.0], (k, n)) + rng.normal(
-        0, 1, (k, n)
-    )
-    return out
+    out["exp thresholds"] = rng.choice(levels, (k, n)) + rng.normal(0, 1, (k, n))
+    return {kind: fmt.round(rows) for kind, rows in out.items()}
 
 
 @functools.lru_cache(maxsize=64)
@@ -99,7 +106,7 @@ def _start(args: list[float]) -> int:
     return int(spread / math.log(2)) + 128
 
 
-def _mp(fn: Callable[..., Any], args: list[float], fmt: Any) -> list[list[float]] | None:
+def mp_rounded(fn: Callable[..., Any], args: list[float], fmt: Any) -> list[list[float]] | None:
     """fn at doubling precision until two evaluations round alike; rows of floats (nan if undefined)."""
     prev = None
     start = _start(args)
@@ -117,16 +124,16 @@ def _mp(fn: Callable[..., Any], args: list[float], fmt: Any) -> list[list[float]
     return prev
 
 
-def _vjp_rounded(
+def vjp_rounded(
     j_mp: Callable[..., Any], args: list[float], weights: list[float], n_out: int, n: int, fmt: Any
 ) -> list[float]:
-    """sum_i g_i J_ij, correctly rounded: doubling precision as in :func:`_mp`."""
+    """sum_i g_i J_ij, correctly rounded: doubling precision as in :func:`mp_rounded`."""
 
     def vjp(*a: Any) -> Any:
         jm = j_mp(*a)
         return mpmath.matrix([[mpmath.fsum(weights[i] * jm[i, j] for i in range(n_out))] for j in range(n)])
 
-    out = _mp(vjp, args, fmt)
+    out = mp_rounded(vjp, args, fmt)
     return [v[0] for v in out] if out is not None else [math.nan] * n
 
 
@@ -136,7 +143,7 @@ def _round(v: Any, fmt: Any) -> float:
     return round_mpf(mpmath.mpf(v), fmt)
 
 
-def _bind(record: Record, params: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+def bind_params(record: Record, params: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
     given = {k: exact_value(v, name=k) for k, v in (params or {}).items()}
     try:
         chosen = check_params(record, given)
@@ -145,18 +152,10 @@ def _bind(record: Record, params: Mapping[str, Any] | None) -> tuple[tuple[str, 
     return tuple(sorted((s.name, sp.Rational(float(v))) for s, v in chosen.items()))
 
 
-def _call(fn: Callable[..., Any], *arrays: np.ndarray, dtype: object) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        out = fn(*[a.astype(np.dtype(dtype)) for a in arrays])  # type: ignore[call-overload]
-    if type(out).__module__.split(".")[0] not in ("numpy", "builtins"):
-        out = out.detach().cpu().numpy() if hasattr(out, "detach") else np.asarray(out)
-    return np.asarray(out, dtype=np.float64)
-
-
 def check_vector(
     record: Record,
     fn: Callable[..., Any] | None,
-    grad: Callable[..., Any] | None,
+    grad: Callable[..., Any] | str | None,
     *,
     params: Mapping[str, Any] | None = None,
     dtype: object = np.float64,
@@ -164,27 +163,34 @@ def check_vector(
     seed: int = 0,
     ulps: float = 16.0,
 ) -> Report:
-    """Check a vector function (and its VJP) or a vector loss (and its gradient), row by row."""
+    """Check a vector function (and its VJP) or a vector loss (and its gradient), row by row.
+
+    `grad` may be "autodiff": the VJP of `fn` by its framework (PyTorch or JAX).  (A loss with
+    PyTorch's ``weight``, ``ignore_index`` or ``reduction`` is checked by
+    :func:`symact.verify._vector_reduce.check_reduced`.)
+    """
     n = N_COLUMNS
-    bound = _bind(record, params)
+    bound = bind_params(record, params)
     f_mp, j_mp, h_mp, n_out, has_log = _compiled(record, n, bound)
     fmt = float_format(dtype)
     rng = np.random.default_rng(seed)
-    groups = vector_rows(max(examples // n, 12), n, rng)
-    if np.dtype(dtype) != np.float64:  # type: ignore[call-overload]
-        with np.errstate(over="ignore"):
-            groups = {k: v.astype(dtype).astype(np.float64) for k, v in groups.items()}  # type: ignore[call-overload]
+    groups = vector_rows(max(examples // n, 12), n, rng, fmt)
     rows = np.concatenate(list(groups.values()))
     loss = record.kind == "vector_loss"
     ys = np.eye(n)[rng.integers(0, n, rows.shape[0])] if loss else np.zeros(0)
-    gs = rng.normal(0.0, 1.0, (rows.shape[0], n_out)).astype(np.dtype(dtype)).astype(np.float64)  # type: ignore[call-overload]
+    gs = fmt.round(rng.normal(0.0, 1.0, (rows.shape[0], n_out)))
     report = Report(record.name, sampled={f"{k} rows": int(v.shape[0]) for k, v in groups.items()})
     got_f = got_g = None
+    inputs = (rows, ys) if loss else (rows,)
     try:
+        framework = None
         if fn is not None:
-            got_f = _call(fn, rows, ys, dtype=dtype) if loss else _call(fn, rows, dtype=dtype)
-        if grad is not None:
-            got_g = _call(grad, rows, ys, dtype=dtype) if loss else _call(grad, rows, gs, dtype=dtype)
+            got_f, framework = call_arrays(fn, inputs, {}, fmt)
+        if grad == "autodiff" and fn is not None:
+            cotangent = np.ones(rows.shape[0]) if loss else gs
+            got_g = vjp_arrays(fn, inputs, {}, cotangent, fmt, framework or "numpy")
+        elif callable(grad):
+            got_g, _ = call_arrays(grad, (rows, ys) if loss else (rows, gs), {}, fmt)
     except Exception as exc:
         raise UserError(
             f"calling the code on rows of shape {rows.shape} failed: {type(exc).__name__}: {exc}"
@@ -204,11 +210,11 @@ def check_vector(
         # size of the largest logit: the terms that cancel, not the result, set its ulp
         scale = (max(finite, default=0.0) + math.log(n)) if has_log else 0.0
         if got_f is not None:
-            ref = _mp(f_mp, args, fmt)
+            ref = mp_rounded(f_mp, args, fmt)
             if ref is not None:
                 want = np.array([v[0] for v in ref])
                 cond = [
-                    _mpf_to_float(
+                    mpf_to_float(
                         mpmath.fsum(
                             abs(mpmath.mpf(row[j]) * jm[i, j]) for j in range(n) if math.isfinite(row[j])
                         )
@@ -217,14 +223,14 @@ def check_vector(
                 ]
                 have = np.atleast_1d(got_f[r]).reshape(-1)
                 checked["forward"] += 1
-                _compare(record.name, "forward", row, have, want, np.array(cond), scale, ulps, dtype, fails)
+                compare(record.name, "forward", row, have, want, np.array(cond), scale, ulps, dtype, fails)
         if got_g is not None:
             weights = [1.0] if loss else list(gs[r])
-            want = np.array(_vjp_rounded(j_mp, args, weights, n_out, n, fmt))
+            want = np.array(vjp_rounded(j_mp, args, weights, n_out, n, fmt))
             # the VJP's own condition: sum_k |x_k d(vjp_j)/dx_k|, and the size of the terms it sums
             cond_g = np.array(
                 [
-                    _mpf_to_float(
+                    mpf_to_float(
                         mpmath.fsum(
                             abs(
                                 mpmath.mpf(row[k])
@@ -240,7 +246,7 @@ def check_vector(
             )
             have = np.asarray(got_g[r], dtype=np.float64).reshape(-1)
             checked["gradient"] += 1
-            _compare(record.name, "gradient", row, have, want, cond_g, 0.0, ulps, dtype, fails)
+            compare(record.name, "gradient", row, have, want, cond_g, 0.0, ulps, dtype, fails)
     for layer in ("forward", "gradient"):
         if (layer == "forward" and got_f is None) or (layer == "gradient" and got_g is None):
             continue
@@ -248,14 +254,14 @@ def check_vector(
     return report
 
 
-def _mpf_to_float(v: Any) -> float:
+def mpf_to_float(v: Any) -> float:
     try:
         return float(v)
     except OverflowError:
         return math.inf
 
 
-def _compare(
+def compare(
     name: str,
     layer: str,
     row: np.ndarray,
@@ -266,7 +272,10 @@ def _compare(
     ulps: float,
     dtype: object,
     fails: dict[str, list[Finding]],
+    where: str = "",
 ) -> None:
+    """Append a Finding to ``fails[layer]`` for each output beyond its budget (`where` names the
+    input in the note; by default the row)."""
     if have.shape != want.shape:
         note = f"wrong: shape {have.shape} per row, expected {want.shape}"
         fails[layer].append(
@@ -290,10 +299,11 @@ def _compare(
         g, r = float(have[i]), float(want[i])
         if math.isnan(r):
             continue
-        kind = classify(g, r, float(err[i]), float(tol[i]))
+        kind = classify(g, r, float(err[i]), float(tol[i]), wrong_relative(dtype))
         if not kind:
             continue
-        note = f"{kind}: output {i} of the row {np.array2string(row, precision=17, separator=', ')}"
+        place = where or f"the row {np.array2string(row, precision=17, separator=', ')}"
+        note = f"{kind}: output {i} of {place}"
         fails[layer].append(
             Finding(name, layer, FAIL, float(row[0]), g, r, float(err[i]), float(tol[i]), note, kind)
         )
