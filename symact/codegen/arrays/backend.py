@@ -21,6 +21,8 @@ from typing import Any
 from symact.codegen.arrays.check import ArrayCheck, ArrayIO, check_framework
 from symact.codegen.arrays.emit import Framework, Group, groups, module_text
 from symact.codegen.arrays.printer import array_kernel_source
+from symact.codegen.arrays.vector import VectorGroup, vector_groups, vector_kernel_text
+from symact.codegen.arrays.vector_check import check_vectors
 from symact.codegen.backend import BackendOutcome, KernelCheck
 from symact.codegen.emit import HEADER
 from symact.codegen.generate import Generation, KernelResult
@@ -88,6 +90,7 @@ class ArrayBackend:
     notes: Callable[[KernelResult, str], str] = lambda r, text: ""
     extra_names: tuple[str, ...] = ()
     extra: Callable[[list[Group]], dict[str, str]] = lambda gs: {}
+    vector_extra: Callable[[list[Group], list[VectorGroup]], dict[str, str]] | None = None
 
     @property
     def _fw(self) -> Framework:
@@ -116,8 +119,14 @@ class ArrayBackend:
         try:
             text = module_text(gen, fw)
             gs = groups(gen)
-            names = sorted(r.plan.name for g in gs for r in g.kernels)
-            extra = self.extra(gs)
+            vgs = vector_groups(gen) if fw.vector is not None else []
+            names = sorted(
+                [
+                    *(r.plan.name for g in gs for r in g.kernels),
+                    *(r.plan.name for g in vgs for r in g.kernels),
+                ]
+            )
+            extra = self.vector_extra(gs, vgs) if self.vector_extra is not None and vgs else self.extra(gs)
         except Exception as exc:  # a kernel this printer cannot print: the other backends go on
             out.failures.append(f"the {self.name} module could not be printed: {type(exc).__name__}: {exc}")
             out.withheld = True
@@ -139,6 +148,12 @@ class ArrayBackend:
                 details = check_framework(
                     gen, gs, ns, io, size=size, seed=seed, notes=lambda r: self.notes(r, self.print_kernel(r))
                 )
+                if vgs:
+                    numpy_ns: dict[str, Any] = {}
+                    exec(compile(gen.source, "<symact kernels>", "exec"), numpy_ns)
+                    details += check_vectors(
+                        vgs, ns, numpy_ns, io, seed=seed, notes=lambda r: self.notes(r, vector_kernel_text(r))
+                    )
             except Exception as exc:
                 out.failures.append(f"the {self.name} check stopped: {type(exc).__name__}: {exc}")
                 out.withheld = True
