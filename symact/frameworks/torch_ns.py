@@ -5,7 +5,9 @@ Kernels compute in float64 (a float32 tensor is widened and the result rounded o
 kernels do), so a Python number met here becomes a float64 scalar tensor: PyTorch would otherwise
 make a float32 tensor of two Python numbers (``torch.where(c, 1.0, 0.0)``) and refuses numbers in
 ``maximum``, ``hypot``, ``exp``.  Everything stays on the input's device; nothing synchronises with
-the host, so the kernels trace into one graph (``torch.compile(fullgraph=True)``).
+the host, so the kernels trace into one graph (``torch.compile(fullgraph=True)``).  The vector kernels
+run through :func:`vector` (the reduction names ``amax``, ``sum``, ... keep the axis, as the row
+routines of :mod:`symact.frameworks.vector_routines` expect).
 """
 
 from __future__ import annotations
