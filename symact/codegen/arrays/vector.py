@@ -28,7 +28,15 @@ from symact.codegen.arrays.printer import UnsupportedName, translate
 from symact.codegen.generate import Generation, KernelResult
 from symact.codegen.printer import literal
 
-__all__ = ["VECTOR_NAMES", "VECTOR_ROUTINES", "VectorGroup", "VectorTable", "vector_groups", "vector_parts"]
+__all__ = [
+    "VECTOR_NAMES",
+    "VECTOR_ROUTINES",
+    "VectorGroup",
+    "VectorTable",
+    "vector_groups",
+    "vector_kernel_text",
+    "vector_parts",
+]
 
 VECTOR_NAMES: dict[str, str] = {"sum": "sum", "concatenate": "concatenate"}
 """NumPy names of the vector kernels -> names in the namespace ``xp`` (besides the element-wise ones)."""
