@@ -36,8 +36,11 @@ import symact.torch.nn as snn  # noqa: E402
 from symact.frameworks.torch_ns import TargetGradientError, rt  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LOSSES = [n for n in st.__all__ if "y" in inspect.signature(getattr(st, n)).parameters]
-DIFFERENTIABLE = [n for n in st.__all__ if not n.endswith(("_grad", "_grad_from_output"))]
+VECTOR = {r.name for r in catalogue.records() if r.kind in ("vector", "vector_loss")}
+ELEMENTWISE = [n for n in st.__all__ if n.removesuffix("_vjp").removesuffix("_grad") not in VECTOR]
+"""The element-wise kernels (the vector ones are tested in tests/test_torch_vector.py)."""
+LOSSES = [n for n in ELEMENTWISE if "y" in inspect.signature(getattr(st, n)).parameters]
+DIFFERENTIABLE = [n for n in ELEMENTWISE if not n.endswith(("_grad", "_grad_from_output"))]
 ACTIVATIONS = [n for n in DIFFERENTIABLE if n not in LOSSES]
 SAMPLE = full_range_sample(400, seed=SEED + 7)
 

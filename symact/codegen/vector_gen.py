@@ -500,3 +500,4 @@ def _vjp_scale(shape: NormalisedForm | PairedForm, data: np.ndarray, g: np.ndarr
 # Public names of the measurement helpers (re-exported by symact.codegen.measure).
 rows, truth, stats, vjp_scale, gradient_routine = _rows, _truth, _stats, _vjp_scale, _gradient_routine
 fit, float32_rows = _fit, _float32_rows
+specials, cotangents, pos_inf_rows = _specials, _cotangents, _pos_inf_rows

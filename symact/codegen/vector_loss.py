@@ -280,3 +280,4 @@ def vector_loss_kernels(record: Record, *, rows: int, seed: int) -> list[Found]:
 
 
 targets = _targets  # public name (re-exported by symact.codegen.measure)
+gradient_terms = _gradient_terms  # public name (used by symact.codegen.arrays.vector_check)

@@ -5,7 +5,9 @@ Kernels compute in float64 (a float32 tensor is widened and the result rounded o
 kernels do), so a Python number met here becomes a float64 scalar tensor: PyTorch would otherwise
 make a float32 tensor of two Python numbers (``torch.where(c, 1.0, 0.0)``) and refuses numbers in
 ``maximum``, ``hypot``, ``exp``.  Everything stays on the input's device; nothing synchronises with
-the host, so the kernels trace into one graph (``torch.compile(fullgraph=True)``).
+the host, so the kernels trace into one graph (``torch.compile(fullgraph=True)``).  The vector kernels
+run through :func:`vector` (the reduction names ``amax``, ``sum``, ... keep the axis, as the row
+routines of :mod:`symact.frameworks.vector_routines` expect).
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 
 import torch
 
-from symact.errors import SymactError
-from symact.frameworks.routines import Routines
+from symact.errors import ArgumentError, SymactError
+from symact.frameworks.vector_routines import VectorRoutines
 
-__all__ = ["TargetGradientError", "binary", "no_target_gradient", "rt", "target", "unary"]
+__all__ = ["TargetGradientError", "binary", "no_target_gradient", "rt", "target", "unary", "vector"]
 
 inf = math.inf
 nan = math.nan
@@ -114,7 +116,78 @@ class _Reducer:
 logical_and = _Reducer(torch.logical_and)
 logical_or = _Reducer(torch.logical_or)
 
-rt = Routines(sys.modules[__name__])
+# -- the names of the row routines (symact.frameworks.vector_routines): the axis kept ---------------
+
+
+def amax(x: torch.Tensor, axis: int) -> torch.Tensor:
+    return torch.amax(x, dim=axis, keepdim=True)
+
+
+def sum(x: torch.Tensor, axis: int, keepdims: bool = True) -> torch.Tensor:
+    return torch.sum(x, dim=axis, keepdim=keepdims)
+
+
+def any(x: torch.Tensor, axis: int) -> torch.Tensor:
+    return torch.any(x, dim=axis, keepdim=True)
+
+
+def all(x: torch.Tensor, axis: int) -> torch.Tensor:
+    return torch.all(x, dim=axis, keepdim=True)
+
+
+def argmax(x: torch.Tensor, axis: int) -> torch.Tensor:
+    return torch.argmax(x, dim=axis, keepdim=True)
+
+
+def take_along_axis(x: torch.Tensor, idx: torch.Tensor, axis: int) -> torch.Tensor:
+    return torch.gather(x, axis, idx)
+
+
+def index_is(idx: torch.Tensor, like: torch.Tensor, axis: int) -> torch.Tensor:
+    """True where the position along `axis` of an array shaped like `like` is `idx`."""
+    ax = axis % like.ndim
+    shape = [1] * like.ndim
+    shape[ax] = like.shape[ax]
+    return torch.arange(like.shape[ax], device=like.device).reshape(shape) == idx
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> torch.Tensor:
+    return torch.broadcast_to(_t(x), shape)
+
+
+def broadcast_arrays(*xs: Any) -> list[torch.Tensor]:
+    return list(torch.broadcast_tensors(*[_t(x) for x in xs]))
+
+
+def halves(x: torch.Tensor, axis: int) -> tuple[torch.Tensor, torch.Tensor]:
+    u, v = torch.chunk(x, 2, dim=axis)
+    return u, v
+
+
+def concatenate(xs: list[torch.Tensor], axis: int) -> torch.Tensor:
+    return torch.cat(xs, dim=axis)
+
+
+def squeeze(x: torch.Tensor, axis: int) -> torch.Tensor:
+    return torch.squeeze(x, axis)
+
+
+def expand_dims(x: torch.Tensor, axis: int) -> torch.Tensor:
+    return torch.unsqueeze(x, axis)
+
+
+def ldexp(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """x 2^k for integer-valued k, as two exact scalings (2^k alone may overflow where x 2^k does not)."""
+    k = k.to(F64)
+    h = torch.floor(k / 2)
+    return (x * torch.exp2(h)) * torch.exp2(k - h)
+
+
+def shape_error(message: str) -> ArgumentError:
+    return ArgumentError(message)
+
+
+rt = VectorRoutines(sys.modules[__name__])
 """The runtime routines over this namespace (the generated kernels' ``_rt``)."""
 
 
@@ -176,3 +249,28 @@ def no_target_gradient(needed: bool, name: str) -> None:
     """Raise when autograd needs the gradient of loss `name` with respect to its target."""
     if needed:
         raise TargetGradientError(f"symact.torch.{name}: no derivative with respect to the target y")
+
+
+def vector(
+    kernel: Callable[..., Any],
+    arrays: tuple[Any, ...],
+    dim: int,
+    params: tuple[Any, ...] = (),
+    scale: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """`kernel(*arrays, dim, *params)` (a vector kernel) in float64, rounded once to the dtype of the
+    first array (the input; at least one dimension, `dim` in range); the other arrays (a cotangent,
+    targets) go to its device.  With `scale` (a loss's cotangent, one value per row), the result is
+    ``scale * kernel(...)`` with the reduced `dim` restored, in float64 before the rounding."""
+    x = arrays[0]
+    if not isinstance(x, torch.Tensor):
+        raise ArgumentError(f"expected a tensor as input, got {type(x).__name__}")
+    if x.ndim == 0:
+        raise ArgumentError("vector functions need an input tensor with at least one dimension")
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -x.ndim <= dim < x.ndim:
+        raise ArgumentError(f"dim {dim!r} is out of range for an input of {x.ndim} dimension(s)")
+    xs = [x.to(F64), *[_t(a).to(device=x.device, dtype=F64) for a in arrays[1:]]]
+    r = kernel(*xs, dim, *params)
+    if scale is not None:
+        r = torch.unsqueeze(scale.to(F64), dim) * r
+    return r.to(_dtype(x))

@@ -9,12 +9,15 @@ rounded once to the input's dtype), keyword-only parameters with the catalogue's
 is differentiated by a `torch.autograd.Function` whose backward is the verified derivative.
 Each kernel is the derivation's expression after proved stable rewrites, the same as
 `symact.kernels` (ACCURACY.md), checked against correctly rounded references before this file
-is written.
+is written.  The vector functions take `dim=-1` and are differentiated by their verified
+vector-Jacobian product (`NAME_vjp`); the vector losses give one value per row and are
+differentiated by their verified gradient (`NAME_grad`).
 """
 
 from __future__ import annotations
 
 import torch
+from torch.autograd.function import once_differentiable
 
 from symact.frameworks import torch_ns as xp
 from symact.frameworks.torch_ns import rt as _rt
@@ -30,6 +33,8 @@ __all__ = [
     "celu",
     "celu_grad",
     "celu_grad_from_output",
+    "cross_entropy",
+    "cross_entropy_grad",
     "elu",
     "elu_grad",
     "elu_grad_from_output",
@@ -40,6 +45,8 @@ __all__ = [
     "gelu_grad",
     "gelu_tanh",
     "gelu_tanh_grad",
+    "glu",
+    "glu_vjp",
     "hard_sigmoid",
     "hard_sigmoid_grad",
     "hard_sigmoid_grad_from_output",
@@ -74,12 +81,18 @@ __all__ = [
     "log_sigmoid",
     "log_sigmoid_grad",
     "log_sigmoid_grad_from_output",
+    "log_softmax",
+    "log_softmax_vjp",
+    "logsumexp",
+    "logsumexp_vjp",
     "mish",
     "mish_grad",
     "mse",
     "mse_grad",
     "mse_half",
     "mse_half_grad",
+    "nll_loss",
+    "nll_loss_grad",
     "poisson_nll",
     "poisson_nll_grad",
     "poisson_nll_rate",
@@ -106,6 +119,10 @@ __all__ = [
     "silu_grad",
     "smooth_l1",
     "smooth_l1_grad",
+    "softmax",
+    "softmax_vjp",
+    "softmin",
+    "softmin_vjp",
     "softplus",
     "softplus_grad",
     "softplus_grad_from_output",
@@ -2336,3 +2353,339 @@ def kl_div(a: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     the target `y` is data: asking for its gradient is an error.
     """
     return _KlDiv.apply(a, xp.target(y, a))
+
+
+def _v_softmax(x, axis):
+    return _rt.softmax(x, axis)
+
+
+def _v_softmax_vjp(x, g, axis):
+    g = _rt.cotangent(g, x.shape, 'softmax_vjp')
+    g = _rt.shifted_cotangent(x, g, axis)
+    s = xp.sum(_rt.softmax_scaled(x, -g, axis), axis=axis, keepdims=True)
+    return _rt.softmax_scaled(x, g + s, axis)
+
+
+def softmax_vjp(x: torch.Tensor, g: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """Vector-Jacobian product g^T J of softmax along `dim` (g shaped like the output, or broadcasting
+    to it), its backward pass.
+    """
+    return xp.vector(_v_softmax_vjp, (x, g), dim)
+
+
+class _Softmax(torch.autograd.Function):
+    @staticmethod
+    def forward(x, dim):
+        return xp.vector(_v_softmax, (x,), dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.dim = inputs[1]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return xp.vector(_v_softmax_vjp, (x, g), ctx.dim), None
+
+
+def softmax(x: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """Normalised exponentials e^{x_i} / sum_j e^{x_j}: a probability vector.
+
+    Along `dim`.  Differentiable: the backward pass is the verified vector-Jacobian product
+    `softmax_vjp`.
+    """
+    return _Softmax.apply(x, dim)
+
+
+def _v_softmin(x, axis):
+    return _rt.softmax(-x, axis)
+
+
+def _v_softmin_vjp(x, g, axis):
+    g = _rt.cotangent(g, x.shape, 'softmin_vjp')
+    g = _rt.shifted_cotangent(-x, g, axis)
+    s = xp.sum(_rt.softmax_scaled(-x, g, axis), axis=axis, keepdims=True)
+    return _rt.softmax_scaled(-x, -g + s, axis)
+
+
+def softmin_vjp(x: torch.Tensor, g: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """Vector-Jacobian product g^T J of softmin along `dim` (g shaped like the output, or broadcasting
+    to it), its backward pass.
+    """
+    return xp.vector(_v_softmin_vjp, (x, g), dim)
+
+
+class _Softmin(torch.autograd.Function):
+    @staticmethod
+    def forward(x, dim):
+        return xp.vector(_v_softmin, (x,), dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.dim = inputs[1]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return xp.vector(_v_softmin_vjp, (x, g), ctx.dim), None
+
+
+def softmin(x: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """softmax(-x): e^{-x_i} / sum_j e^{-x_j}.
+
+    Along `dim`.  Differentiable: the backward pass is the verified vector-Jacobian product
+    `softmin_vjp`.
+    """
+    return _Softmin.apply(x, dim)
+
+
+def _v_log_softmax(x, axis):
+    return _rt.log_softmax(x, axis)
+
+
+def _v_log_softmax_vjp(x, g, axis):
+    g = _rt.cotangent(g, x.shape, 'log_softmax_vjp')
+    return _rt.softmax_complement(x, g, axis)
+
+
+def log_softmax_vjp(x: torch.Tensor, g: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """Vector-Jacobian product g^T J of log_softmax along `dim` (g shaped like the output, or
+    broadcasting to it), its backward pass.
+    """
+    return xp.vector(_v_log_softmax_vjp, (x, g), dim)
+
+
+class _LogSoftmax(torch.autograd.Function):
+    @staticmethod
+    def forward(x, dim):
+        return xp.vector(_v_log_softmax, (x,), dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.dim = inputs[1]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return xp.vector(_v_log_softmax_vjp, (x, g), ctx.dim), None
+
+
+def log_softmax(x: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """x_i - log sum_j e^{x_j}: log-probabilities, values in (-oo, 0).
+
+    Along `dim`.  Differentiable: the backward pass is the verified vector-Jacobian product
+    `log_softmax_vjp`.
+    """
+    return _LogSoftmax.apply(x, dim)
+
+
+def _k_glu(u, v):
+    _t0 = xp.exp(-0.5*abs(v))
+    _t1 = _t0**2
+    _t2 = xp.maximum(_t0, xp.greater_equal(v, 0))
+    _t3 = _t2*u
+    return _t2*_t3/(_t1 + 1)
+
+
+def _v_glu(x, axis):
+    return _rt.paired(_k_glu, x, axis)
+
+
+def _k_glu_du(u, v, g):
+    _t0 = xp.exp(-0.5*abs(v))
+    _t1 = _t0**2
+    _t2 = xp.maximum(_t0, xp.greater_equal(v, 0))
+    _t3 = _t2*g
+    return _t2*_t3/(_t1 + 1)
+
+
+def _k_glu_dv(u, v, g):
+    _t0 = g*u
+    _t1 = xp.exp(-0.5*abs(v))
+    _t2 = _t1**2
+    _t3 = _t0*_t1
+    return _t1*_t3/(_t2 + 1)**2
+
+
+def _v_glu_vjp(x, g, axis):
+    du = _rt.paired_cotangent(_k_glu_du, x, g, axis, 'glu_vjp')
+    dv = _rt.paired_cotangent(_k_glu_dv, x, g, axis, 'glu_vjp')
+    return xp.concatenate([du, dv], axis=axis)
+
+
+def glu_vjp(x: torch.Tensor, g: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """Vector-Jacobian product g^T J of glu along `dim` (g has half the size of x along `dim`), its
+    backward pass.
+    """
+    return xp.vector(_v_glu_vjp, (x, g), dim)
+
+
+class _Glu(torch.autograd.Function):
+    @staticmethod
+    def forward(x, dim):
+        return xp.vector(_v_glu, (x,), dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.dim = inputs[1]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return xp.vector(_v_glu_vjp, (x, g), ctx.dim), None
+
+
+def glu(x: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """Gated linear unit: split x = [u, v] in halves, output u_i sigmoid(v_i).
+
+    Along `dim`.  Differentiable: the backward pass is the verified vector-Jacobian product
+    `glu_vjp`.
+    """
+    return _Glu.apply(x, dim)
+
+
+def _v_logsumexp(x, axis):
+    return _rt.logsumexp(x, axis)
+
+
+def _v_logsumexp_vjp(x, g, axis):
+    g = _rt.reduced_cotangent(g, x.shape, axis, 'logsumexp_vjp')
+    return _rt.softmax_scaled(x, g, axis)
+
+
+def logsumexp_vjp(x: torch.Tensor, g: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """Vector-Jacobian product g^T J of logsumexp along `dim` (g shaped like the output, or like it
+    with `dim` kept), its backward pass.
+    """
+    return xp.vector(_v_logsumexp_vjp, (x, g), dim)
+
+
+class _Logsumexp(torch.autograd.Function):
+    @staticmethod
+    def forward(x, dim):
+        return xp.vector(_v_logsumexp, (x,), dim)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.dim = inputs[1]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return xp.vector(_v_logsumexp_vjp, (x, g), ctx.dim), None
+
+
+def logsumexp(x: torch.Tensor, *, dim: int = -1) -> torch.Tensor:
+    """log sum_j e^{x_j}, a smooth maximum; a 1x1 output whose gradient is softmax(x).
+
+    Along `dim`.  Differentiable: the backward pass is the verified vector-Jacobian product
+    `logsumexp_vjp`.
+    """
+    return _Logsumexp.apply(x, dim)
+
+
+def _v_cross_entropy(z, y, axis, label_smoothing):
+    n = z.shape[axis]
+    w = -label_smoothing*y + label_smoothing/n + y
+    return _rt.nll_of_logits(z, w, axis)
+
+
+def _v_cross_entropy_grad(z, y, axis, label_smoothing):
+    n = z.shape[axis]
+    w = -label_smoothing*y + label_smoothing/n + y
+    return _rt.softmax_complement(z, -w, axis)
+
+
+def cross_entropy_grad(z: torch.Tensor, y: torch.Tensor | float, *, label_smoothing: float = 0.0, dim: int = -1) -> torch.Tensor:
+    """Gradient of cross_entropy with respect to the logits z along `dim` (shaped like z), the verified
+    kernel its backward pass uses.
+    """
+    return xp.vector(_v_cross_entropy_grad, (z, xp.target(y, z)), dim, (label_smoothing,))
+
+
+class _CrossEntropy(torch.autograd.Function):
+    @staticmethod
+    def forward(z, y, dim, label_smoothing):
+        return xp.vector(_v_cross_entropy, (z, y), dim, (label_smoothing,))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0], inputs[1])
+        ctx.dim = inputs[2]
+        ctx.params = inputs[3:]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        z, y = ctx.saved_tensors
+        xp.no_target_gradient(ctx.needs_input_grad[1], "cross_entropy")
+        return xp.vector(_v_cross_entropy_grad, (z, y), ctx.dim, ctx.params, scale=g), None, None, None
+
+
+def cross_entropy(z: torch.Tensor, y: torch.Tensor | float, *, label_smoothing: float = 0.0, dim: int = -1) -> torch.Tensor:
+    """Cross-entropy of logits z against targets y: -sum_i t_i log softmax(z)_i, t = (1 - eps) y + eps
+    / C.
+
+    One value per row along `dim` (reduced; no mean).  The targets `y` are rows of class
+    probabilities (one-hot, soft labels) broadcast against `z`, not class indices.  Differentiable in
+    `z` (the verified gradient `cross_entropy_grad`); the target is data: asking for its gradient is an
+    error.
+    """
+    return _CrossEntropy.apply(z, xp.target(y, z), dim, label_smoothing)
+
+
+def _v_nll_loss(z, y, axis):
+    w = y
+    return _rt.weighted_nll(z, w, axis)
+
+
+def _v_nll_loss_grad(z, y, axis):
+    w = y
+    return _rt.nan_where(z, -w, w)
+
+
+def nll_loss_grad(z: torch.Tensor, y: torch.Tensor | float, *, dim: int = -1) -> torch.Tensor:
+    """Gradient of nll_loss with respect to the log-probabilities z along `dim` (shaped like z), the
+    verified kernel its backward pass uses.
+    """
+    return xp.vector(_v_nll_loss_grad, (z, xp.target(y, z)), dim, ())
+
+
+class _NllLoss(torch.autograd.Function):
+    @staticmethod
+    def forward(z, y, dim):
+        return xp.vector(_v_nll_loss, (z, y), dim, ())
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0], inputs[1])
+        ctx.dim = inputs[2]
+        ctx.params = inputs[3:]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, g):
+        z, y = ctx.saved_tensors
+        xp.no_target_gradient(ctx.needs_input_grad[1], "nll_loss")
+        return xp.vector(_v_nll_loss_grad, (z, y), ctx.dim, ctx.params, scale=g), None, None
+
+
+def nll_loss(z: torch.Tensor, y: torch.Tensor | float, *, dim: int = -1) -> torch.Tensor:
+    """Negative log-likelihood -sum_i y_i z_i of log-probabilities z and one-hot targets y.
+
+    One value per row along `dim` (reduced; no mean).  The targets `y` are rows of class
+    probabilities (one-hot, soft labels) broadcast against `z`, not class indices.  Differentiable in
+    `z` (the verified gradient `nll_loss_grad`); the target is data: asking for its gradient is an
+    error.
+    """
+    return _NllLoss.apply(z, xp.target(y, z), dim)

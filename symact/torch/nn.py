@@ -19,6 +19,7 @@ __all__ = [
     "ELU",
     "Exponential",
     "GELU",
+    "GLU",
     "GeluTanh",
     "HardSigmoidKeras2",
     "Hardshrink",
@@ -30,6 +31,7 @@ __all__ = [
     "LeakyReLU",
     "Log1mexp",
     "LogSigmoid",
+    "LogSoftmax",
     "Mish",
     "PReLU",
     "RReLU",
@@ -38,6 +40,8 @@ __all__ = [
     "SELU",
     "SiLU",
     "Sigmoid",
+    "Softmax",
+    "Softmin",
     "Softplus",
     "SoftplusTorch",
     "Softshrink",
@@ -447,3 +451,59 @@ class Softshrink(torch.nn.Module):
 
     def extra_repr(self) -> str:
         return f"lambd={self.lambd!r}"
+
+
+class Softmax(torch.nn.Module):
+    """Normalised exponentials e^{x_i} / sum_j e^{x_j}: a probability vector. Along `dim` (`symact.torch.softmax`)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _generated.softmax(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmin(torch.nn.Module):
+    """softmax(-x): e^{-x_i} / sum_j e^{-x_j}. Along `dim` (`symact.torch.softmin`)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _generated.softmin(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(torch.nn.Module):
+    """x_i - log sum_j e^{x_j}: log-probabilities, values in (-oo, 0). Along `dim` (`symact.torch.log_softmax`)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _generated.log_softmax(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class GLU(torch.nn.Module):
+    """Gated linear unit: split x = [u, v] in halves, output u_i sigmoid(v_i). Along `dim` (`symact.torch.glu`)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _generated.glu(x, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -22,6 +22,8 @@ from symact.catalogue import records
 from symact.codegen.arrays.check import ArrayCheck, ArrayIO, check_framework
 from symact.codegen.arrays.emit import Framework, Group, groups, module_text
 from symact.codegen.arrays.printer import array_kernel_source
+from symact.codegen.arrays.vector import VectorGroup, vector_groups, vector_kernel_text
+from symact.codegen.arrays.vector_check import check_vectors
 from symact.codegen.backend import BackendOutcome, KernelCheck
 from symact.codegen.emit import HEADER
 from symact.codegen.generate import Generation, KernelResult
@@ -101,6 +103,7 @@ class ArrayBackend:
     every machine (so the files do not depend on whether the framework is installed), measured where it
     is (the report shows how they miss their targets), and a listed record whose kernels all meet their
     targets fails the build, as an unlisted one that misses them does."""
+    vector_extra: Callable[[list[Group], list[VectorGroup]], dict[str, str]] | None = None
 
     @property
     def _fw(self) -> Framework:
@@ -139,8 +142,14 @@ class ArrayBackend:
             gs = [g for g in every if g.name not in self.left_out]
             apart = [g for g in every if g.name in self.left_out]
             text = module_text(gen, fw, gs)
-            names = sorted(r.plan.name for g in gs for r in g.kernels)
-            extra = self.extra(gs)
+            vgs = vector_groups(gen) if fw.vector is not None else []
+            names = sorted(
+                [
+                    *(r.plan.name for g in gs for r in g.kernels),
+                    *(r.plan.name for g in vgs for r in g.kernels),
+                ]
+            )
+            extra = self.vector_extra(gs, vgs) if self.vector_extra is not None and vgs else self.extra(gs)
         except Exception as exc:  # a kernel this printer cannot print: the other backends go on
             out.failures.append(f"the {self.name} module could not be printed: {type(exc).__name__}: {exc}")
             out.withheld = True
@@ -159,9 +168,16 @@ class ArrayBackend:
                 notes = lambda r: self.notes(r, self.print_kernel(r))  # noqa: E731
                 ns = import_text(text, Path(tmp), f"symact_{fw.name}_candidate")
                 details = check_framework(gen, gs, ns, io, size=size, seed=seed, notes=notes)
+                if vgs:
+                    numpy_ns: dict[str, Any] = {}
+                    exec(compile(gen.source, "<symact kernels>", "exec"), numpy_ns)
+                    details += check_vectors(
+                        vgs, ns, numpy_ns, io, seed=seed, notes=lambda r: self.notes(r, vector_kernel_text(r))
+                    )
                 measured: list[ArrayCheck] = []
                 if apart:
-                    ns = import_text(module_text(gen, fw, apart), Path(tmp), f"symact_{fw.name}_apart")
+                    text_apart = module_text(gen, fw, apart, vectors=False)
+                    ns = import_text(text_apart, Path(tmp), f"symact_{fw.name}_apart")
                     measured = check_framework(gen, apart, ns, io, size=size, seed=seed, notes=notes)
             except Exception as exc:
                 out.failures.append(f"the {self.name} check stopped: {type(exc).__name__}: {exc}")

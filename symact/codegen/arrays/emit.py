@@ -24,6 +24,7 @@ import textwrap
 from dataclasses import dataclass
 
 from symact.codegen.arrays.printer import array_kernel_source, array_limits_source, translate
+from symact.codegen.arrays.vector import VectorTable, vector_parts
 from symact.codegen.emit import HEADER, role_doc
 from symact.codegen.generate import Generation, KernelResult
 from symact.codegen.printer import literal
@@ -38,7 +39,8 @@ class Framework:
     `imports`: the module's import lines; `array`: the annotation of an array; `function`: the text
     of a differentiable public function (format fields: ``name``, ``cls``, ``sig``, ``params``,
     ``pargs``, ``nparams``, ``doc``, ``fwd``, ``grad``, ``limf``, ``limg``, ``nones``, ``call``);
-    `loss`: the same for a loss; `doc`: the module docstring.
+    `loss`: the same for a loss; `doc`: the module docstring; `vector`: the texts of the vector
+    functions and losses (:mod:`symact.codegen.arrays.vector`), None for a framework without them.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Framework:
     function: str
     loss: str
     doc: str
+    vector: VectorTable | None = None
 
 
 @dataclass(frozen=True)
@@ -158,10 +161,14 @@ def _public(g: Group, fw: Framework) -> str:
     return (fw.loss if g.loss else fw.function).format(**fields)
 
 
-def module_text(gen: Generation, fw: Framework, gs: list[Group] | None = None) -> str:
-    """The whole generated module of framework `fw` (of the kernel groups `gs`; all by default)."""
+def module_text(
+    gen: Generation, fw: Framework, gs: list[Group] | None = None, *, vectors: bool = True
+) -> str:
+    """The whole generated module of framework `fw` (of the kernel groups `gs`, all by default; and,
+    with `vectors` and a framework that has them, the vector functions)."""
     gs = groups(gen) if gs is None else gs
-    public = sorted(r.plan.name for g in gs for r in g.kernels)
+    vnames, vparts = vector_parts(gen, fw.vector, fw.array) if fw.vector is not None and vectors else ([], [])
+    public = sorted([*(r.plan.name for g in gs for r in g.kernels), *vnames])
     head = (
         HEADER
         + "# ruff: noqa: E501\n# fmt: off\n"
@@ -177,4 +184,4 @@ def module_text(gen: Generation, fw: Framework, gs: list[Group] | None = None) -
         parts += [_kernel_text(r) for r in g.kernels]
         parts += [_plain(r, fw) for r in g.kernels if r is not g.fwd]
         parts.append(_public(g, fw))
-    return head + "".join("\n\n" + p for p in parts)
+    return head + "".join("\n\n" + p for p in [*parts, *vparts])

@@ -17,9 +17,11 @@ from symact.codegen.arrays.backend import ArrayBackend
 from symact.codegen.arrays.check import ArrayIO, kernel_note
 from symact.codegen.arrays.emit import Framework, Group
 from symact.codegen.arrays.printer import translate
+from symact.codegen.arrays.vector import VectorGroup
 from symact.codegen.emit import HEADER
 from symact.codegen.generate import KernelResult
 from symact.codegen.printer import literal
+from symact.codegen.torch.vector import NN_VECTOR, TORCH_VECTOR, nn_vector_module
 
 __all__ = ["TORCH", "TorchBackend"]
 
@@ -76,7 +78,7 @@ def {name}({sig}) -> torch.Tensor:
 TORCH = Framework(
     name="torch",
     imports=(
-        "import torch\n\n"
+        "import torch\nfrom torch.autograd.function import once_differentiable\n\n"
         "from symact.frameworks import torch_ns as xp\nfrom symact.frameworks.torch_ns import rt as _rt\n"
     ),
     array="torch.Tensor",
@@ -89,8 +91,11 @@ TORCH = Framework(
         "is differentiated by a `torch.autograd.Function` whose backward is the verified derivative.\n"
         "Each kernel is the derivation's expression after proved stable rewrites, the same as\n"
         "`symact.kernels` (ACCURACY.md), checked against correctly rounded references before this file\n"
-        "is written.\n"
+        "is written.  The vector functions take `dim=-1` and are differentiated by their verified\n"
+        "vector-Jacobian product (`NAME_vjp`); the vector losses give one value per row and are\n"
+        "differentiated by their verified gradient (`NAME_grad`).\n"
     ),
+    vector=TORCH_VECTOR,
 )
 
 
@@ -126,10 +131,12 @@ def _module(g: Group) -> str:
     )
 
 
-def nn_text(gs: list[Group]) -> dict[str, str]:
-    """``nn.py``: one ``torch.nn.Module`` per element-wise activation."""
+def nn_text(gs: list[Group], vgs: list[VectorGroup] | None = None) -> dict[str, str]:
+    """``nn.py``: one ``torch.nn.Module`` per element-wise activation, and per vector function that
+    ``torch.nn`` has a module for (:data:`~symact.codegen.torch.vector.NN_VECTOR`)."""
     mods = [g for g in gs if not g.loss]
-    names = sorted(nn_name(g.name) for g in mods)
+    vmods = [g for g in vgs or [] if g.name in NN_VECTOR]
+    names = sorted([*(nn_name(g.name) for g in mods), *(NN_VECTOR[g.name] for g in vmods)])
     text = (
         HEADER
         + "# ruff: noqa: E501, RUF022\n# fmt: off\n"
@@ -141,6 +148,7 @@ def nn_text(gs: list[Group]) -> dict[str, str]:
         + "".join(f'    "{n}",\n' for n in names)
         + "]\n"
         + "".join("\n\n" + _module(g) for g in mods)
+        + "".join("\n\n" + nn_vector_module(g) for g in vmods)
     )
     return {"nn.py": text}
 
@@ -162,8 +170,18 @@ SUBSTITUTES: dict[str, str] = {
 """How the torch namespace serves a routine differently from ``symact.kernels._runtime``."""
 
 
+_VECTOR_NOTES = {
+    ("vector", "fwd"): "backward: NAME_vjp(x, g), the verified vector-Jacobian product",
+    ("vector_loss", "fwd"): "backward: g * NAME_grad(z, y), the verified gradient",
+}
+
+
 def _notes(r: KernelResult, text: str) -> str:
-    return kernel_note(r, text, "torch", SUBSTITUTES)
+    if r.record.kind not in ("vector", "vector_loss"):
+        return kernel_note(r, text, "torch", SUBSTITUTES)
+    head = "torch operations in float64 (float32 widened, rounded once), branch-free row routines"
+    tail = _VECTOR_NOTES.get((r.record.kind, r.plan.role))
+    return f"{head}; {tail}" if tail else head
 
 
 @dataclass(frozen=True)
@@ -176,3 +194,4 @@ class TorchBackend(ArrayBackend):
     notes: Callable[[KernelResult, str], str] = _notes
     extra_names: tuple[str, ...] = ("nn.py",)
     extra: Callable[[list[Group]], dict[str, str]] = field(default=nn_text)
+    vector_extra: Callable[[list[Group], list[VectorGroup]], dict[str, str]] | None = field(default=nn_text)
