@@ -22,10 +22,10 @@ import jax.numpy as jnp
 import jax.scipy.special
 from jax.custom_derivatives import SymbolicZero
 
-from symact.errors import SymactError
-from symact.frameworks.routines import Routines
+from symact.errors import ArgumentError, SymactError
+from symact.frameworks.vector_routines import VectorRoutines
 
-__all__ = ["X64Required", "binary", "no_target_tangent", "rt", "tangent", "unary"]
+__all__ = ["X64Required", "binary", "no_target_tangent", "rt", "tangent", "unary", "vector"]
 
 inf = math.inf
 nan = math.nan
@@ -128,8 +128,109 @@ class _Reducer:
 logical_and = _Reducer(jnp.logical_and)
 logical_or = _Reducer(jnp.logical_or)
 
-rt = Routines(sys.modules[__name__])
+# -- the names of the row routines (symact.frameworks.vector_routines): the axis kept ---------------
+
+
+def amax(x: Any, axis: int) -> Any:
+    return jnp.max(x, axis=axis, keepdims=True)
+
+
+def sum(x: Any, axis: int, keepdims: bool = True) -> Any:
+    return jnp.sum(x, axis=axis, keepdims=keepdims)
+
+
+def any(x: Any, axis: int) -> Any:
+    return jnp.any(x, axis=axis, keepdims=True)
+
+
+def all(x: Any, axis: int) -> Any:
+    return jnp.all(x, axis=axis, keepdims=True)
+
+
+def argmax(x: Any, axis: int) -> Any:
+    return jnp.expand_dims(jnp.argmax(x, axis=axis), axis)
+
+
+def take_along_axis(x: Any, idx: Any, axis: int) -> Any:
+    return jnp.take_along_axis(x, idx, axis=axis)
+
+
+def index_is(idx: Any, like: Any, axis: int) -> Any:
+    """True where the position along `axis` of an array shaped like `like` is `idx`."""
+    ax = axis % like.ndim
+    shape = [1] * like.ndim
+    shape[ax] = like.shape[ax]
+    return jnp.arange(like.shape[ax]).reshape(shape) == idx
+
+
+def broadcast_to(x: Any, shape: tuple[int, ...]) -> Any:
+    return jnp.broadcast_to(x, shape)
+
+
+def broadcast_arrays(*xs: Any) -> list[Any]:
+    return list(jnp.broadcast_arrays(*xs))
+
+
+def halves(x: Any, axis: int) -> tuple[Any, Any]:
+    u, v = jnp.split(x, 2, axis=axis)
+    return u, v
+
+
+def concatenate(xs: list[Any], axis: int) -> Any:
+    return jnp.concatenate(xs, axis=axis)
+
+
+def squeeze(x: Any, axis: int) -> Any:
+    return jnp.squeeze(x, axis)
+
+
+def expand_dims(x: Any, axis: int) -> Any:
+    return jnp.expand_dims(x, axis)
+
+
+def ldexp(x: Any, k: Any) -> Any:
+    """x 2^k for integer-valued k, as two exact scalings (2^k alone may overflow where x 2^k does not)."""
+    k = jnp.asarray(k).astype(F64)
+    h = jnp.floor(k / 2)
+    return (x * jnp.exp2(h)) * jnp.exp2(k - h)
+
+
+def shape_error(message: str) -> ArgumentError:
+    return ArgumentError(message)
+
+
+rt = VectorRoutines(sys.modules[__name__])
 """The runtime routines over this namespace (the generated kernels' ``_rt``)."""
+
+
+def vector(
+    kernel: Callable[..., Any],
+    arrays: tuple[Any, ...],
+    dim: int,
+    params: tuple[Any, ...] = (),
+    scale: Any = None,
+) -> Any:
+    """`kernel(*arrays, dim, *params)` (a vector kernel) in float64, rounded once to the dtype of the
+    first array (at least one dimension, `dim` in range); with `scale` (a loss's cotangent, one value
+    per row), ``scale * kernel(...)`` with the reduced `dim` restored.  One XLA computation."""
+    _require_x64()
+    x = jnp.asarray(arrays[0])
+    if x.ndim == 0:
+        raise ArgumentError("vector functions need an input array with at least one dimension")
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -x.ndim <= dim < x.ndim:
+        raise ArgumentError(f"dim {dim!r} is out of range for an input of {x.ndim} dimension(s)")
+    rest = tuple(jnp.asarray(a) for a in arrays[1:])
+    return _vector(kernel, x, rest, dim, params, scale)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 3, 4))
+def _vector(
+    kernel: Callable[..., Any], x: Any, rest: tuple[Any, ...], dim: int, params: tuple[Any, ...], scale: Any
+) -> Any:
+    r = kernel(x.astype(F64), *[a.astype(F64) for a in rest], dim, *params)
+    if scale is not None:
+        r = jnp.expand_dims(jnp.asarray(scale).astype(F64), dim) * r
+    return r.astype(_dtype(x))
 
 
 def _require_x64() -> None:
@@ -199,4 +300,15 @@ class TargetTangentError(SymactError, RuntimeError):
 def no_target_tangent(t: Any, name: str) -> None:
     """Raise when the target of loss `name` carries a tangent (it is differentiated)."""
     if not isinstance(t, SymbolicZero):
+        raise TargetTangentError(f"symact.jax.{name}: no derivative with respect to the target y")
+
+
+def target(y: Any, z: Any) -> Any:
+    """A loss's target as an array broadcast against the logits `z` (a Python number in float64)."""
+    return jnp.broadcast_to(jnp.asarray(y, dtype=F64 if not is_array(y) else None), jnp.shape(z))
+
+
+def no_target_perturbation(y: Any, name: str) -> None:
+    """Raise when the target of vector loss `name` is differentiated (a ``custom_vjp`` primal)."""
+    if y.perturbed:
         raise TargetTangentError(f"symact.jax.{name}: no derivative with respect to the target y")

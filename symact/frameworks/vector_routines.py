@@ -15,8 +15,9 @@ traced or compiled graph has no host synchronisation.  The namespace gives, besi
 names of :class:`~symact.frameworks.routines.Routines`: ``amax``, ``sum``, ``any``, ``all`` (along an
 axis, the axis kept), ``argmax`` (the first maximum, the axis kept), ``take_along_axis``,
 ``index_is`` (a mask, true at the given index along the axis), ``broadcast_to``,
-``broadcast_arrays``, ``halves``, ``concatenate``, ``squeeze``, ``expand_dims``, ``ldexp``, and
-``shape_error`` (the project's error for a cotangent of the wrong shape).
+``broadcast_arrays``, ``halves``, ``concatenate``, ``squeeze``, ``expand_dims``, ``ldexp``,
+``shape_error`` (the project's error for a cotangent of the wrong shape), and ``fence`` (see
+:mod:`symact.frameworks.routines`).
 
 The axis is an ``int`` (negative counts from the end); every reduction keeps it.
 """
@@ -57,8 +58,8 @@ class VectorRoutines(Routines):
         d = z - m
         far = d == -math.inf
         z = xp.where(far, m, z)
-        d = xp.where(far, 0.0, d)
-        bb = d - z
+        d = xp.fence(xp.where(far, 0.0, d))
+        bb = xp.fence(d - z)
         lo = (z - (d - bb)) + (-m - bb)
         return m, xp.where(far, -math.inf, d), xp.where(far, 0.0, lo)
 
@@ -210,8 +211,8 @@ class VectorRoutines(Routines):
         masked = v == -math.inf
         b = 0.5 * m
         a = xp.where(masked, b, 0.5 * v)
-        d = a - b
-        bb = d - a
+        d = xp.fence(a - b)
+        bb = xp.fence(d - a)
         lo = (a - (d - bb)) + (-b - bb)
         return xp.where(masked, -math.inf, d - (0.5 * lg - lo))
 

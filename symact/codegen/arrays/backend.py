@@ -141,8 +141,10 @@ class ArrayBackend:
             every = groups(gen)
             gs = [g for g in every if g.name not in self.left_out]
             apart = [g for g in every if g.name in self.left_out]
-            text = module_text(gen, fw, gs)
-            vgs = vector_groups(gen) if fw.vector is not None else []
+            text = module_text(gen, fw, gs, skip=tuple(self.left_out))
+            every_v = vector_groups(gen) if fw.vector is not None else []
+            vgs = [g for g in every_v if g.name not in self.left_out]
+            apart_v = [g for g in every_v if g.name in self.left_out]
             names = sorted(
                 [
                     *(r.plan.name for g in gs for r in g.kernels),
@@ -156,11 +158,12 @@ class ArrayBackend:
             return out
         out.texts = self._texts(folder, text, names, extra)
         out.failures += _unknown_left_out(self.left_out, self.name)
-        served = set(names) | {r.plan.name for g in apart for r in g.kernels}
+        left: list[Group | VectorGroup] = [*apart, *apart_v]
+        served = set(names) | {r.plan.name for g in left for r in g.kernels}
         io = self.io()
         if io is None:
             out.note = f"{fw.name} is not installed: symact/{fw.name}/ is written without being checked"
-            out.details = [*self._apart(apart, []), *_unserved(gen, served)]
+            out.details = [*self._apart(left, []), *_unserved(gen, served)]
             out.withheld = bool(out.failures)
             return out
         with tempfile.TemporaryDirectory(prefix=f"symact-{fw.name}-") as tmp:
@@ -168,24 +171,34 @@ class ArrayBackend:
                 notes = lambda r: self.notes(r, self.print_kernel(r))  # noqa: E731
                 ns = import_text(text, Path(tmp), f"symact_{fw.name}_candidate")
                 details = check_framework(gen, gs, ns, io, size=size, seed=seed, notes=notes)
-                if vgs:
-                    numpy_ns: dict[str, Any] = {}
+                numpy_ns: dict[str, Any] = {}
+                if vgs or apart_v:
                     exec(compile(gen.source, "<symact kernels>", "exec"), numpy_ns)
+                if vgs:
                     details += check_vectors(
                         vgs, ns, numpy_ns, io, seed=seed, notes=lambda r: self.notes(r, vector_kernel_text(r))
                     )
                 measured: list[ArrayCheck] = []
-                if apart:
-                    text_apart = module_text(gen, fw, apart, vectors=False)
+                if apart or apart_v:
+                    text_apart = module_text(gen, fw, apart, vectors=bool(apart_v))
                     ns = import_text(text_apart, Path(tmp), f"symact_{fw.name}_apart")
                     measured = check_framework(gen, apart, ns, io, size=size, seed=seed, notes=notes)
+                if apart_v:
+                    measured += check_vectors(
+                        apart_v,
+                        ns,
+                        numpy_ns,
+                        io,
+                        seed=seed,
+                        notes=lambda r: self.notes(r, vector_kernel_text(r)),
+                    )
             except Exception as exc:
                 out.failures.append(f"the {self.name} check stopped: {type(exc).__name__}: {exc}")
                 out.withheld = True
                 return out
-        out.details = [*details, *self._apart(apart, measured), *_unserved(gen, served)]
+        out.details = [*details, *self._apart(left, measured), *_unserved(gen, served)]
         out.failures += [f"{c.name} ({self.name}): {p}" for c in details for p in c.problems]
-        for g in apart:
+        for g in left:
             kernels = {r.plan.name for r in g.kernels}
             if measured and not any(c.problems for c in measured if c.name in kernels):
                 out.failures.append(
@@ -196,14 +209,15 @@ class ArrayBackend:
         out.withheld = bool(out.failures)
         return out
 
-    def _apart(self, apart: list[Group], measured: list[ArrayCheck]) -> list[ArrayCheck]:
+    def _apart(self, apart: list[Group | VectorGroup], measured: list[ArrayCheck]) -> list[ArrayCheck]:
         """The checks of the left-out records' kernels (`measured`; unmeasured ones without the
         framework), each marked `left_out` with the cause and what was measured."""
         by_name = {c.name: c for c in measured}
         out = []
         for g in apart:
             for r in g.kernels:
-                group = "loss" if g.loss else "activation"
+                vector = r.record.kind in ("vector", "vector_loss")
+                group = r.record.kind if vector else "loss" if g.loss else "activation"
                 c = by_name.get(r.plan.name) or ArrayCheck(r.plan.name, group, r.plan.role, 0.0)
                 c.left_out = True
                 c.note = f"left out of symact/{self._fw.name}/: {self.left_out[g.name]}"

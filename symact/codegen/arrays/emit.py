@@ -21,6 +21,7 @@ no measured number), so a second run writes the same bytes.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from symact.codegen.arrays.printer import array_kernel_source, array_limits_source, translate
@@ -162,12 +163,18 @@ def _public(g: Group, fw: Framework) -> str:
 
 
 def module_text(
-    gen: Generation, fw: Framework, gs: list[Group] | None = None, *, vectors: bool = True
+    gen: Generation,
+    fw: Framework,
+    gs: list[Group] | None = None,
+    *,
+    vectors: bool = True,
+    skip: Collection[str] = (),
 ) -> str:
     """The whole generated module of framework `fw` (of the kernel groups `gs`, all by default; and,
-    with `vectors` and a framework that has them, the vector functions)."""
+    with `vectors` and a framework that has them, the vector functions but the records `skip`)."""
     gs = groups(gen) if gs is None else gs
-    vnames, vparts = vector_parts(gen, fw.vector, fw.array) if fw.vector is not None and vectors else ([], [])
+    vector = fw.vector if vectors else None
+    vnames, vparts = vector_parts(gen, vector, fw.array, skip) if vector is not None else ([], [])
     public = sorted([*(r.plan.name for g in gs for r in g.kernels), *vnames])
     head = (
         HEADER

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from symact.codegen.arrays.printer import UnsupportedName, translate
@@ -187,12 +188,16 @@ def _public(g: VectorGroup, table: VectorTable) -> str:
     return (table.loss if g.loss else table.function).format(**fields)
 
 
-def vector_parts(gen: Generation, table: VectorTable, array: str) -> tuple[list[str], list[str]]:
-    """(public names, module parts) of the vector functions and losses of `gen` (`array`: the
-    annotation of an array)."""
+def vector_parts(
+    gen: Generation, table: VectorTable, array: str, skip: Collection[str] = ()
+) -> tuple[list[str], list[str]]:
+    """(public names, module parts) of the vector functions and losses of `gen` but the records
+    `skip` (`array`: the annotation of an array)."""
     names: list[str] = []
     parts: list[str] = []
     for g in vector_groups(gen):
+        if g.name in skip:
+            continue
         names += [r.plan.name for r in g.kernels]
         parts += [vector_kernel_text(r) for r in g.kernels]
         parts += [_back_text(g, array), _public(g, table)]

@@ -40,10 +40,22 @@ def _call(fn: Callable[..., Any], io: ArrayIO, arrays: list[np.ndarray], kw: dic
     return np.asarray(io.to_numpy(fn(*[io.to_array(np.ascontiguousarray(a)) for a in arrays], **kw)))
 
 
-def _f32(got: np.ndarray, ref: np.ndarray, problems: list[str]) -> float | None:
+def _flushed(got: np.ndarray, ref: np.ndarray, io: ArrayIO, dtype: Any = np.float64) -> np.ndarray:
+    """`got`, with the values within the smallest normal number of `dtype` of the truth taken as the
+    truth where the framework flushes subnormal numbers to zero (``io.flush``): what a flush costs."""
+    if not io.flush:
+        return got
+    ref = np.asarray(ref, dtype=np.float64).reshape(got.shape)
+    with np.errstate(invalid="ignore"):
+        near = np.abs(got - ref) <= float(np.finfo(dtype).tiny)
+    return np.where(near, ref, got)
+
+
+def _f32(got: np.ndarray, ref: np.ndarray, problems: list[str], io: ArrayIO) -> float | None:
     if got.dtype != np.float32:
         problems.append(f"float32 input gave {got.dtype}")
-    err = ulp_error(got.reshape(ref.shape).astype(np.float64), ref, dtype=np.float32)
+    got = _flushed(got.reshape(ref.shape).astype(np.float64), ref.astype(np.float64), io, np.float32)
+    err = ulp_error(got, ref, dtype=np.float32)
     ok = np.isfinite(ref)
     return float(np.max(err[ok])) if ok.any() else None
 
@@ -91,11 +103,11 @@ def _function(
         ref = truth(exprs, xs, data[pick])
         if isinstance(shape, NormalisedForm) and not shape.rule.reduces:
             ref = np.where(forward_no_limit(shape.scale * data[pick]), np.nan, ref)
-        m = stats(got[pick], ref, None)
+        m = stats(_flushed(got[pick], ref, io), ref, None)
         rows32 = data[float32_rows(data)].astype(np.float32)
         with np.errstate(all="ignore"):
             got32 = _call(ns[r.plan.name], io, [rows32], {})
-        m32 = _f32(got32, truth(exprs, xs, rows32.astype(np.float64), dtype=np.float32), problems)
+        m32 = _f32(got32, truth(exprs, xs, rows32.astype(np.float64), dtype=np.float32), problems, io)
     else:
         outs = range(jac.shape[0])
         exprs = [sp.Add(*[gsyms[i] * jac[i, k] for i in outs]) for k in range(jac.shape[1])]
@@ -106,7 +118,7 @@ def _function(
         if scale is not None:  # the terms g_i J_ik themselves, as the generator measures them
             terms = [sp.Add(*[sp.Abs(gsyms[i] * jac[i, k]) for i in outs]) for k in range(jac.shape[1])]
             scale = truth(terms, xs, data[pick], g[pick], gsyms, nan_rows=nan_rows)
-        m = stats(got[pick], ref, scale)
+        m = stats(_flushed(got[pick], ref, io), ref, scale)
     return m, int(pick.sum()), m32, problems
 
 
@@ -154,14 +166,14 @@ def _loss(
         else:  # |w_k|
             w = sp.lambdify((Y, N), shape.weight.subs(defaults), "numpy")(target[pick], n)
             scale = np.abs(np.asarray(w) + 0 * target[pick])
-    m = stats(got[pick], ref, scale)
+    m = stats(_flushed(got[pick], ref, io), ref, scale)
     problems: list[str] = []
     sel = float32_rows(data)
     z32, y32 = data[sel].astype(np.float32), target[sel].astype(np.float32)
     with np.errstate(all="ignore"):
         got32 = _call(ns[r.plan.name], io, [z32, y32], kw)
     ref32 = truth(exprs, zs, z32.astype(np.float64), y32.astype(np.float64), ys, np.float32)
-    m32 = _f32(got32, ref32, problems)
+    m32 = _f32(got32, ref32, problems, io)
     return m, int(pick.sum()), m32, problems
 
 

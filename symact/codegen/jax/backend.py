@@ -21,6 +21,7 @@ from symact.codegen.arrays.check import ArrayIO, kernel_note
 from symact.codegen.arrays.emit import Framework
 from symact.codegen.backend import BackendOutcome
 from symact.codegen.generate import Generation, KernelResult
+from symact.codegen.jax.vector import JAX_VECTOR
 
 __all__ = ["JAX", "JaxBackend", "x64"]
 
@@ -85,7 +86,10 @@ JAX = Framework(
         "is written.  XLA's CPU runtime flushes subnormal numbers to zero: the check leaves subnormal\n"
         "inputs out and counts errors in units of at least the smallest normal number.  The records\n"
         "XLA cannot serve within their targets are left out (`symact.codegen.jax.LEFT_OUT` says why).\n"
+        "The vector functions take `dim=-1` and are differentiated in reverse mode (`jax.custom_vjp`) by\n"
+        "their verified vector-Jacobian product (`NAME_vjp`); the vector losses give one value per row.\n"
     ),
+    vector=JAX_VECTOR,
 )
 
 _ERFCX = "erfcx: jax.scipy.special.erfcx below 26, its asymptotic series from 26 on (XLA's: wrong at 26.5-40)"
@@ -104,6 +108,7 @@ SUBSTITUTES: dict[str, str] = {
 
 LEFT_OUT: dict[str, str] = {
     "squareplus": "XLA rewrites 0.5*a + 0.5*b as 0.5*(a + b), which overflows near the largest float",
+    "logsumexp": "m + log1p(s) misses 4 ULP where the two cancel: XLA's log1p is 2 ULP off on [0.1, 1]",
 }
 """The records ``symact.jax`` does not serve, and why (measured by every build where JAX is installed:
 a listed record that meets its targets fails the build)."""
@@ -135,8 +140,18 @@ def _io() -> ArrayIO | None:
     return ArrayIO(lambda a: jnp.asarray(np.array(a)), lambda t: np.asarray(t), flush=True)
 
 
+_VECTOR_NOTES = {
+    ("vector", "fwd"): "reverse mode: NAME_vjp(x, g), the verified vector-Jacobian product",
+    ("vector_loss", "fwd"): "reverse mode: g * NAME_grad(z, y), the verified gradient",
+}
+
+
 def _notes(r: KernelResult, text: str) -> str:
-    return kernel_note(r, text, "jax.numpy", SUBSTITUTES)
+    if r.record.kind not in ("vector", "vector_loss"):
+        return kernel_note(r, text, "jax.numpy", SUBSTITUTES)
+    head = "jax.numpy operations in float64 (float32 widened, rounded once), branch-free row routines"
+    tail = _VECTOR_NOTES.get((r.record.kind, r.plan.role))
+    return f"{head}; {tail}" if tail else head
 
 
 @dataclass(frozen=True)
