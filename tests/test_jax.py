@@ -28,6 +28,7 @@ from symact.codegen.arrays.backend import import_text
 from symact.codegen.generate import SEED, Generation
 from symact.codegen.jax import JAX, JaxBackend, x64
 from symact.codegen.report import backends_markdown
+from symact.errors import ArgumentError
 from symact.numeric import full_range_sample
 
 jax = pytest.importorskip("jax", reason="JAX is not installed (the symact[jax] extra)")
@@ -39,8 +40,13 @@ from symact.frameworks import jax_ns  # noqa: E402
 from symact.frameworks.jax_ns import TargetTangentError, X64Required  # noqa: E402
 
 LOSS = "mse"
-LOSSES = [n for n in sj.__all__ if "y" in inspect.signature(getattr(sj, n)).parameters]
-DIFFERENTIABLE = [n for n in sj.__all__ if not n.endswith(("_grad", "_grad_from_output"))]
+VECTORS = ["softmax", "softmin", "log_softmax", "glu"]
+VECTOR_LOSSES = ["cross_entropy", "nll_loss"]
+ELEMENTWISE = [
+    n for n in sj.__all__ if n.removesuffix("_vjp").removesuffix("_grad") not in [*VECTORS, *VECTOR_LOSSES]
+]
+LOSSES = [n for n in ELEMENTWISE if "y" in inspect.signature(getattr(sj, n)).parameters]
+DIFFERENTIABLE = [n for n in ELEMENTWISE if not n.endswith(("_grad", "_grad_from_output"))]
 SAMPLE = full_range_sample(400, seed=SEED + 7)
 
 
@@ -271,3 +277,75 @@ def test_symact_check_passes_symact_jax_gelu_where_subnormals_are_flushed(
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "subnormal" in out and "FAIL" in out
+
+
+def _rows(n: int = 6, width: int = 4) -> np.ndarray:
+    return np.random.default_rng(11).normal(0.0, 3.0, (n, width))
+
+
+def test_the_vector_functions_are_served_and_logsumexp_is_left_out() -> None:
+    for name in [*VECTORS, *VECTOR_LOSSES]:
+        assert name in sj.__all__, name
+    assert "logsumexp" not in sj.__all__ and "squareplus" not in sj.__all__
+
+
+@pytest.mark.parametrize("name", VECTORS)
+def test_a_vector_function_s_gradient_is_its_verified_vjp_bit_for_bit(enabled: None, name: str) -> None:
+    """jax.vjp under jit (and vmap over rows) gives the generated ``NAME_vjp`` exactly; the values equal
+    the NumPy kernels' within their targets (the build measures both against references)."""
+    import symact.kernels as sk
+
+    fn, vjp = getattr(sj, name), getattr(sj, f"{name}_vjp")
+    x = jnp.asarray(_rows())
+    out = jax.jit(fn)(x)
+    g = jnp.asarray(np.random.default_rng(12).normal(size=out.shape))
+    (got,) = jax.jit(lambda v, t: jax.vjp(fn, v)[1](t))(x, g)
+    assert np.array_equal(np.asarray(got), np.asarray(vjp(x, g)))
+    rows = jax.jit(jax.vmap(lambda v, t: jax.vjp(fn, v)[1](t)[0]))(x, g)
+    assert np.array_equal(np.asarray(rows), np.asarray(got))
+    want = getattr(sk, name)(np.asarray(x))
+    assert np.allclose(np.asarray(out), want, rtol=8 * 2.0**-52, atol=0)
+
+
+def _against_differences(fn: Callable[[Any], Any], x: Any) -> None:
+    """<g, J v> from the reverse pass against central differences of `fn` along v (reverse mode only:
+    ``check_grads`` also asks for a JVP, which a ``custom_vjp`` does not have)."""
+    rng = np.random.default_rng(14)
+    out = fn(x)
+    g = jnp.asarray(rng.normal(size=out.shape))
+    v = jnp.asarray(rng.normal(size=x.shape))
+    (back,) = jax.vjp(fn, x)[1](g)
+    h = 1e-6
+    ahead = float(jnp.sum(g * (fn(x + h * v) - fn(x - h * v)))) / (2 * h)
+    assert math.isclose(float(jnp.sum(back * v)), ahead, rel_tol=1e-7, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("name", VECTORS)
+def test_the_reverse_pass_of_a_vector_function_against_differences(enabled: None, name: str) -> None:
+    _against_differences(getattr(sj, name), jnp.asarray(_rows()))
+
+
+@pytest.mark.parametrize("name", VECTOR_LOSSES)
+def test_a_vector_loss_is_differentiated_in_its_logits_only(enabled: None, name: str) -> None:
+    loss, grad = getattr(sj, name), getattr(sj, f"{name}_grad")
+    z = jnp.asarray(_rows())
+    y = jnp.asarray(np.eye(4)[np.random.default_rng(13).integers(0, 4, 6)])
+    if name == "nll_loss":
+        z = -jnp.abs(z)  # log-probabilities
+    want = np.asarray(grad(z, y))
+    assert np.array_equal(np.asarray(jax.grad(lambda v: loss(v, y).sum())(z)), want)
+    # inside a caller's jit, XLA compiles the kernel into the caller's computation and may round an
+    # entry differently (seen: 1 ULP in cross_entropy's gradient); it stays within the target
+    g = np.asarray(jax.jit(jax.grad(lambda v: loss(v, y).sum()))(z))
+    assert np.all(np.abs(g - want) <= 8 * np.spacing(np.abs(want)))
+    _against_differences(lambda v: loss(v, y), z)
+    with pytest.raises(TargetTangentError, match="no derivative with respect to the target"):
+        jax.grad(lambda t: loss(z, t).sum())(y)
+
+
+def test_a_vector_function_takes_dim(enabled: None) -> None:
+    x = jnp.asarray(_rows())
+    assert np.array_equal(np.asarray(sj.softmax(x, dim=0)), np.asarray(sj.softmax(x.T)).T)
+    with pytest.raises(ArgumentError, match="dim 2 is out of range"):
+        sj.softmax(x, dim=2)
+    assert sj.softmax(x.astype(jnp.float32)).dtype == jnp.float32

@@ -12,6 +12,8 @@ Each kernel is the derivation's expression after proved stable rewrites, the sam
 is written.  XLA's CPU runtime flushes subnormal numbers to zero: the check leaves subnormal
 inputs out and counts errors in units of at least the smallest normal number.  The records
 XLA cannot serve within their targets are left out (`symact.codegen.jax.LEFT_OUT` says why).
+The vector functions take `dim=-1` and are differentiated in reverse mode (`jax.custom_vjp`) by
+their verified vector-Jacobian product (`NAME_vjp`); the vector losses give one value per row.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ __all__ = [
     "celu",
     "celu_grad",
     "celu_grad_from_output",
+    "cross_entropy",
+    "cross_entropy_grad",
     "elu",
     "elu_grad",
     "elu_grad_from_output",
@@ -44,6 +48,8 @@ __all__ = [
     "gelu_grad",
     "gelu_tanh",
     "gelu_tanh_grad",
+    "glu",
+    "glu_vjp",
     "hard_sigmoid",
     "hard_sigmoid_grad",
     "hard_sigmoid_grad_from_output",
@@ -78,12 +84,16 @@ __all__ = [
     "log_sigmoid",
     "log_sigmoid_grad",
     "log_sigmoid_grad_from_output",
+    "log_softmax",
+    "log_softmax_vjp",
     "mish",
     "mish_grad",
     "mse",
     "mse_grad",
     "mse_half",
     "mse_half_grad",
+    "nll_loss",
+    "nll_loss_grad",
     "poisson_nll",
     "poisson_nll_grad",
     "poisson_nll_rate",
@@ -110,6 +120,10 @@ __all__ = [
     "silu_grad",
     "smooth_l1",
     "smooth_l1_grad",
+    "softmax",
+    "softmax_vjp",
+    "softmin",
+    "softmin_vjp",
     "softplus",
     "softplus_grad",
     "softplus_grad_from_output",
@@ -2068,3 +2082,291 @@ def kl_div(a: jax.Array, y: jax.Array) -> jax.Array:
     `kl_div_grad`); the target `y` is data: differentiating with respect to it is an error.
     """
     return _KlDiv(a, y)
+
+
+def _v_softmax(x, axis):
+    return _rt.softmax(x, axis)
+
+
+def _v_softmax_vjp(x, g, axis):
+    g = _rt.cotangent(g, x.shape, 'softmax_vjp')
+    g = _rt.shifted_cotangent(x, g, axis)
+    s = xp.sum(_rt.softmax_scaled(x, -g, axis), axis=axis, keepdims=True)
+    return _rt.softmax_scaled(x, g + s, axis)
+
+
+def softmax_vjp(x: jax.Array, g: jax.Array, *, dim: int = -1) -> jax.Array:
+    """Vector-Jacobian product g^T J of softmax along `dim` (g shaped like the output, or broadcasting
+    to it), its backward pass.
+    """
+    return xp.vector(_v_softmax_vjp, (x, g), dim)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _Softmax(x, dim):
+    return xp.vector(_v_softmax, (x,), dim)
+
+
+def _Softmax_fwd(x, dim):
+    return _Softmax(x, dim), x
+
+
+def _Softmax_bwd(dim, x, g):
+    return (xp.vector(_v_softmax_vjp, (x, g), dim),)
+
+
+_Softmax.defvjp(_Softmax_fwd, _Softmax_bwd)
+
+
+def softmax(x: jax.Array, *, dim: int = -1) -> jax.Array:
+    """Normalised exponentials e^{x_i} / sum_j e^{x_j}: a probability vector.
+
+    Along `dim`.  Differentiable in reverse mode (`jax.custom_vjp`): the verified vector-Jacobian
+    product `softmax_vjp`.
+    """
+    return _Softmax(x, dim)
+
+
+def _v_softmin(x, axis):
+    return _rt.softmax(-x, axis)
+
+
+def _v_softmin_vjp(x, g, axis):
+    g = _rt.cotangent(g, x.shape, 'softmin_vjp')
+    g = _rt.shifted_cotangent(-x, g, axis)
+    s = xp.sum(_rt.softmax_scaled(-x, g, axis), axis=axis, keepdims=True)
+    return _rt.softmax_scaled(-x, -g + s, axis)
+
+
+def softmin_vjp(x: jax.Array, g: jax.Array, *, dim: int = -1) -> jax.Array:
+    """Vector-Jacobian product g^T J of softmin along `dim` (g shaped like the output, or broadcasting
+    to it), its backward pass.
+    """
+    return xp.vector(_v_softmin_vjp, (x, g), dim)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _Softmin(x, dim):
+    return xp.vector(_v_softmin, (x,), dim)
+
+
+def _Softmin_fwd(x, dim):
+    return _Softmin(x, dim), x
+
+
+def _Softmin_bwd(dim, x, g):
+    return (xp.vector(_v_softmin_vjp, (x, g), dim),)
+
+
+_Softmin.defvjp(_Softmin_fwd, _Softmin_bwd)
+
+
+def softmin(x: jax.Array, *, dim: int = -1) -> jax.Array:
+    """softmax(-x): e^{-x_i} / sum_j e^{-x_j}.
+
+    Along `dim`.  Differentiable in reverse mode (`jax.custom_vjp`): the verified vector-Jacobian
+    product `softmin_vjp`.
+    """
+    return _Softmin(x, dim)
+
+
+def _v_log_softmax(x, axis):
+    return _rt.log_softmax(x, axis)
+
+
+def _v_log_softmax_vjp(x, g, axis):
+    g = _rt.cotangent(g, x.shape, 'log_softmax_vjp')
+    return _rt.softmax_complement(x, g, axis)
+
+
+def log_softmax_vjp(x: jax.Array, g: jax.Array, *, dim: int = -1) -> jax.Array:
+    """Vector-Jacobian product g^T J of log_softmax along `dim` (g shaped like the output, or
+    broadcasting to it), its backward pass.
+    """
+    return xp.vector(_v_log_softmax_vjp, (x, g), dim)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _LogSoftmax(x, dim):
+    return xp.vector(_v_log_softmax, (x,), dim)
+
+
+def _LogSoftmax_fwd(x, dim):
+    return _LogSoftmax(x, dim), x
+
+
+def _LogSoftmax_bwd(dim, x, g):
+    return (xp.vector(_v_log_softmax_vjp, (x, g), dim),)
+
+
+_LogSoftmax.defvjp(_LogSoftmax_fwd, _LogSoftmax_bwd)
+
+
+def log_softmax(x: jax.Array, *, dim: int = -1) -> jax.Array:
+    """x_i - log sum_j e^{x_j}: log-probabilities, values in (-oo, 0).
+
+    Along `dim`.  Differentiable in reverse mode (`jax.custom_vjp`): the verified vector-Jacobian
+    product `log_softmax_vjp`.
+    """
+    return _LogSoftmax(x, dim)
+
+
+def _k_glu(u, v):
+    _t0 = xp.exp(-0.5*abs(v))
+    _t1 = _t0**2
+    _t2 = xp.maximum(_t0, xp.greater_equal(v, 0))
+    _t3 = _t2*u
+    return _t2*_t3/(_t1 + 1)
+
+
+def _v_glu(x, axis):
+    return _rt.paired(_k_glu, x, axis)
+
+
+def _k_glu_du(u, v, g):
+    _t0 = xp.exp(-0.5*abs(v))
+    _t1 = _t0**2
+    _t2 = xp.maximum(_t0, xp.greater_equal(v, 0))
+    _t3 = _t2*g
+    return _t2*_t3/(_t1 + 1)
+
+
+def _k_glu_dv(u, v, g):
+    _t0 = g*u
+    _t1 = xp.exp(-0.5*abs(v))
+    _t2 = _t1**2
+    _t3 = _t0*_t1
+    return _t1*_t3/(_t2 + 1)**2
+
+
+def _v_glu_vjp(x, g, axis):
+    du = _rt.paired_cotangent(_k_glu_du, x, g, axis, 'glu_vjp')
+    dv = _rt.paired_cotangent(_k_glu_dv, x, g, axis, 'glu_vjp')
+    return xp.concatenate([du, dv], axis=axis)
+
+
+def glu_vjp(x: jax.Array, g: jax.Array, *, dim: int = -1) -> jax.Array:
+    """Vector-Jacobian product g^T J of glu along `dim` (g has half the size of x along `dim`), its
+    backward pass.
+    """
+    return xp.vector(_v_glu_vjp, (x, g), dim)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _Glu(x, dim):
+    return xp.vector(_v_glu, (x,), dim)
+
+
+def _Glu_fwd(x, dim):
+    return _Glu(x, dim), x
+
+
+def _Glu_bwd(dim, x, g):
+    return (xp.vector(_v_glu_vjp, (x, g), dim),)
+
+
+_Glu.defvjp(_Glu_fwd, _Glu_bwd)
+
+
+def glu(x: jax.Array, *, dim: int = -1) -> jax.Array:
+    """Gated linear unit: split x = [u, v] in halves, output u_i sigmoid(v_i).
+
+    Along `dim`.  Differentiable in reverse mode (`jax.custom_vjp`): the verified vector-Jacobian
+    product `glu_vjp`.
+    """
+    return _Glu(x, dim)
+
+
+def _v_cross_entropy(z, y, axis, label_smoothing):
+    n = z.shape[axis]
+    w = -label_smoothing*y + label_smoothing/n + y
+    return _rt.nll_of_logits(z, w, axis)
+
+
+def _v_cross_entropy_grad(z, y, axis, label_smoothing):
+    n = z.shape[axis]
+    w = -label_smoothing*y + label_smoothing/n + y
+    return _rt.softmax_complement(z, -w, axis)
+
+
+def cross_entropy_grad(z: jax.Array, y: jax.Array | float, *, label_smoothing: float = 0.0, dim: int = -1) -> jax.Array:
+    """Gradient of cross_entropy with respect to the logits z along `dim` (shaped like z), the verified
+    kernel its backward pass uses.
+    """
+    return xp.vector(_v_cross_entropy_grad, (z, xp.target(y, z)), dim, (label_smoothing,))
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _CrossEntropy(z, y, dim, params):
+    return xp.vector(_v_cross_entropy, (z, y), dim, params)
+
+
+def _CrossEntropy_fwd(z, y, dim, params):
+    xp.no_target_perturbation(y, "cross_entropy")
+    return _CrossEntropy(z.value, y.value, dim, params), (z.value, y.value)
+
+
+def _CrossEntropy_bwd(dim, params, res, g):
+    z, y = res
+    return xp.vector(_v_cross_entropy_grad, (z, y), dim, params, scale=g), xp.zeros_like(y)
+
+
+_CrossEntropy.defvjp(_CrossEntropy_fwd, _CrossEntropy_bwd, symbolic_zeros=True)
+
+
+def cross_entropy(z: jax.Array, y: jax.Array | float, *, label_smoothing: float = 0.0, dim: int = -1) -> jax.Array:
+    """Cross-entropy of logits z against targets y: -sum_i t_i log softmax(z)_i, t = (1 - eps) y + eps
+    / C.
+
+    One value per row along `dim` (reduced; no mean).  The targets `y` are rows of class
+    probabilities (one-hot, soft labels) broadcast against `z`, not class indices.  Differentiable in
+    `z` in reverse mode (`jax.custom_vjp`, the verified gradient `cross_entropy_grad`); the target is data:
+    differentiating with respect to it is an error.
+    """
+    return _CrossEntropy(z, xp.target(y, z), dim, (label_smoothing,))
+
+
+def _v_nll_loss(z, y, axis):
+    w = y
+    return _rt.weighted_nll(z, w, axis)
+
+
+def _v_nll_loss_grad(z, y, axis):
+    w = y
+    return _rt.nan_where(z, -w, w)
+
+
+def nll_loss_grad(z: jax.Array, y: jax.Array | float, *, dim: int = -1) -> jax.Array:
+    """Gradient of nll_loss with respect to the log-probabilities z along `dim` (shaped like z), the
+    verified kernel its backward pass uses.
+    """
+    return xp.vector(_v_nll_loss_grad, (z, xp.target(y, z)), dim, ())
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def _NllLoss(z, y, dim, params):
+    return xp.vector(_v_nll_loss, (z, y), dim, params)
+
+
+def _NllLoss_fwd(z, y, dim, params):
+    xp.no_target_perturbation(y, "nll_loss")
+    return _NllLoss(z.value, y.value, dim, params), (z.value, y.value)
+
+
+def _NllLoss_bwd(dim, params, res, g):
+    z, y = res
+    return xp.vector(_v_nll_loss_grad, (z, y), dim, params, scale=g), xp.zeros_like(y)
+
+
+_NllLoss.defvjp(_NllLoss_fwd, _NllLoss_bwd, symbolic_zeros=True)
+
+
+def nll_loss(z: jax.Array, y: jax.Array | float, *, dim: int = -1) -> jax.Array:
+    """Negative log-likelihood -sum_i y_i z_i of log-probabilities z and one-hot targets y.
+
+    One value per row along `dim` (reduced; no mean).  The targets `y` are rows of class
+    probabilities (one-hot, soft labels) broadcast against `z`, not class indices.  Differentiable in
+    `z` in reverse mode (`jax.custom_vjp`, the verified gradient `nll_loss_grad`); the target is data:
+    differentiating with respect to it is an error.
+    """
+    return _NllLoss(z, xp.target(y, z), dim, ())
