@@ -61,7 +61,7 @@ from symact.catalogue import Record
 from symact.derive import store as derivations
 from symact.errors import ArgumentError
 from symact.fingerprint import record_fingerprint
-from symact.pipeline import Progress, Stage, StageResult
+from symact.pipeline import Progress, Stage, StageResult, fork_is_safe
 
 __all__ = [
     "CACHE_DIR",
@@ -409,7 +409,7 @@ def _outcome(future: cf.Future[StageResult], spec: str, records: Sequence[Record
 
 
 def _pool(jobs: int) -> cf.Executor | None:
-    if jobs <= 1:
+    if jobs <= 1 or not fork_is_safe():
         return None
     try:
         context = multiprocessing.get_context("fork")

@@ -16,6 +16,7 @@ what it needs instead of patching module globals.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,15 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from symact.catalogue import Record
 
-__all__ = ["Progress", "Stage", "StageFunction", "StageResult"]
+__all__ = ["Progress", "Stage", "StageFunction", "StageResult", "fork_is_safe"]
+
+
+def fork_is_safe() -> bool:
+    """Whether this process may fork worker processes: not once JAX is imported (its XLA runtime runs
+    threads, and a child forked while one of them holds a lock waits for it forever).  The process
+    pools of the build, the proofs and the kernel generator then run their work in this process."""
+    return "jax" not in sys.modules
+
 
 Progress = Callable[[str], None]
 

@@ -349,3 +349,23 @@ def test_a_vector_function_takes_dim(enabled: None) -> None:
     with pytest.raises(ArgumentError, match="dim 2 is out of range"):
         sj.softmax(x, dim=2)
     assert sj.softmax(x.astype(jnp.float32)).dtype == jnp.float32
+
+
+def test_no_process_forks_once_jax_is_imported() -> None:
+    """A child forked while one of XLA's threads holds a lock waits forever (the test suite hung so):
+    once JAX is imported the process pools run their work in the process, and the results are the same."""
+    import subprocess
+    import sys
+
+    code = (
+        "from symact.pipeline import fork_is_safe; assert fork_is_safe()\n"
+        "import jax, jax.numpy as jnp; jnp.ones(3).sum().block_until_ready()\n"
+        "assert not fork_is_safe()\n"
+        "from symact import catalogue; from symact.codegen.generate import generate\n"
+        "g = generate([catalogue.get('relu'), catalogue.get('softsign')], size=300, size32=100, jobs=2)\n"
+        "print(g.failures() == [], 'def softsign(' in g.source)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]

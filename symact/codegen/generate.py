@@ -46,6 +46,7 @@ from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_ra
 from symact.errors import ArgumentError
 from symact.kernels import runtime as _runtime
 from symact.numeric import full_range_sample, reference
+from symact.pipeline import fork_is_safe
 
 __all__ = [
     "CAREFUL_TARGETS",
@@ -473,8 +474,8 @@ def generate(
     results: list[KernelResult] = []
     skipped: list[tuple[str, str]] = []
     work = functools.partial(_record_results, size=size, size32=size32, seed=seed, extra=extra)
-    if multiprocessing.current_process().daemon:
-        jobs = 1  # a worker of a process pool cannot start its own workers
+    if multiprocessing.current_process().daemon or not fork_is_safe():
+        jobs = 1  # a worker of a process pool cannot start its own workers; nor may JAX's process fork
     if jobs > 1 and len(records) > 1:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             outcomes = pool.imap(work, records)

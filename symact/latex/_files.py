@@ -19,6 +19,7 @@ from pathlib import Path
 from symact._atomic import atomic_write
 from symact.catalogue import Record
 from symact.latex._render import Row, render_index, render_index_markdown, render_markdown, render_tex
+from symact.pipeline import fork_is_safe
 from symact.steps import derivations
 from symact.steps.messages import LANGUAGES
 
@@ -102,7 +103,7 @@ def generate(
     _EDITIONS[:] = editions
     indices = range(len(_PENDING))
     try:
-        if jobs > 1 and len(_PENDING) > 1:
+        if jobs > 1 and len(_PENDING) > 1 and fork_is_safe():
             context = multiprocessing.get_context("fork")
             with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
                 results = list(_collect(pool.map(_render_one, indices), progress))
