@@ -82,6 +82,9 @@ def stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     folder.mkdir()
     (folder / f"{name}.py").write_text(STAGE_SOURCE)
     monkeypatch.syspath_prepend(str(folder))
+    # these tests are about the process pool itself (its stages import nothing but the standard
+    # library): it must exist even in a test worker where an earlier test imported JAX
+    monkeypatch.setattr(build, "fork_is_safe", lambda: True)
     yield name
     sys.modules.pop(name, None)
 
