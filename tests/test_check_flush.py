@@ -41,3 +41,13 @@ def test_the_flush_model_excuses_no_error_in_the_normal_range() -> None:
     report = check(off, against="sigmoid", examples=400, flush_subnormals=True)
     assert not report.ok
     assert all(abs(f.expected) >= TINY for f in report.failures)
+
+
+def test_class_loss_options_on_another_function_are_a_one_line_error(capsys) -> None:  # type: ignore[no-untyped-def]
+    from symact.cli import main
+
+    assert main(["check", "numpy:tanh", "--against", "tanh", "--reduction", "mean"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "symact: error: --reduction applies to the class losses cross_entropy and nll_loss, not 'tanh'"
+    ]

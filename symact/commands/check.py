@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from symact import catalogue
 from symact.commands._params import parse_params
 from symact.errors import UserError
 from symact.verify import CONVENTIONS, check
@@ -122,6 +123,13 @@ def load_function(text: str, *, option: str) -> Callable[..., Any]:
     return fn  # type: ignore[no-any-return]
 
 
+def _record_name(name: str) -> str:
+    try:
+        return catalogue.get(name).name
+    except catalogue.UnknownFunctionError as exc:
+        raise UserError(str(exc).strip("'\"")) from None
+
+
 def _weights(text: str) -> list[float]:
     """``"0.5,2,1"`` -> [0.5, 2.0, 1.0]; UserError (one line) for anything but plain numbers."""
     parts = [t.strip() for t in text.split(",")]
@@ -142,6 +150,19 @@ def run(args: argparse.Namespace) -> int:
     elif args.grad:
         grad = load_function(args.grad, option="--grad")
     params: dict[str, Any] = dict(parse_params(args.param))
+    class_options = [
+        o
+        for o, v in (
+            ("--weight", args.weight),
+            ("--ignore-index", args.ignore_index),
+            ("--reduction", args.reduction),
+        )
+        if v is not None
+    ]
+    if class_options and _record_name(args.against) not in ("cross_entropy", "nll_loss"):
+        raise UserError(
+            f"{class_options[0]} applies to the class losses cross_entropy and nll_loss, not {args.against!r}"
+        )
     if args.weight is not None:
         params["weight"] = _weights(args.weight)
     if args.ignore_index is not None:
