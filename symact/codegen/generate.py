@@ -45,7 +45,7 @@ from symact.codegen.series import SERIES
 from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range, overflow_only, ulp_errors
 from symact.errors import ArgumentError
 from symact.kernels import runtime as _runtime
-from symact.numeric import full_range_sample, reference
+from symact.numeric import RoundedMemo, full_range_sample, reference, remember_rounded, rounded_memo
 from symact.pipeline import fork_is_safe
 
 __all__ = [
@@ -454,6 +454,16 @@ def _vector_results(record: Record, seed: int) -> tuple[list[KernelResult], list
     return results, []
 
 
+def _record_results_and_memo(
+    record: Record, size: int, size32: int, seed: int, extra: np.ndarray | None = None
+) -> tuple[list[KernelResult], list[tuple[str, str]], RoundedMemo]:
+    """:func:`_record_results` in a worker process, with the correctly rounded values it computed
+    (the parent remembers them, so the backends' checks of the same kernels reuse them)."""
+    rounded_memo(clear=True)
+    res, skip = _record_results(record, size, size32, seed, extra)
+    return res, skip, rounded_memo(clear=True)
+
+
 def generate(
     records: Sequence[Record],
     *,
@@ -477,12 +487,14 @@ def generate(
     if multiprocessing.current_process().daemon or not fork_is_safe():
         jobs = 1  # a worker of a process pool cannot start its own workers; nor may JAX's process fork
     if jobs > 1 and len(records) > 1:
+        pooled = functools.partial(_record_results_and_memo, size=size, size32=size32, seed=seed, extra=extra)
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            outcomes = pool.imap(work, records)
-            for record, (res, skip) in zip(records, outcomes, strict=True):
+            outcomes = pool.imap(pooled, records)
+            for record, (res, skip, memo) in zip(records, outcomes, strict=True):
                 progress(record.name)
                 results += res
                 skipped += skip
+                remember_rounded(memo)
     else:
         for record in records:
             progress(record.name)

@@ -31,7 +31,7 @@ from symact.codegen.vector import (
 from symact.codegen.vector import normalised as _normalised
 from symact.codegen.verify import ERRSTATE, Measurement
 from symact.kernels import runtime as _runtime
-from symact.numeric import exact_value, reference, ulp, ulp_error
+from symact.numeric import compile_mp, exact_value, float_format, reference, ulp, ulp_error
 
 __all__ = ["vector_kernels"]
 
@@ -318,6 +318,9 @@ def _truth(
     documented value where the limit is not what the kernel promises, such as softmax at +inf).
     """
     out = np.empty((rows.shape[0], len(exprs)))
+    fmt = float_format(dtype)
+    others = (*symbols[1:], *extra_syms)
+    fns = [compile_mp(sp.sympify(e), symbols[0], others) for e in exprs]
     for r, row in enumerate(rows):
         prec = precision_for(row)
         values = dict(zip(symbols, row, strict=True))
@@ -337,10 +340,8 @@ def _truth(
                     reference(bound, symbols[0], [0.0], dtype=dtype, precision=prec)[0] if dropped else np.nan
                 )
                 continue
-            params = {s.name: _exact(v) for s, v in values.items() if s != symbols[0]}
-            out[r, c] = reference(e, symbols[0], [float(row[0])], params=params, dtype=dtype, precision=prec)[
-                0
-            ]
+            at = tuple(float(values[s]) for s in others)
+            out[r, c] = fns[c].rounded(float(row[0]), fmt, prec, at=at)
     return out
 
 

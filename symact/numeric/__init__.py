@@ -15,8 +15,12 @@ The kernels and the verifier measure floating-point results against these.
 - ``full_range_sample(n, *, seed, dtype=np.float64) -> np.ndarray``: deterministic inputs:
   log-uniform magnitudes $10^{-300}$ .. max (float32: its own range) with both signs, a dense part on
   $[-50, 50]$, and $\pm 0, \pm\infty$, nan.
-- ``compile_mp(expr, var) -> MpFunction``: the cached adaptive-precision evaluator behind
-  `reference`; ``MpFunction.value(x, bits=120)`` gives an mpmath value to `bits` bits.
+- ``compile_mp(expr, var, others=()) -> MpFunction``: the cached adaptive-precision evaluator
+  behind `reference`; ``MpFunction.value(x, bits=120)`` gives an mpmath value to `bits` bits, and
+  ``MpFunction.rounded(x, fmt, at=...)`` a correctly rounded value with the `others` at given floats
+  (one compiled function for every row of a vector function).
+- ``rounded_memo()`` / ``remember_rounded(memo)``: the process's table of correctly rounded values,
+  handed from a worker process to its parent (so a backend's check reuses the generator's values).
 - ``round_mpf(value, fmt)`` / ``float_format(dtype)``: correct rounding of mpmath values.
 
 Example:
@@ -27,7 +31,15 @@ Example:
 [0.5, 0.0, 1.0]
 """
 
-from symact.numeric._mp import MpFunction, bind, compile_mp, exact_value
+from symact.numeric._mp import (
+    MpFunction,
+    RoundedMemo,
+    bind,
+    compile_mp,
+    exact_value,
+    remember_rounded,
+    rounded_memo,
+)
 from symact.numeric._reference import reference
 from symact.numeric._round import FloatFormat, float_format, round_mpf
 from symact.numeric._sample import full_range_sample
@@ -36,13 +48,16 @@ from symact.numeric._ulp import ulp, ulp_error
 __all__ = [
     "FloatFormat",
     "MpFunction",
+    "RoundedMemo",
     "bind",
     "compile_mp",
     "exact_value",
     "float_format",
     "full_range_sample",
     "reference",
+    "remember_rounded",
     "round_mpf",
+    "rounded_memo",
     "ulp",
     "ulp_error",
 ]

@@ -4,6 +4,11 @@ An expression is compiled once (``lambdify`` to mpmath, cached) into an :class:`
 evaluates it at a point with the working precision doubled until two successive values agree: to a
 requested number of bits (:meth:`MpFunction.value`) or so closely that both round to the same float
 (:meth:`MpFunction.rounded`).
+
+Correctly rounded values are remembered per expression in one table of the process (:data:`_ROUNDED`,
+up to ``_CACHE_LIMIT`` points each), so every check of the same kernel on the same points (the
+generator's, then each backend's) evaluates each point once.  A worker process hands its table back
+with :func:`rounded_memo` and the parent takes it with :func:`remember_rounded`.
 """
 
 from __future__ import annotations
@@ -22,7 +27,17 @@ from sympy.codegen.cfunctions import expm1, log1p
 from symact.errors import ArgumentError
 from symact.numeric._round import FloatFormat, round_mpf
 
-__all__ = ["NEGLIGIBLE_BITS", "MpFunction", "Params", "bind", "compile_mp", "exact_value"]
+__all__ = [
+    "NEGLIGIBLE_BITS",
+    "MpFunction",
+    "Params",
+    "RoundedMemo",
+    "bind",
+    "compile_mp",
+    "exact_value",
+    "remember_rounded",
+    "rounded_memo",
+]
 
 Params = Mapping[str | sp.Symbol, Any] | None
 
@@ -34,6 +49,38 @@ ZERO_PREC = 2560
 NEGLIGIBLE_BITS = 1200  # 2^-1200 is far below every float format's smallest subnormal
 _HUGE_EXPONENTS = (1100, 2200)  # inputs 2^1100 and 2^2200 stand in for infinity
 _CACHE_LIMIT = 200_000
+_STAND_IN_EXPONENT = 1100  # an infinite value of a bound symbol is taken as +-2^1100 (its limit)
+
+RoundedMemo = dict[tuple[Any, ...], dict[tuple[Any, ...], float]]
+_ROUNDED: RoundedMemo = {}
+"""Correctly rounded values by (expression, variable, other symbols), then by (point, values of the
+other symbols, precision of the format, starting precision)."""
+
+
+def rounded_memo(*, clear: bool = False) -> RoundedMemo:
+    """The process's table of correctly rounded values (emptied afterwards with `clear`)."""
+    out = dict(_ROUNDED)
+    if clear:
+        _ROUNDED.clear()
+    return out
+
+
+def remember_rounded(memo: RoundedMemo) -> None:
+    """Add `memo` (from :func:`rounded_memo` of another process) to this process's table."""
+    for key, values in memo.items():
+        mine = _ROUNDED.setdefault(key, {})
+        room = _CACHE_LIMIT - len(mine)
+        if room > 0:
+            mine.update(values if len(values) <= room else dict(list(values.items())[:room]))
+
+
+def _bound_value(v: float) -> mpmath.mpf:
+    """A float as the exact mpmath number it holds; +-inf as +-2^1100 (e^{-2^1100} is 0 to every
+    float, and a value at +-2^1100 rounds as the limit does)."""
+    if math.isinf(v):
+        return mpmath.ldexp(1 if v > 0 else -1, _STAND_IN_EXPONENT)
+    return mpmath.mpf(v)
+
 
 _ERFC_HUGE = mpmath.ldexp(1, 32)
 
@@ -154,26 +201,34 @@ def _unabsorbed(expr: sp.Expr) -> sp.Expr:
 
 
 class MpFunction:
-    """A compiled SymPy expression of one variable, evaluated by mpmath at adaptive precision."""
+    """A compiled SymPy expression of one variable, evaluated by mpmath at adaptive precision.
 
-    def __init__(self, expr: sp.Expr, var: sp.Symbol) -> None:
-        extra = expr.free_symbols - {var}
+    `others` are further symbols whose values are given with each point (``at=`` of
+    :meth:`rounded`, floats taken exactly, +-inf as +-2^1100): one compiled function serves every
+    row of a vector function, instead of one per row with the row's values bound.
+    """
+
+    def __init__(self, expr: sp.Expr, var: sp.Symbol, others: tuple[sp.Symbol, ...] = ()) -> None:
+        extra = expr.free_symbols - {var, *others}
         if extra:
             names = ", ".join(sorted(s.name for s in extra))  # type: ignore[attr-defined]
             raise ArgumentError(f"expression has unbound symbols: {names} (pass them in params)")
         self.expr = expr
         self.var = var
-        self._fn = sp.lambdify([var], _textbook(expr), modules=[_EXTRA, "mpmath"])
-        self._rounded: dict[tuple[float, int, int], float] = {}
+        self.others = others
+        self._fn = sp.lambdify([var, *others], _textbook(expr), modules=[_EXTRA, "mpmath"])
+        self._key = (expr, var, others)
+        self._at: tuple[mpmath.mpf, ...] = ()
         self.last_precision = START_PREC
         self._complex = False
-        self._limits: dict[tuple[int, int], float] = {}
+        self._limits: dict[tuple[Any, ...], float] = {}
 
     def raw(self, x: mpmath.mpf) -> mpmath.mpf | None:
-        """One evaluation at the current mpmath precision; None where undefined."""
+        """One evaluation at the current mpmath precision (the other symbols at the values of the
+        point being rounded); None where undefined."""
         self._complex = False
         try:
-            raw = self._fn(x)
+            raw = self._fn(x, *self._at)
             self._complex = isinstance(raw, mpmath.mpc) and raw.imag != 0
             return _real(raw)
         except (ZeroDivisionError, ValueError, TypeError, OverflowError, ArithmeticError):
@@ -220,21 +275,28 @@ class MpFunction:
 
         return self._adaptive(xm, agree)
 
-    def rounded(self, x: float, fmt: FloatFormat, start: int = START_PREC) -> float:
-        """f(x) correctly rounded to `fmt` (limits at +-inf, nan where undefined); the working
-        precision starts at `start` bits (two evaluations can agree on a value that both miss a term
-        below their precision: 1 - p with p = 1 - e^-400 at 80 and 160 bits)."""
-        if math.isnan(x):
+    def rounded(
+        self, x: float, fmt: FloatFormat, start: int = START_PREC, *, at: tuple[float, ...] = ()
+    ) -> float:
+        """f(x) correctly rounded to `fmt` (limits at +-inf, nan where undefined), with the other
+        symbols at the floats `at`; the working precision starts at `start` bits (two evaluations
+        can agree on a value that both miss a term below their precision: 1 - p with
+        p = 1 - e^-400 at 80 and 160 bits)."""
+        if len(at) != len(self.others):
+            raise ArgumentError(f"expected {len(self.others)} values of the other symbols, got {len(at)}")
+        if math.isnan(x) or any(math.isnan(v) for v in at):
             return math.nan
+        self._at = tuple(_bound_value(v) for v in at)
         if math.isinf(x):
-            return self.limit(1 if x > 0 else -1, fmt)
-        key = (x, fmt.precision, start)
-        hit = self._rounded.get(key)
+            return self.limit(1 if x > 0 else -1, fmt, at=at)
+        memo = _ROUNDED.setdefault(self._key, {})
+        key = (x, at, fmt.precision, start)
+        hit = memo.get(key)
         if hit is not None:
             return hit
         out = self._rounded_at(mpmath.mpf(x), fmt, start)
-        if len(self._rounded) < _CACHE_LIMIT:
-            self._rounded[key] = out
+        if len(memo) < _CACHE_LIMIT:
+            memo[key] = out
         return out
 
     def _rounded_at(self, xm: mpmath.mpf, fmt: FloatFormat, start: int = START_PREC) -> float:
@@ -252,20 +314,26 @@ class MpFunction:
         v = self._adaptive(xm, agree, start)
         return math.nan if v is None else round_mpf(v, fmt)
 
-    def limit(self, direction: int, fmt: FloatFormat) -> float:
-        """The limit of f at +inf (`direction` 1) or -inf (-1), rounded to `fmt`."""
-        key = (direction, fmt.precision)
+    def limit(self, direction: int, fmt: FloatFormat, *, at: tuple[float, ...] = ()) -> float:
+        """The limit of f at +inf (`direction` 1) or -inf (-1), rounded to `fmt` (the other symbols
+        at the floats `at`)."""
+        key = (direction, fmt.precision, at)
         if key not in self._limits:
+            self._at = tuple(_bound_value(v) for v in at)
             values = [self._rounded_at(mpmath.ldexp(direction, e), fmt) for e in _HUGE_EXPONENTS]
             same = values[0] == values[1] or (math.isnan(values[0]) and math.isnan(values[1]))
             self._limits[key] = (
-                values[1] if same and not math.isnan(values[1]) else self._sympy_limit(direction, fmt)
+                values[1] if same and not math.isnan(values[1]) else self._sympy_limit(direction, fmt, at)
             )
         return self._limits[key]
 
-    def _sympy_limit(self, direction: int, fmt: FloatFormat) -> float:
+    def _sympy_limit(self, direction: int, fmt: FloatFormat, at: tuple[float, ...] = ()) -> float:
+        bound = {
+            s: sp.Integer(2) ** _STAND_IN_EXPONENT * (1 if v > 0 else -1) if math.isinf(v) else sp.Rational(v)
+            for s, v in zip(self.others, at, strict=True)
+        }
         try:
-            lim = sp.limit(self.expr, self.var, sp.oo * direction)
+            lim = sp.limit(self.expr.xreplace(bound), self.var, sp.oo * direction)
         except (NotImplementedError, ValueError, TypeError):
             return math.nan
         if lim in (sp.oo, -sp.oo):
@@ -278,6 +346,6 @@ class MpFunction:
 
 
 @functools.lru_cache(maxsize=512)
-def compile_mp(expr: sp.Expr, var: sp.Symbol) -> MpFunction:
-    """The cached :class:`MpFunction` of `expr` in `var`."""
-    return MpFunction(expr, var)
+def compile_mp(expr: sp.Expr, var: sp.Symbol, others: tuple[sp.Symbol, ...] = ()) -> MpFunction:
+    """The cached :class:`MpFunction` of `expr` in `var` (and `others`)."""
+    return MpFunction(expr, var, others)
