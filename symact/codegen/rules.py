@@ -195,11 +195,22 @@ RULES: tuple[Rule, ...] = (
 def _try_rules(node: sp.Basic, rules: tuple[Rule, ...], used: list[str]) -> sp.Basic | None:
     if not isinstance(node, sp.Expr):
         return None
+    hit = _first_rule(node, rules)
+    if hit is None:
+        return None
+    used.append(hit[1])
+    return hit[0]
+
+
+@functools.lru_cache(maxsize=8192)
+def _first_rule(node: sp.Expr, rules: tuple[Rule, ...]) -> tuple[sp.Basic, str] | None:
+    """The first of `rules` that rewrites `node`, and what it gives; remembered, because every pass
+    of :func:`rewrite` (and every candidate of every kernel) meets the same nodes again, and SymPy's
+    matching of products is the most expensive step of the generator."""
     for rule in rules:
         got = rule.apply(node)
         if got is not None and got != node:
-            used.append(rule.name)
-            return got
+            return got, rule.name
     return None
 
 

@@ -258,7 +258,8 @@ def find_output_form(
         if lo == hi:
             value = piece.expr
             if value.has(x):  # constant only at these parameter values (a zero slope): fix them
-                fixed.update({s: numeric[s] for s in value.free_symbols - {x} if s in numeric})
+                params = sorted(value.free_symbols - {x}, key=str)
+                fixed.update({s: numeric[s] for s in params if s in numeric})
                 value = value.subs(numeric).subs(x, piece.sample_range(numeric)[0])
                 names = ", ".join(f"{s} = {v}" for s, v in fixed.items())
                 notes.append(
