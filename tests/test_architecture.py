@@ -16,7 +16,7 @@ from imports import PACKAGE, Import, cycles, graph, imports, modules
 ROOT = PACKAGE.parent
 
 RENDERER_HOOK = ("symact.steps._doc", "symact.latex")
-"""The one dependency left pointing up: ``steps.Derivation._repr_latex_`` (a notebook hook) calls the
+"""The one dependency left pointing up: ``steps.Document._repr_latex_`` (a notebook hook) calls the
 LaTeX renderer from inside the method.  It is named here so that no other edge can close a cycle."""
 
 

@@ -31,7 +31,7 @@ from symact.codegen.functions import (
 from symact.codegen.generate import atomic_write, generate
 from symact.codegen.lower import TEMPLATES, Builder
 from symact.codegen.printer import KernelPrinter, literal
-from symact.codegen.rules import RULES, prove_rule, rewrite
+from symact.codegen.rules import REWRITE_RULES, prove_rule, rewrite
 from symact.derive import derive
 from symact.kernels import _runtime
 
@@ -40,7 +40,7 @@ u = sp.Symbol("u", real=True)
 POINTS = [-745.3, -300.0, -37.5, -2.5, -1.2785, -0.75, -1e-3, 0.0, 1e-7, 0.5, 2.0, 19.0, 40.0, 700.0]
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+@pytest.mark.parametrize("rule", REWRITE_RULES, ids=lambda r: r.name)
 def test_rule_is_proved_and_holds_at_50_digits(rule) -> None:
     assert prove_rule(rule)
     wilds = sorted(rule.before.atoms(sp.Wild), key=lambda w: w.name)

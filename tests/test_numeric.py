@@ -178,3 +178,68 @@ def test_a_tiny_term_is_not_lost_inside_log_of_one_plus() -> None:
         got = compile_mp(d, x).value(-651.25)
         assert got is not None and abs(got / want - 1) < mpmath.mpf(2) ** -100
     assert reference(d, x, [-651.25])[0] == round_mpf(want, F64)
+
+
+# --- Arb's balls decide most references; they must give mpmath's values, never others ------------
+
+_ARB_CASES = [
+    1 / (1 + sp.exp(-x)),
+    x * sp.erfc(-x / sp.sqrt(2)) / 2,  # at the smallest subnormal: 2^-1074 above a rounding tie
+    sp.log(1 + sp.exp(x)),
+    sp.tanh(x) * sp.log(1 + sp.exp(-sp.Abs(x))),
+    sp.sqrt(x**2 + 1) - x,
+    sp.exp(x) - 1,
+    sp.erf(x / sp.sqrt(2)) * sp.pi,
+]
+
+
+def _mpmath_only(expr: sp.Expr, xs: np.ndarray, fmt: object) -> list[float]:
+    from symact.numeric import _mp
+
+    fn = _mp.MpFunction.__new__(_mp.MpFunction)
+    saved, _mp.USE_ARB = _mp.USE_ARB, False
+    try:
+        fn.__init__(expr, x)  # type: ignore[misc]
+    finally:
+        _mp.USE_ARB = saved
+    return [fn.rounded(float(v), fmt) for v in xs]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("expr", _ARB_CASES, ids=str)
+def test_arb_references_equal_mpmath_references(expr: sp.Expr) -> None:
+    xs = full_range_sample(300, seed=11)
+    xs = np.concatenate([xs, [5e-324, -5e-324, 2.0**-1022, 1e-300, 37.0, -745.2, 709.8]])
+    xs = xs[np.isfinite(xs)]
+    for fmt, dtype in ((F64, np.float64), (F32, np.float32)):
+        got = reference(expr, x, xs, dtype=dtype).astype(np.float64)
+        want = np.asarray(_mpmath_only(expr, xs, fmt))
+        same = (got == want) & (np.signbit(got) == np.signbit(want)) | (np.isnan(got) & np.isnan(want))
+        assert same.all(), (str(expr), xs[~same][:5], got[~same][:5], want[~same][:5])
+
+
+def test_arb_decides_where_the_ball_is_narrow_and_declines_at_a_rounding_tie() -> None:
+    from symact.numeric._arb import arb_function
+
+    sig = arb_function(1 / (1 + sp.exp(-x)), x, ())
+    assert sig is not None
+    assert sig.rounded(0.5, (), F64, 80) == float(mpmath.mpf(1) / (1 + mpmath.exp(-0.5)))
+    # x/(2 cosh x) at the smallest subnormal lies 2^-2224 below the tie 2^-1075: no ball of the
+    # precisions tried is that narrow, so Arb declines and mpmath decides
+    near_tie = arb_function(x / (2 * sp.cosh(x)), x, ())
+    assert near_tie is not None and near_tie.rounded(5e-324, (), F64, 80) is None
+    # an exact ball at the tie itself is decided (ties to even: 0)
+    half = arb_function(x / 2, x, ())
+    assert half is not None and half.rounded(5e-324, (), F64, 80) == 0.0
+    # the ends of a ball are converted exactly (a conversion rounding them to 53 bits gave 0 here)
+    gelu = arb_function(x * sp.erfc(-x / sp.sqrt(2)) / 2, x, ())
+    assert gelu is not None
+    assert gelu.rounded(5e-324, (), F64, 80) in (None, 5e-324)
+    assert reference(x * sp.erfc(-x / sp.sqrt(2)) / 2, x, [5e-324]).tolist() == [5e-324]
+
+
+def test_branches_are_not_given_to_arb() -> None:
+    from symact.numeric._arb import arb_function
+
+    assert arb_function(sp.Piecewise((x, x > 0), (0, True)), x, ()) is None
+    assert arb_function(sp.Max(x, 0), x, ()) is None
+    assert arb_function(sp.Heaviside(x) * x, x, ()) is None

@@ -10,7 +10,7 @@ import sympy as sp
 
 from symact.catalogue import A, X, Y, get
 from symact.errors import VerificationError
-from symact.steps import RULES, Derivation, check_equal, derivation, differentiate, prove_zero, rule_chain
+from symact.steps import STEP_RULES, Document, check_equal, derivation, differentiate, prove_zero, rule_chain
 from symact.steps._context import Context
 from symact.steps._rules import UnaryRule
 from symact.steps._verify import box_sampler, diff_by_cases
@@ -77,7 +77,7 @@ def test_adding_a_rule_does_not_touch_the_engine() -> None:
         def fdiff(self, argindex: int = 1) -> sp.Expr:
             return 2 * self.args[0]
 
-    rules = ChainMap({softsq: UnaryRule("softsq rule", lambda g: 2 * g)}, RULES)
+    rules = ChainMap({softsq: UnaryRule("softsq rule", lambda g: 2 * g)}, STEP_RULES)
     root = differentiate(softsq(sp.sin(x)), x, rules=rules)
     assert root.rule == "softsq rule with the chain rule"
     assert sp.simplify(root.after - 2 * sp.sin(x) * sp.cos(x)) == 0
@@ -88,7 +88,7 @@ def _ctx() -> Context:
 
 
 def test_a_wrong_rule_is_rejected() -> None:
-    wrong = ChainMap({sp.exp: UnaryRule("exponential rule", lambda g: 2 * sp.exp(g))}, RULES)
+    wrong = ChainMap({sp.exp: UnaryRule("exponential rule", lambda g: 2 * sp.exp(g))}, STEP_RULES)
     ctx = _ctx()
     writer = ctx.chain(sp.Derivative(sp.exp(x) + x, x))
     root = differentiate(sp.exp(x) + x, x, rules=wrong)
@@ -117,7 +117,7 @@ def test_numeric_check_catches_what_symbolic_cannot_decide() -> None:
         check_equal(sp.log(x**2), sp.log(x) * 2 + 1, what="wrong", sampler=sampler, seed="s")
 
 
-def _labels(d: Derivation) -> list[str]:
+def _labels(d: Document) -> list[str]:
     return [plain(line.label) for c in d.chains for line in c.lines]
 
 
@@ -178,7 +178,7 @@ def test_softmax_cross_entropy_reaches_p_minus_y() -> None:
     assert "at n = 2, 3, 4" in plain(d.results[0].check.note)
 
 
-def _kink_rows(d: Derivation) -> dict[str, sp.Expr]:
+def _kink_rows(d: Document) -> dict[str, sp.Expr]:
     from symact.steps import KinkTable
 
     table = next(b for s in d.sections for b in s.blocks if isinstance(b, KinkTable))

@@ -39,7 +39,7 @@ from symact.codegen.plan import (
     limits_of,
     plan,
 )
-from symact.codegen.rules import RULES, prove_rule
+from symact.codegen.rules import REWRITE_RULES, prove_rule
 from symact.codegen.saturation import saturated
 from symact.codegen.series import SERIES
 from symact.codegen.verify import ERRSTATE, Measurement, measure, output_form_range, overflow_only, ulp_errors
@@ -409,7 +409,7 @@ def prove_rules() -> dict[str, str]:
     """Every rewrite rule and vector shift proved (raises if one is not)."""
     from symact.codegen.vector import VECTOR_RULES, prove_vector_rule
 
-    proofs = {rule.name: prove_rule(rule) for rule in RULES}
+    proofs = {rule.name: prove_rule(rule) for rule in REWRITE_RULES}
     proofs.update({series.name: series.prove() for series in SERIES})
     proofs.update({rule.name: prove_vector_rule(rule) for rule in VECTOR_RULES})
     return proofs

@@ -1,7 +1,7 @@
 r"""Stable rewrites: small rule objects, one engine (:func:`rewrite`), and their proofs.
 
-A :class:`Rule` says that `before` (a pattern with ``Wild`` symbols) equals `after`.  The engine
-walks an expression bottom-up and, at every node, tries the rules of :data:`RULES` in order; a
+A :class:`RewriteRule` says that `before` (a pattern with ``Wild`` symbols) equals `after`.  The engine
+walks an expression bottom-up and, at every node, tries the rules of :data:`REWRITE_RULES` in order; a
 pattern that is a product (or sum) also matches any sub-product (sub-sum) of a node with more
 factors (terms), the other factors being kept.  It repeats until nothing changes.  Every rule is
 proved once by :func:`prove_rule` (symbolically: the difference of both sides, written in textbook
@@ -40,7 +40,7 @@ from symact.codegen.functions import (
 )
 from symact.errors import VerificationError
 
-__all__ = ["RULES", "Rule", "prove_rule", "rewrite"]
+__all__ = ["REWRITE_RULES", "RewriteRule", "prove_rule", "rewrite"]
 
 _w = sp.Wild("w", real=True)
 _c = sp.Wild("c", exclude=[0])
@@ -49,7 +49,7 @@ _MAX_SUBSET = 4
 
 
 @dataclass(frozen=True)
-class Rule:
+class RewriteRule:
     """`before` == `after` for all real values of the wild symbols; `name` for reports."""
 
     name: str
@@ -123,66 +123,74 @@ def _hypot_ok(m: dict[sp.Wild, sp.Expr]) -> bool:
     return not m[_c].has(m[_w]) and m[_c].is_negative is not True
 
 
-RULES: tuple[Rule, ...] = (
-    Rule("sigmoid-prime", sp.exp(-_w) * (1 + sp.exp(-_w)) ** -2, SigmoidPrime(_w), "σ' = e^{-u}/(1+e^{-u})²"),
-    Rule("sigmoid-prime-exp", sp.exp(_w) * (1 + sp.exp(_w)) ** -2, SigmoidPrime(_w), "e^u/(1+e^u)² = σ'(u)"),
-    Rule("sigmoid", (1 + sp.exp(-_w)) ** -1, Sigmoid(_w), "1/(1+e^{-u}) = σ(u)"),
-    Rule("sigmoid-exp", sp.exp(_w) * (1 + sp.exp(_w)) ** -1, Sigmoid(_w), "e^u/(1+e^u) = σ(u)"),
-    Rule("sigmoid-neg", (1 + sp.exp(_w)) ** -1, Sigmoid(-_w), "1/(1+e^u) = σ(-u)"),
-    Rule("softplus", sp.log(1 + sp.exp(_w)), Softplus(_w), "log(1+e^u) = softplus(u)"),
-    Rule("log-sigmoid", sp.log(Sigmoid(_w)), -Softplus(-_w), "log σ(u) = -softplus(-u)"),
-    Rule("sigmoid-product", Sigmoid(_w) * Sigmoid(-_w), SigmoidPrime(_w), "σ(u)σ(-u) = σ'(u)"),
-    Rule("sech2", 1 - sp.tanh(_w) ** 2, Sech2(_w), "1 - tanh²u = sech²u"),
-    Rule("tanh-sigmoid", 1 + sp.tanh(_w), 2 * Sigmoid(2 * _w), "1 + tanh u = 2σ(2u) (no cancellation)"),
-    Rule("tanh-sigmoid-half", sp.S.Half + sp.tanh(_w) / 2, Sigmoid(2 * _w), "(1 + tanh u)/2 = σ(2u)"),
-    Rule(
+REWRITE_RULES: tuple[RewriteRule, ...] = (
+    RewriteRule(
+        "sigmoid-prime", sp.exp(-_w) * (1 + sp.exp(-_w)) ** -2, SigmoidPrime(_w), "σ' = e^{-u}/(1+e^{-u})²"
+    ),
+    RewriteRule(
+        "sigmoid-prime-exp", sp.exp(_w) * (1 + sp.exp(_w)) ** -2, SigmoidPrime(_w), "e^u/(1+e^u)² = σ'(u)"
+    ),
+    RewriteRule("sigmoid", (1 + sp.exp(-_w)) ** -1, Sigmoid(_w), "1/(1+e^{-u}) = σ(u)"),
+    RewriteRule("sigmoid-exp", sp.exp(_w) * (1 + sp.exp(_w)) ** -1, Sigmoid(_w), "e^u/(1+e^u) = σ(u)"),
+    RewriteRule("sigmoid-neg", (1 + sp.exp(_w)) ** -1, Sigmoid(-_w), "1/(1+e^u) = σ(-u)"),
+    RewriteRule("softplus", sp.log(1 + sp.exp(_w)), Softplus(_w), "log(1+e^u) = softplus(u)"),
+    RewriteRule("log-sigmoid", sp.log(Sigmoid(_w)), -Softplus(-_w), "log σ(u) = -softplus(-u)"),
+    RewriteRule("sigmoid-product", Sigmoid(_w) * Sigmoid(-_w), SigmoidPrime(_w), "σ(u)σ(-u) = σ'(u)"),
+    RewriteRule("sech2", 1 - sp.tanh(_w) ** 2, Sech2(_w), "1 - tanh²u = sech²u"),
+    RewriteRule(
+        "tanh-sigmoid", 1 + sp.tanh(_w), 2 * Sigmoid(2 * _w), "1 + tanh u = 2σ(2u) (no cancellation)"
+    ),
+    RewriteRule("tanh-sigmoid-half", sp.S.Half + sp.tanh(_w) / 2, Sigmoid(2 * _w), "(1 + tanh u)/2 = σ(2u)"),
+    RewriteRule(
         "tanh-softplus", sp.tanh(Softplus(_w)), TanhSoftplus(_w), "tanh(softplus u) as a rational in e^{-|u|}"
     ),
-    Rule("mish-gate", Sigmoid(_w) * Sech2(Softplus(_w)), MishGate(_w), "σ(u) sech²(softplus u)"),
-    Rule("expm1", sp.exp(_w) - 1, expm1(_w), "e^u - 1 = expm1(u)"),
-    Rule("expm1-scaled", _c * sp.exp(_w) - _c, _c * expm1(_w), "c e^u - c = c expm1(u)"),
-    Rule("log1mexp", sp.log(1 - sp.exp(_w)), Log1mExp(_w), "log(1 - e^u), two stable forms split at -log 2"),
-    Rule(
+    RewriteRule("mish-gate", Sigmoid(_w) * Sech2(Softplus(_w)), MishGate(_w), "σ(u) sech²(softplus u)"),
+    RewriteRule("expm1", sp.exp(_w) - 1, expm1(_w), "e^u - 1 = expm1(u)"),
+    RewriteRule("expm1-scaled", _c * sp.exp(_w) - _c, _c * expm1(_w), "c e^u - c = c expm1(u)"),
+    RewriteRule(
+        "log1mexp", sp.log(1 - sp.exp(_w)), Log1mExp(_w), "log(1 - e^u), two stable forms split at -log 2"
+    ),
+    RewriteRule(
         "xlogx",
         sp.Piecewise((0, sp.Eq(_w, 0)), (_w * sp.log(_w), True)),
         XLogY(_w, _w),
         "0 log 0 = 0: xlogy(u, u)",
     ),
-    Rule(
+    RewriteRule(
         "xlog-ratio",
         XLogY(_w, _w) - _v * _w,
         XLogRatio(_w, _v),
         "xlogy(u, u) - c u = u (log u - c), log u in double-double where they cancel",
     ),
-    Rule("log1p", sp.log(1 + _w), log1p(_w), "log(1 + u) = log1p(u)", condition=_no_minus_one),
-    Rule("norm-cdf", 1 + sp.erf(_w), 2 * NormCdf(_sqrt2 * _w), "1 + erf(u) = erfc(-u) = 2Φ(√2 u)"),
-    Rule("norm-cdf-half", sp.S.Half + sp.erf(_w) / 2, NormCdf(_sqrt2 * _w), "(1 + erf u)/2 = Φ(√2 u)"),
-    Rule("norm-cdf-erfc", sp.erfc(_w), 2 * NormCdf(-_sqrt2 * _w), "erfc(u) = 2Φ(-√2 u)"),
-    Rule("norm-pdf", sp.exp(-(_w**2) / 2), sp.sqrt(2 * sp.pi) * NormPdf(_w), "e^{-u²/2} = √(2π) φ(u)"),
-    Rule(
+    RewriteRule("log1p", sp.log(1 + _w), log1p(_w), "log(1 + u) = log1p(u)", condition=_no_minus_one),
+    RewriteRule("norm-cdf", 1 + sp.erf(_w), 2 * NormCdf(_sqrt2 * _w), "1 + erf(u) = erfc(-u) = 2Φ(√2 u)"),
+    RewriteRule("norm-cdf-half", sp.S.Half + sp.erf(_w) / 2, NormCdf(_sqrt2 * _w), "(1 + erf u)/2 = Φ(√2 u)"),
+    RewriteRule("norm-cdf-erfc", sp.erfc(_w), 2 * NormCdf(-_sqrt2 * _w), "erfc(u) = 2Φ(-√2 u)"),
+    RewriteRule("norm-pdf", sp.exp(-(_w**2) / 2), sp.sqrt(2 * sp.pi) * NormPdf(_w), "e^{-u²/2} = √(2π) φ(u)"),
+    RewriteRule(
         "hypot", sp.sqrt(_w**2 + _c), hypot(_w, sp.sqrt(_c)), "√(u² + c) = hypot(u, √c)", condition=_hypot_ok
     ),
-    Rule(
+    RewriteRule(
         "hypot-inverse",
         1 / sp.sqrt(_w**2 + _c),
         1 / hypot(_w, sp.sqrt(_c)),
         "1/√(u² + c) = 1/hypot(u, √c)",
         condition=_hypot_ok,
     ),
-    Rule(
+    RewriteRule(
         "square-share",
         _k * _w**2 / (_k * _w**2 + _c),
         SquareShare(_w, _c / _k),
         "k u²/(k u² + c) = u²/(u² + c/k) = 1/(1 + (c/k)/u/u) (no u² overflow)",
         condition=_share_ok,
     ),
-    Rule(
+    RewriteRule(
         "rationalise",
         _k * _w + _k * hypot(_w, _s),
         _k * HypotSum(_w, _s),
         "u + hypot(u, s), written s²/(hypot(u, s) - u) for u < 0 (no cancellation)",
     ),
-    Rule(
+    RewriteRule(
         "rationalise-ratio",
         _k + _k * _w / hypot(_w, _s),
         _k * HypotSum(_w, _s) / hypot(_w, _s),
@@ -192,7 +200,7 @@ RULES: tuple[Rule, ...] = (
 """The rewrite table, tried in this order at every node."""
 
 
-def _try_rules(node: sp.Basic, rules: tuple[Rule, ...], used: list[str]) -> sp.Basic | None:
+def _try_rules(node: sp.Basic, rules: tuple[RewriteRule, ...], used: list[str]) -> sp.Basic | None:
     if not isinstance(node, sp.Expr):
         return None
     hit = _first_rule(node, rules)
@@ -203,7 +211,7 @@ def _try_rules(node: sp.Basic, rules: tuple[Rule, ...], used: list[str]) -> sp.B
 
 
 @functools.lru_cache(maxsize=8192)
-def _first_rule(node: sp.Expr, rules: tuple[Rule, ...]) -> tuple[sp.Basic, str] | None:
+def _first_rule(node: sp.Expr, rules: tuple[RewriteRule, ...]) -> tuple[sp.Basic, str] | None:
     """The first of `rules` that rewrites `node`, and what it gives; remembered, because every pass
     of :func:`rewrite` (and every candidate of every kernel) meets the same nodes again, and SymPy's
     matching of products is the most expensive step of the generator."""
@@ -214,7 +222,7 @@ def _first_rule(node: sp.Expr, rules: tuple[Rule, ...]) -> tuple[sp.Basic, str] 
     return None
 
 
-def _rewrite_once(expr: sp.Basic, rules: tuple[Rule, ...], used: list[str]) -> sp.Basic:
+def _rewrite_once(expr: sp.Basic, rules: tuple[RewriteRule, ...], used: list[str]) -> sp.Basic:
     """One top-down pass: the largest pattern at a node wins over patterns inside its arguments."""
     if not expr.args or isinstance(expr, sp.Wild):
         return expr
@@ -230,7 +238,7 @@ def _rewrite_once(expr: sp.Basic, rules: tuple[Rule, ...], used: list[str]) -> s
 
 
 def rewrite(
-    expr: sp.Expr, *, rules: tuple[Rule, ...] = RULES, max_rounds: int = 12
+    expr: sp.Expr, *, rules: tuple[RewriteRule, ...] = REWRITE_RULES, max_rounds: int = 12
 ) -> tuple[sp.Expr, list[str]]:
     """Apply `rules` bottom-up until nothing changes; returns the result and the rules used (in order)."""
     used: list[str] = []
@@ -242,7 +250,7 @@ def rewrite(
     return expr, used
 
 
-def _instance(rule: Rule) -> tuple[sp.Expr, sp.Expr, list[sp.Symbol]]:
+def _instance(rule: RewriteRule) -> tuple[sp.Expr, sp.Expr, list[sp.Symbol]]:
     wilds = sorted(rule.before.atoms(sp.Wild), key=lambda w: w.name)
     syms = [sp.Symbol(f"{w.name}0", real=True) for w in wilds]
     sub = dict(zip(wilds, syms, strict=True))
@@ -257,7 +265,7 @@ _STRATEGIES: tuple[Callable[[sp.Expr], sp.Expr], ...] = (
 )
 
 
-def prove_rule(rule: Rule) -> str:
+def prove_rule(rule: RewriteRule) -> str:
     """Prove `rule` symbolically; return the method, or raise VerificationError."""
     before, after, _ = _instance(rule)
     diff = to_textbook(before) - to_textbook(after)

@@ -26,7 +26,7 @@ from typing import Any
 from symact import catalogue
 from symact.commands._params import parse_params
 from symact.errors import UserError
-from symact.verify import CONVENTIONS, check
+from symact.verify import CHECK_CONVENTIONS, check
 from symact.verify._budget import DEFAULT_ULP, HALF_DEFAULT_ULP, default_ulp, wrong_relative
 from symact.verify._vector_reduce import REDUCTIONS
 
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--against", required=True, metavar="NAME", help="the catalogue function to match")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="a parameter value (repeatable)")
     p.add_argument(
-        "--convention", choices=CONVENTIONS, default="pytorch", help="the derivative claimed at kinks"
+        "--convention", choices=CHECK_CONVENTIONS, default="pytorch", help="the derivative claimed at kinks"
     )
     p.add_argument(
         "--ulp",

@@ -1,4 +1,4 @@
-"""Render a :class:`symact.steps.Derivation` as a LaTeX document and as GitHub Markdown.
+"""Render a :class:`symact.steps.Document` as a LaTeX document and as GitHub Markdown.
 
 Every chain becomes an amsmath ``align*`` (a ```` ```math ```` block of ``aligned`` in Markdown)
 whose lines are numbered and labelled by their move; boxed results are displayed with ``\\boxed``;
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symact.latex._printer import latex
-from symact.steps import Chain, Derivation, Display, Items, KinkTable, Paragraph, Ref, Result, Text
+from symact.steps import Chain, Display, Document, Items, KinkTable, Paragraph, Ref, Result, Text
 from symact.steps._elementwise import SEED_ORDER
 from symact.steps._verify import Check
 from symact.steps.messages import GLOSSARY, fn, function_name, plain, resolve, say
@@ -160,7 +160,7 @@ class _Style:
     lang: str = "en"
 
     @classmethod
-    def of(cls, derivation: Derivation, lang: str = "en") -> _Style:
+    def of(cls, derivation: Document, lang: str = "en") -> _Style:
         return cls(derivation.symbols, derivation.partial, lang)
 
     def text(self, text: Text) -> str:
@@ -282,7 +282,7 @@ def _check_text(check: Check) -> Text:
     return check.describe()
 
 
-def _appendix(derivation: Derivation) -> list[Text]:
+def _appendix(derivation: Document) -> list[Text]:
     """The lines of "How each step was checked": numbered lines grouped, then the other checks."""
     groups: list[tuple[int, int, Text]] = []
     number = 1
@@ -318,7 +318,7 @@ def _boxed(result: Result, style: _Style) -> str:
     return f"{style.math(result.lhs)} = {style.math(result.rhs, lead=True)}{also}"
 
 
-def render_body(derivation: Derivation, lang: str = "en") -> str:
+def render_body(derivation: Document, lang: str = "en") -> str:
     """The LaTeX body of one derivation (a section, no preamble; see :func:`render_tex`)."""
     style = _Style.of(derivation, lang)
     title = _tex_text(style.text(derivation.title), lang)
@@ -362,7 +362,7 @@ def render_body(derivation: Derivation, lang: str = "en") -> str:
     return "\n".join(out)
 
 
-def render_math(derivation: Derivation) -> str:
+def render_math(derivation: Document) -> str:
     """Only the chains, as ``$$\\begin{aligned}...$$`` blocks (for notebooks: ``_repr_latex_``)."""
     style = _Style.of(derivation)
     blocks, number = [], 1
@@ -373,7 +373,7 @@ def render_math(derivation: Derivation) -> str:
     return "\n".join(blocks)
 
 
-def summary_row(derivation: Derivation, lang: str = "en") -> str:
+def summary_row(derivation: Document, lang: str = "en") -> str:
     """The derivation's row of the table of results, as a LaTeX comment line the index reads back."""
     style = _Style.of(derivation, lang)
     first = derivation.results[0] if derivation.results else None
@@ -384,7 +384,7 @@ def summary_row(derivation: Derivation, lang: str = "en") -> str:
     return "% symact-row: " + " ;; ".join(c.replace("\n", " ") for c in cells)
 
 
-def render_tex(derivation: Derivation, lang: str = "en") -> str:
+def render_tex(derivation: Document, lang: str = "en") -> str:
     """A standalone LaTeX document (its preamble is skipped when included by the index)."""
     return "\n".join(
         [
@@ -418,7 +418,7 @@ def _md_display(tex: str, lang: str) -> list[str]:
     return ["```math", tex, "```"] if lang == "en" else ["$$", tex, "$$"]
 
 
-def render_markdown(derivation: Derivation, lang: str = "en") -> str:
+def render_markdown(derivation: Document, lang: str = "en") -> str:
     """The derivation in Markdown: GitHub's (```math blocks, $`...`$ inline) for English, the
     tutorials' own ($...$ inline, $$...$$ displayed) for the other editions."""
     style = _Style.of(derivation, lang)

@@ -25,6 +25,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symact.errors import ArgumentError
+from symact.numeric._arb import arb_function
 from symact.numeric._round import FloatFormat, round_mpf
 
 __all__ = [
@@ -49,6 +50,9 @@ ZERO_PREC = 2560
 NEGLIGIBLE_BITS = 1200  # 2^-1200 is far below every float format's smallest subnormal
 _HUGE_EXPONENTS = (1100, 2200)  # inputs 2^1100 and 2^2200 stand in for infinity
 _CACHE_LIMIT = 200_000
+USE_ARB = True
+"""Try Arb's ball arithmetic first (:mod:`symact.numeric._arb`: rigorous, one evaluation), mpmath
+where it does not decide; the values are the same (a test compares them), only faster."""
 _STAND_IN_EXPONENT = 1100  # an infinite value of a bound symbol is taken as +-2^1100 (its limit)
 
 RoundedMemo = dict[tuple[Any, ...], dict[tuple[Any, ...], float]]
@@ -216,7 +220,9 @@ class MpFunction:
         self.expr = expr
         self.var = var
         self.others = others
-        self._fn = sp.lambdify([var, *others], _textbook(expr), modules=[_EXTRA, "mpmath"])
+        textbook = _textbook(expr)
+        self._fn = sp.lambdify([var, *others], textbook, modules=[_EXTRA, "mpmath"])
+        self._ball = arb_function(textbook, var, others) if USE_ARB else None
         self._key = (expr, var, others)
         self._at: tuple[mpmath.mpf, ...] = ()
         self.last_precision = START_PREC
@@ -294,7 +300,9 @@ class MpFunction:
         hit = memo.get(key)
         if hit is not None:
             return hit
-        out = self._rounded_at(mpmath.mpf(x), fmt, start)
+        out = self._ball.rounded(x, self._at, fmt, start) if self._ball is not None else None
+        if out is None:
+            out = self._rounded_at(mpmath.mpf(x), fmt, start)
         if len(memo) < _CACHE_LIMIT:
             memo[key] = out
         return out

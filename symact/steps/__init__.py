@@ -8,8 +8,8 @@ builds the checked document for a catalogue record, dispatching on ``record.kind
 from symact.steps._build import BUILDERS, derivation, derivations
 from symact.steps._doc import (
     Chain,
-    Derivation,
     Display,
+    Document,
     Items,
     KinkTable,
     Line,
@@ -21,7 +21,7 @@ from symact.steps._doc import (
 )
 from symact.steps._engine import differentiate, rule_chain
 from symact.steps._moves import MOVES, Move, MoveError
-from symact.steps._rules import PREDICATE_RULES, RULES, Rule
+from symact.steps._rules import PREDICATE_RULES, STEP_RULES, StepRule
 from symact.steps._step import Step
 from symact.steps._verify import Check, check_equal, prove_zero
 
@@ -29,11 +29,11 @@ __all__ = [
     "BUILDERS",
     "MOVES",
     "PREDICATE_RULES",
-    "RULES",
+    "STEP_RULES",
     "Chain",
     "Check",
-    "Derivation",
     "Display",
+    "Document",
     "Items",
     "KinkTable",
     "Line",
@@ -42,9 +42,9 @@ __all__ = [
     "Paragraph",
     "Ref",
     "Result",
-    "Rule",
     "Section",
     "Step",
+    "StepRule",
     "Text",
     "check_equal",
     "derivation",

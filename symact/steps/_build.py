@@ -11,14 +11,14 @@ from symact.catalogue import Record
 from symact.errors import VerificationError
 from symact.steps._common import composable, link_name
 from symact.steps._composite import link_derivation
-from symact.steps._doc import Derivation
+from symact.steps._doc import Document
 from symact.steps._elementwise import elementwise_derivation
 from symact.steps._indexed import INDEXED, indexed_derivation
 from symact.steps._vector import vector_derivation, vector_loss_derivation
 
 __all__ = ["BUILDERS", "composable", "derivation", "derivations", "planned_names"]
 
-Builder = Callable[[Record], Derivation]
+Builder = Callable[[Record], Document]
 
 BUILDERS: Mapping[str, Builder] = {
     "elementwise": elementwise_derivation,  # type: ignore[dict-item]
@@ -29,7 +29,7 @@ BUILDERS: Mapping[str, Builder] = {
 """record.kind -> the function building its derivation."""
 
 
-def derivation(record: Record) -> Derivation:
+def derivation(record: Record) -> Document:
     """The checked derivation of `record`.
 
     **Raises:** VerificationError if a step fails its checks or no builder handles ``record.kind``.
@@ -42,7 +42,7 @@ def derivation(record: Record) -> Derivation:
     return builder(record)
 
 
-def _extras(record: Record) -> list[tuple[str, Callable[[], Derivation]]]:
+def _extras(record: Record) -> list[tuple[str, Callable[[], Document]]]:
     if composable(record):
         return [(link_name(record), lambda: link_derivation(record))]  # type: ignore[arg-type]
     return []
@@ -53,10 +53,10 @@ def planned_names(record: Record) -> list[str]:
     return [record.name, *[name for name, _ in _extras(record)]]
 
 
-def derivations(records: Iterable[Record]) -> Iterable[tuple[str, str, Derivation | VerificationError]]:
+def derivations(records: Iterable[Record]) -> Iterable[tuple[str, str, Document | VerificationError]]:
     """(record name, derivation name, derivation or the error) for every derivation of `records`."""
     for record in records:
-        jobs: list[tuple[str, Callable[[], Derivation]]] = [
+        jobs: list[tuple[str, Callable[[], Document]]] = [
             (record.name, functools.partial(derivation, record))
         ]
         jobs += _extras(record)

@@ -16,7 +16,7 @@ from symact.catalogue import A, Activation, Loss, X, Y, get
 from symact.errors import VerificationError
 from symact.steps._common import derived_or_none, link_name, param_ranges, shortest, title_of
 from symact.steps._context import Context, interval_range
-from symact.steps._doc import Derivation, Paragraph, Ref, Result, Section
+from symact.steps._doc import Document, Paragraph, Ref, Result, Section
 from symact.steps._engine import differentiate
 from symact.steps._moves import MOVES, H, MoveError, unhold
 from symact.steps._named import SIGMA
@@ -65,7 +65,7 @@ def _loss_box(loss: Loss) -> sp.Expr:
     return results[0].rhs if results else differentiate(loss.expr, A).after
 
 
-def link_derivation(loss: Loss) -> Derivation:
+def link_derivation(loss: Loss) -> Document:
     """dL/dz for L(a, y) with a = link(z) in the three steps of the neuron, reduced toward the
     canonical mu - y; then dL/dw_i, dL/db and the mean over m samples.
 
@@ -154,7 +154,7 @@ def link_derivation(loss: Loss) -> Derivation:
     sections = [Section(say("neuron-section-z"), tuple(blocks))]
     if gradient is not None:
         sections.append(_neuron(ctx, loss_a, g, gradient))
-    return Derivation(
+    return Document(
         name=link_name(loss),
         title=title_of(loss.name, link.name),
         sections=tuple(sections),

@@ -16,8 +16,8 @@ from symact.steps.messages import Msg
 
 __all__ = [
     "Chain",
-    "Derivation",
     "Display",
+    "Document",
     "Items",
     "KinkTable",
     "Line",
@@ -128,7 +128,7 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Document:
     """A whole derivation: `name` is the file stem under proofs/, `result` the derivative reached."""
 
     name: str

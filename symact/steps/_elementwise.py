@@ -28,7 +28,7 @@ from symact.steps._common import (
 )
 from symact.steps._constants import constants_of, symbolic_expr
 from symact.steps._context import ChainWriter, Context, interval_range
-from symact.steps._doc import Derivation, Display, Items, Paragraph, Ref, Result, Section, Text
+from symact.steps._doc import Display, Document, Items, Paragraph, Ref, Result, Section, Text
 from symact.steps._kinks import kink_block
 from symact.steps._moves import MOVES, H, unhold
 from symact.steps._named import DEFINITIONS, NORMAL_CDF, NORMAL_PDF
@@ -182,7 +182,7 @@ def _spot_values(
     return out
 
 
-def elementwise_derivation(record: Activation | Loss) -> Derivation:
+def elementwise_derivation(record: Activation | Loss) -> Document:
     """The checked step-by-step derivation of an activation (or of a loss in its prediction).
 
     **Raises:** VerificationError if any displayed equality, the agreement with an independent
@@ -259,7 +259,7 @@ def elementwise_derivation(record: Activation | Loss) -> Derivation:
         (say("check-independent"), tree),
         (say("check-final"), final),
     ]
-    return Derivation(
+    return Document(
         name=record.name,
         title=_title(record),
         sections=tuple(sections),

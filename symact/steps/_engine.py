@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symact.errors import VerificationError
-from symact.steps._rules import PREDICATE_RULES, RULES, Rule
+from symact.steps._rules import PREDICATE_RULES, STEP_RULES, StepRule
 from symact.steps._step import NameSupply, Step
 
 __all__ = ["ChainLine", "differentiate", "rule_chain", "substitute_back"]
@@ -24,7 +24,7 @@ class NoRuleError(VerificationError):
     """No rule in the table applies to an expression."""
 
 
-def _lookup(expr: sp.Expr, var: sp.Symbol, rules: Mapping[type, Rule]) -> Rule:
+def _lookup(expr: sp.Expr, var: sp.Symbol, rules: Mapping[type, StepRule]) -> StepRule:
     for predicate, rule in PREDICATE_RULES:
         if predicate(expr, var):
             return rule
@@ -38,10 +38,10 @@ def differentiate(
     expr: sp.Expr,
     var: sp.Symbol,
     *,
-    rules: Mapping[type, Rule] = RULES,
+    rules: Mapping[type, StepRule] = STEP_RULES,
     names: NameSupply | None = None,
 ) -> Step:
-    """The rule tree of d(expr)/d(var); `rules` may layer additions over :data:`RULES` (a ChainMap)."""
+    """The rule tree of d(expr)/d(var); `rules` may layer additions over :data:`STEP_RULES` (a ChainMap)."""
     if names is None:
         names = NameSupply({s.name for s in expr.free_symbols})
     try:

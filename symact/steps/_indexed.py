@@ -17,7 +17,7 @@ import sympy as sp
 
 from symact.catalogue import VectorFunction, VectorLoss, vector_symbols
 from symact.errors import VerificationError
-from symact.steps._doc import Chain, Derivation, Display, Line, Paragraph, Ref, Result, Section, Text
+from symact.steps._doc import Chain, Display, Document, Line, Paragraph, Ref, Result, Section, Text
 from symact.steps._moves import H, unhold
 from symact.steps._verify import Check, box_sampler, check_equal
 from symact.steps.messages import catalogue_text, fn, plain, rule, say
@@ -137,7 +137,7 @@ def _jacobian(
     return _Checker(record.name, meaning, truth)
 
 
-def _softmax(record: VectorFunction) -> Derivation:
+def _softmax(record: VectorFunction) -> Document:
     lhs = _partial("a_i", "z_j")
     body = _softmax_at
     checker = _jacobian(record, lhs, Ab, body)
@@ -214,7 +214,7 @@ def _matrix_check(record: VectorFunction, matrix: sp.Matrix) -> Check:
     )
 
 
-def _log_softmax(record: VectorFunction) -> Derivation:
+def _log_softmax(record: VectorFunction) -> Document:
     lhs = _partial("a_i", "z_j")
     S = _S()
 
@@ -248,7 +248,7 @@ def _log_softmax(record: VectorFunction) -> Derivation:
     return _doc(record, sections, sp.Eq(Ab[I], Zb[I] - sp.log(S)))
 
 
-def _cross_entropy(record: VectorLoss) -> Derivation:
+def _cross_entropy(record: VectorLoss) -> Document:
     lhs = _partial("L", "z_j")
     smoothing = [p.symbol for p in record.params]
 
@@ -310,10 +310,10 @@ def _definition(record: Any, eq: sp.Eq, extra: tuple[Text, ...] = ()) -> Section
     return Section(say("section-definition"), tuple(blocks))
 
 
-def _doc(record: Any, sections: list[Section], definition: sp.Eq) -> Derivation:
+def _doc(record: Any, sections: list[Section], definition: sp.Eq) -> Document:
     from symact.steps._elementwise import part_of, symbol_names
 
-    return Derivation(
+    return Document(
         name=record.name,
         title=(fn(record.name),),
         sections=tuple(sections),
@@ -324,7 +324,7 @@ def _doc(record: Any, sections: list[Section], definition: sp.Eq) -> Derivation:
     )
 
 
-INDEXED: dict[str, Callable[[Any], Derivation]] = {
+INDEXED: dict[str, Callable[[Any], Document]] = {
     "softmax": _softmax,
     "log_softmax": _log_softmax,
     "cross_entropy": _cross_entropy,
@@ -332,7 +332,7 @@ INDEXED: dict[str, Callable[[Any], Derivation]] = {
 """Records derived for general n, by name."""
 
 
-def indexed_derivation(record: Any) -> Derivation:
+def indexed_derivation(record: Any) -> Document:
     """The general-n derivation of `record` (one of :data:`INDEXED`)."""
     builder = INDEXED.get(record.name)
     if builder is None:

@@ -1,7 +1,7 @@
 """Differentiation rules: small objects in a table from SymPy class (or predicate) to rule.
 
 A rule turns one expression into an :class:`Expansion`: the derivative written with placeholders
-for the derivatives still to be worked out.  :data:`RULES` maps a SymPy class to its rule (looked up
+for the derivatives still to be worked out.  :data:`STEP_RULES` maps a SymPy class to its rule (looked up
 through the class's MRO); :data:`PREDICATE_RULES` are tried first (constants, the variable itself).
 Adding a rule means adding an entry here; the engine never changes.
 """
@@ -19,12 +19,12 @@ from symact.steps._named import NORMAL_CDF, NORMAL_PDF, SIGMA
 from symact.steps._step import Expansion, NameSupply, placeholder
 from symact.steps._verify import nested_nonsmooth, to_piecewise
 
-__all__ = ["PREDICATE_RULES", "RULES", "Rule", "strict_interior"]
+__all__ = ["PREDICATE_RULES", "STEP_RULES", "StepRule", "strict_interior"]
 
 d = placeholder
 
 
-class Rule(Protocol):
+class StepRule(Protocol):
     """A differentiation rule: `expand` gives the derivative of `expr` with respect to `var`."""
 
     @property
@@ -204,14 +204,14 @@ def _sech2(g: sp.Expr) -> sp.Expr:
     return 1 - sp.tanh(g) ** 2
 
 
-PREDICATE_RULES: tuple[tuple[Callable[[sp.Expr, sp.Symbol], bool], Rule], ...] = (
+PREDICATE_RULES: tuple[tuple[Callable[[sp.Expr, sp.Symbol], bool], StepRule], ...] = (
     (lambda e, v: not e.has(v), ConstantRule()),
     (lambda e, v: e == v, VariableRule()),
     (_nested, CasesRule()),
 )
 """Rules chosen by a property of the expression, tried before the class table."""
 
-RULES: dict[type, Rule] = {
+STEP_RULES: dict[type, StepRule] = {
     sp.Add: SumRule(),
     sp.Mul: MulRule(),
     sp.Pow: PowRule(),

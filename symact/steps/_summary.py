@@ -13,7 +13,7 @@ from typing import Any
 import sympy as sp
 
 from symact.catalogue import A
-from symact.steps._doc import Derivation, Result
+from symact.steps._doc import Document, Result
 from symact.steps._moves import unhold
 from symact.steps._named import DEFINITIONS
 from symact.steps.messages import plain
@@ -51,7 +51,7 @@ def _plain_lhs(lhs: sp.Expr) -> str:
     return sp.sstr(_flat(unhold(lhs)))
 
 
-def summary(derivation: Derivation) -> dict[str, Any]:
+def summary(derivation: Document) -> dict[str, Any]:
     """``{"name", "title", "result", "steps", "checked"}``; `result` is one ``{"lhs", "rhs"}`` object,
     or a list of them for a derivation with several boxed lines."""
     entries = [{"lhs": _plain_lhs(r.lhs), "rhs": sp.sstr(plain_rhs(r))} for r in derivation.results]

@@ -14,7 +14,7 @@ import sympy as sp
 from symact.catalogue import VectorFunction, VectorLoss, vector_symbols
 from symact.steps._common import add_simplification, derived_or_none, param_ranges, write_rule_chain
 from symact.steps._context import Context
-from symact.steps._doc import Derivation, Display, Items, Paragraph, Result, Section
+from symact.steps._doc import Display, Document, Items, Paragraph, Result, Section
 from symact.steps.messages import catalogue_text, fn, say
 
 __all__ = ["vector_derivation", "vector_loss_derivation"]
@@ -33,10 +33,10 @@ def _partial(top: sp.Symbol, bottom: sp.Symbol) -> sp.Symbol:
 
 def _doc(
     record: Any, sections: list[Section], definition: Any, checks: list[Any], result: Any = None
-) -> Derivation:
+) -> Document:
     from symact.steps._elementwise import part_of, symbol_names
 
-    return Derivation(
+    return Document(
         name=record.name,
         title=(fn(record.name),),
         sections=tuple(sections),
@@ -66,7 +66,7 @@ def _definition(record: Any, lhs: sp.Expr, value: sp.Expr, n: int) -> Section:
     return Section(say("section-definition"), tuple(blocks))
 
 
-def vector_derivation(record: VectorFunction) -> Derivation:
+def vector_derivation(record: VectorFunction) -> Document:
     """The first row of the Jacobian at the record's size, entry by entry, each boxed."""
     n = _size(record)
     xs = vector_symbols("x", n)
@@ -103,7 +103,7 @@ def vector_derivation(record: VectorFunction) -> Derivation:
     return _doc(record, sections, sp.Eq(sp.Symbol(r"\mathbf{a}"), outputs, evaluate=False), checks)
 
 
-def vector_loss_derivation(record: VectorLoss) -> Derivation:
+def vector_loss_derivation(record: VectorLoss) -> Document:
     """The gradient component dL/dz_1, rule by rule, then in the predictions where it can be."""
     n = _size(record)
     zs, ys = vector_symbols("z", n), vector_symbols("y", n)

@@ -24,10 +24,10 @@ from symact.verify._fidelity import FidelityResult, check_fidelity
 from symact.verify._points import sample_points
 from symact.verify._report import FAIL, UNVERIFIABLE, WARN, Finding, Report
 from symact.verify._symbolic import check_symbolic, numeric_derivative, one_sided
-from symact.verify._target import CONVENTIONS, KinkPoint, Target, make_target
+from symact.verify._target import CHECK_CONVENTIONS, KinkPoint, Target, make_target
 
 __all__ = [
-    "CONVENTIONS",
+    "CHECK_CONVENTIONS",
     "COSTS",
     "FAIL",
     "UNVERIFIABLE",

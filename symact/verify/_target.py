@@ -21,9 +21,9 @@ from symact.catalogue import Record, check_params
 from symact.errors import UserError
 from symact.numeric import MpFunction, compile_mp, exact_value
 
-__all__ = ["CONVENTIONS", "KinkPoint", "Target", "make_target"]
+__all__ = ["CHECK_CONVENTIONS", "KinkPoint", "Target", "make_target"]
 
-CONVENTIONS: tuple[str, ...] = ("pytorch", "pytorch-legacy", "jax", "symmetric", "subgradient")
+CHECK_CONVENTIONS: tuple[str, ...] = ("pytorch", "pytorch-legacy", "jax", "symmetric", "subgradient")
 SCALAR_KINDS: tuple[str, ...] = ("elementwise", "loss")
 
 
@@ -219,8 +219,8 @@ def make_target(
 
     **Raises:** UserError for an unknown convention, a record that is not element-wise, or bad params.
     """
-    if convention not in CONVENTIONS:
-        raise UserError(f"unknown convention {convention!r}; choose one of {', '.join(CONVENTIONS)}")
+    if convention not in CHECK_CONVENTIONS:
+        raise UserError(f"unknown convention {convention!r}; choose one of {', '.join(CHECK_CONVENTIONS)}")
     if record.kind not in SCALAR_KINDS:
         raise UserError(f"{record.name} is a {record.kind} function; only element-wise functions are checked")
     bound = _bound_params(record, params, float_params)
