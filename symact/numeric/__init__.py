@@ -3,9 +3,12 @@ r"""Numeric references for symact: correctly rounded values, ULP errors, full-ra
 The kernels and the verifier measure floating-point results against these.
 
 - ``reference(expr, var, xs, *, params=None, dtype=np.float64) -> np.ndarray``: the values of a
-  SymPy expression at float points, **correctly rounded** to `dtype`.  mpmath evaluates each point,
-  doubling the precision (80, 160, ... up to 16384 bits) until two successive values round to the same
-  float with a $2^8$ margin.  Limits at $\pm\infty$; nan for nan input, poles and complex values.
+  SymPy expression at float points, **correctly rounded** to `dtype`.  Arb (python-flint) first
+  evaluates each point to a ball that holds the true value; when both ends of the ball round to the
+  same float, that is the answer (rigorous, one evaluation).  Otherwise (and for branches, which Arb's
+  comparisons of balls would not take as the expression does) mpmath evaluates the point, doubling
+  the precision (80, 160, ... up to 16384 bits) until two successive values round to the same float
+  with a $2^8$ margin.  Limits at $\pm\infty$; nan for nan input, poles and complex values.
   The compiled mpmath function and the values are cached per expression (a few thousand points of
   GELU take well under a second).
 - ``ulp_error(got, ref, *, dtype=np.float64) -> np.ndarray``: $|got - ref| / \mathrm{ulp}(ref)$;

@@ -25,7 +25,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symact.errors import ArgumentError
-from symact.numeric._arb import arb_function
+from symact.numeric._arb import ArbFunction, arb_function
 from symact.numeric._round import FloatFormat, round_mpf
 
 __all__ = [
@@ -51,6 +51,7 @@ NEGLIGIBLE_BITS = 1200  # 2^-1200 is far below every float format's smallest sub
 _HUGE_EXPONENTS = (1100, 2200)  # inputs 2^1100 and 2^2200 stand in for infinity
 _CACHE_LIMIT = 200_000
 USE_ARB = True
+ARB_AFTER = 32
 """Try Arb's ball arithmetic first (:mod:`symact.numeric._arb`: rigorous, one evaluation), mpmath
 where it does not decide; the values are the same (a test compares them), only faster."""
 _STAND_IN_EXPONENT = 1100  # an infinite value of a bound symbol is taken as +-2^1100 (its limit)
@@ -220,9 +221,10 @@ class MpFunction:
         self.expr = expr
         self.var = var
         self.others = others
-        textbook = _textbook(expr)
-        self._fn = sp.lambdify([var, *others], textbook, modules=[_EXTRA, "mpmath"])
-        self._ball = arb_function(textbook, var, others) if USE_ARB else None
+        self._textbook = _textbook(expr)
+        self._fn = sp.lambdify([var, *others], self._textbook, modules=[_EXTRA, "mpmath"])
+        self._ball: ArbFunction | None = None
+        self._misses = 0  # points rounded by mpmath so far; Arb is compiled from ARB_AFTER on
         self._key = (expr, var, others)
         self._at: tuple[mpmath.mpf, ...] = ()
         self.last_precision = START_PREC
@@ -300,12 +302,24 @@ class MpFunction:
         hit = memo.get(key)
         if hit is not None:
             return hit
-        out = self._ball.rounded(x, self._at, fmt, start) if self._ball is not None else None
+        out = self._ball_rounded(x, fmt, start)
         if out is None:
             out = self._rounded_at(mpmath.mpf(x), fmt, start)
         if len(memo) < _CACHE_LIMIT:
             memo[key] = out
         return out
+
+    def _ball_rounded(self, x: float, fmt: FloatFormat, start: int) -> float | None:
+        """The value decided by an Arb ball, or None (see :data:`USE_ARB`); a function asked for a
+        few points only (most of the derivations' spot checks) is not compiled for Arb."""
+        if not USE_ARB:
+            return None
+        if self._misses < ARB_AFTER:
+            self._misses += 1
+            if self._misses < ARB_AFTER:
+                return None
+            self._ball = arb_function(self._textbook, self.var, self.others)
+        return self._ball.rounded(x, self._at, fmt, start) if self._ball is not None else None
 
     def _rounded_at(self, xm: mpmath.mpf, fmt: FloatFormat, start: int = START_PREC) -> float:
         def agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:
