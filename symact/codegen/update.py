@@ -8,6 +8,7 @@ turned into failure lines, for ``symact kernels`` and the build stage alike.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +87,9 @@ def update(
     outcome = Outcome(gen)
     withheld: set[Path] = set()
     for backend in default_backends() if backends is None else backends:
+        started = time.perf_counter()
         done = backend.build(gen, root, size=size, seed=SEED)
+        progress(f"{done.backend}: {len(done.checked)} checked in {time.perf_counter() - started:.1f} s")
         outcome.backends[done.backend] = done
         for line in done.failures:
             progress(f"FAILED {line}")
