@@ -243,3 +243,24 @@ def test_branches_are_not_given_to_arb() -> None:
     assert arb_function(sp.Piecewise((x, x > 0), (0, True)), x, ()) is None
     assert arb_function(sp.Max(x, 0), x, ()) is None
     assert arb_function(sp.Heaviside(x) * x, x, ()) is None
+
+
+def test_the_table_of_rounded_values_is_shared_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symact.numeric import _mp
+
+    expr = sp.log(1 + sp.exp(x)) - x / 3
+    xs = full_range_sample(200, seed=5)
+    first = reference(expr, x, xs)
+    memo = _mp.rounded_memo()
+    assert sum(len(v) for k, v in memo.items() if k[0] == expr) >= np.isfinite(xs).sum() - 2
+    _mp.rounded_memo(clear=True)
+    _mp.remember_rounded(memo)  # what a worker process hands back: the same values, not recomputed
+    calls = []
+    monkeypatch.setattr(_mp.MpFunction, "_rounded_at", lambda self, *a: calls.append(a) or 0.0)
+    monkeypatch.setattr(_mp, "USE_ARB", False)
+    again = reference(expr, x, xs)
+    assert not calls and np.array_equal(first, again, equal_nan=True)
+    monkeypatch.setattr(_mp, "_TOTAL_LIMIT", 50)
+    reference(expr + 1, x, xs)
+    assert sum(len(v) for v in _mp.rounded_memo().values()) <= 50
+    _mp.rounded_memo(clear=True)  # the values above are the stand-in's 0.0: forget them

@@ -60,6 +60,19 @@ RoundedMemo = dict[tuple[Any, ...], dict[tuple[Any, ...], float]]
 _ROUNDED: RoundedMemo = {}
 """Correctly rounded values by (expression, variable, other symbols), then by (point, values of the
 other symbols, precision of the format, starting precision)."""
+_TOTAL_LIMIT = 2_000_000  # values in the whole table (a full generation holds about 300,000)
+_stored = [0]
+
+
+def _store(memo: dict[tuple[Any, ...], float], key: tuple[Any, ...], value: float) -> None:
+    """Remember one value; a table past :data:`_TOTAL_LIMIT` values is emptied first (a long test
+    session generates many times over, and the table must not grow without bound)."""
+    if _stored[0] >= _TOTAL_LIMIT:
+        _ROUNDED.clear()
+        _stored[0] = 0
+    if len(memo) < _CACHE_LIMIT:
+        memo[key] = value
+        _stored[0] += 1
 
 
 def rounded_memo(*, clear: bool = False) -> RoundedMemo:
@@ -67,6 +80,7 @@ def rounded_memo(*, clear: bool = False) -> RoundedMemo:
     out = dict(_ROUNDED)
     if clear:
         _ROUNDED.clear()
+        _stored[0] = 0
     return out
 
 
@@ -74,9 +88,8 @@ def remember_rounded(memo: RoundedMemo) -> None:
     """Add `memo` (from :func:`rounded_memo` of another process) to this process's table."""
     for key, values in memo.items():
         mine = _ROUNDED.setdefault(key, {})
-        room = _CACHE_LIMIT - len(mine)
-        if room > 0:
-            mine.update(values if len(values) <= room else dict(list(values.items())[:room]))
+        for point, value in values.items():
+            _store(mine, point, value)
 
 
 def _bound_value(v: float) -> mpmath.mpf:
@@ -305,8 +318,7 @@ class MpFunction:
         out = self._ball_rounded(x, fmt, start)
         if out is None:
             out = self._rounded_at(mpmath.mpf(x), fmt, start)
-        if len(memo) < _CACHE_LIMIT:
-            memo[key] = out
+        _store(memo, key, out)
         return out
 
     def _ball_rounded(self, x: float, fmt: FloatFormat, start: int) -> float | None:
