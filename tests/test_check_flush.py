@@ -51,3 +51,12 @@ def test_class_loss_options_on_another_function_are_a_one_line_error(capsys) -> 
     assert err == [
         "symact: error: --reduction applies to the class losses cross_entropy and nll_loss, not 'tanh'"
     ]
+
+
+def test_flush_subnormals_on_a_vector_function_is_a_one_line_error_not_ignored(capsys) -> None:  # type: ignore[no-untyped-def]
+    from symact.cli import main
+
+    code = main(["check", "symact.kernels:softmax", "--against", "softmax", "--flush-subnormals"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "--flush-subnormals" in err[0] and "'softmax'" in err[0], err

@@ -170,6 +170,11 @@ def check(
             )
         if grad == "autodiff" and fn is None:
             raise UserError('grad="autodiff" needs fn')
+        if flush_subnormals:
+            raise UserError(
+                f"--flush-subnormals (flush_subnormals) is not supported for vector functions and losses "
+                f"such as {record.name!r} yet: only element-wise functions are checked under flush-to-zero"
+            )
         start = time.perf_counter()
         options, rest = split_options(record, params)
         if options is not None:
