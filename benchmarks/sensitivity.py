@@ -12,8 +12,9 @@ half of the points where it changes the value, or more), the share of mutants ca
 somewhere, among the mutants that change the derivative at a checked point), the detection rate
 of d = 1e-12 at verifiable points (and at the points where the budget from the truth resolves a
 1e-12 error at all, with their share and the largest relative error of symact's own correct kernel
-at the others: near roots of f' the condition number is unbounded, so there no budget that accepts
-correct implementations can see 1e-12), false alarms of the correct
+and of PyTorch's own function (float64 autograd, where installed) at the others: near roots of f'
+the condition number is unbounded, so there no budget that accepts correct implementations can see
+1e-12), false alarms of the correct
 derivative over the points, and the time per point.  "symbolic" is derive's SymPy derivative against
 adaptive numerical derivatives; "float" is the generated gradient kernel (``symact.kernels``) through
 the fidelity and consistency layers; "gradcheck" is torch.autograd.gradcheck (defaults) on the same
@@ -60,7 +61,31 @@ OTHER = {
     "selu": "elu",
 }
 
+NATIVE = {
+    "gelu": "gelu",
+    "silu": "silu",
+    "mish": "mish",
+    "tanh": "tanh",
+    "softsign": "softsign",
+    "sigmoid": "sigmoid",
+    "softplus": "softplus",
+    "elu": "elu",
+    "selu": "selu",
+}
+"""Catalogue entries whose PyTorch function (``torch.nn.functional``) has the catalogue's defaults."""
+
 Array = np.ndarray
+
+
+def _native_grad(name: str, xs: Array) -> Array:
+    """The float64 derivative of PyTorch's own function at `xs`, through autograd."""
+    import torch
+
+    fn = getattr(torch.nn.functional, NATIVE[name])
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    fn(t).sum().backward()
+    assert t.grad is not None
+    return t.grad.numpy()
 
 
 def _other(record: Record) -> Record:
@@ -225,6 +250,13 @@ def run_float(record: Record, n_points: int, n_mutant: int, torch_too: bool) -> 
         resolvable = verifiable & (tol_abs + np.abs(g0 - fid.ref) < 1e-12 * np.abs(g0))
         own_rel = np.abs(g0 - fid.ref) / np.abs(fid.ref)
     unresolved = verifiable & ~resolvable & np.isfinite(own_rel)
+    native_rel = math.nan
+    if torch_too and record.name in NATIVE and unresolved.any():
+        with np.errstate(all="ignore"):
+            rel = np.abs(_native_grad(record.name, xs[unresolved]) - fid.ref[unresolved]) / np.abs(
+                fid.ref[unresolved]
+            )
+        native_rel = float(np.nanmax(rel))
     t_false = _gradcheck_flags(fwd, xs[sub], g0[sub]) if torch_too else np.zeros(sub.size, dtype=bool)
     for label, gm in mutants:
         with np.errstate(all="ignore"):
@@ -259,6 +291,7 @@ def run_float(record: Record, n_points: int, n_mutant: int, torch_too: bool) -> 
         "r12 resolvable": rates.get("r12 resolvable", math.nan),
         "resolvable share": float(resolvable.sum() / max(verifiable.sum(), 1)),
         "own err unresolved": float(own_rel[unresolved].max()) if unresolved.any() else math.nan,
+        "native err unresolved": native_rel,
         "coverage": float(verifiable.mean()),
     }
     if torch_too:
@@ -347,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         "float: 1e-12 where resolvable",
         "float: share resolvable",
         "float: own kernel's max rel err elsewhere",
+        "float: PyTorch's max rel err elsewhere",
         "float: false/pts",
         "float: ms",
     ]
@@ -373,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             _fmt(s["ms"]),
         ]
         if f is None:
-            row += ["no kernel"] + ["-"] * 7 + (["-"] * 5 if torch_too else [])
+            row += ["no kernel"] + ["-"] * 8 + (["-"] * 5 if torch_too else [])
         else:
             row += [
                 _fmt(f["smallest"]),
@@ -382,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                 _fmt(f["r12 resolvable"]),
                 _fmt(f["resolvable share"]),
                 _fmt(f["own err unresolved"]),
+                _fmt(f["native err unresolved"]),
                 f"{f['false']}/{f['n']}",
                 _fmt(f["ms"]),
             ]

@@ -17,7 +17,7 @@ from symact import strategies as sst
 from symact.catalogue import get
 from symact.numeric import reference
 from symact.verify import check, check_fidelity, make_target
-from symact.verify._budget import DEFAULT_ULP, WRONG_RELATIVE, budgets
+from symact.verify._budget import DEFAULT_ULP, WRONG_RELATIVE, budgets, scales_input
 from symact.verify._hazards import hazard_positions
 from symact.verify._points import sample_groups
 
@@ -43,13 +43,61 @@ def test_a_hundred_percent_error_never_passes_where_the_truth_is_normal() -> Non
 
 
 def test_budget_is_n_times_one_plus_condition_number() -> None:
-    """At x = 3 for exp(-x): kappa = 3, so the budget is between N + 4 * 3 / 2 and N + 4 * 3 * 2 ULP
-    (the two ulps may sit in different binades); it does not depend on how exp(-x) is written."""
+    """At x = 3 for exp(-x) (no input rounded): kappa = min(3, 1) |f'/f| = 1, so the budget is between
+    N + 4 / 2 and N + 4 * 2 ULP; it does not depend on how exp(-x) is written.  For exp(-x/sqrt 2)
+    the input is scaled inexactly: kappa = 3 / sqrt 2."""
     x = sp.Symbol("x", real=True)
+    at = np.array([3.0])
     for expr in (sp.exp(-x), 1 / sp.exp(x)):
-        ref = reference(expr, x, np.array([3.0]))
-        b = float(budgets(expr, x, np.array([3.0]), ref, DEFAULT_ULP, np.float64)[0])
-        assert DEFAULT_ULP + 4 * 3 / 2 <= b <= DEFAULT_ULP + 4 * 3 * 2
+        b = float(budgets(expr, x, at, reference(expr, x, at), DEFAULT_ULP, np.float64)[0])
+        assert DEFAULT_ULP + 4 / 2 <= b <= DEFAULT_ULP + 4 * 2
+    scaled = sp.exp(-x / sp.sqrt(2))
+    b = float(budgets(scaled, x, at, reference(scaled, x, at), DEFAULT_ULP, np.float64)[0])
+    kappa = 3 / math.sqrt(2)
+    assert DEFAULT_ULP + 4 * kappa / 2 <= b <= DEFAULT_ULP + 4 * kappa * 2
+
+
+def test_inexact_scalings_of_the_input_are_found() -> None:
+    x = sp.Symbol("x", real=True)
+    scaled = [sp.erf(x / sp.sqrt(2)), sp.exp(-(x**2) / 2), sp.exp(3 * x / 2), sp.tanh(x + x**3 / 10), 3**x]
+    exact = [
+        sp.exp(-x),
+        sp.tanh(x / 2),
+        x / (1 + sp.exp(-x)),
+        sp.log(1 + sp.exp(2 * x)),
+        2**x,
+        sp.Max(0, x + 3),
+    ]
+    assert all(scales_input(e, x) for e in scaled)
+    assert not any(scales_input(e, x) for e in exact)
+    assert scales_input(sp.exp(sp.Symbol("beta") * x), x)  # a parameter left as a symbol
+
+
+def test_a_1e_minus_12_error_is_seen_where_no_input_is_rounded() -> None:
+    """SiLU's gradient at x = -700: its condition number |x f''/f'| is about 700, but no correct
+    evaluation rounds x there, so a relative error of 1e-12 (2,000 to 4,500 ULP) fails.  GELU's
+    left tail scales x by 1/sqrt 2: PyTorch's formula (x * M_SQRT1_2 rounded) errs there by more than
+    the 16 + 4 ULP of an unscaled input, and passes."""
+    t = make_target(get("silu"), float_params=True)
+    xs = np.array([-700.0, -650.5])
+    truth = reference(t.df, t.var, xs)
+    res = check_fidelity("silu", "gradient", xs, truth * (1 + 1e-12), t.df, t.var)
+    assert [f.kind for f in res.findings] == ["imprecise", "imprecise"]
+    assert not check_fidelity("silu", "gradient", xs, truth, t.df, t.var).findings
+
+    def torch_gelu_grad(v: float) -> float:
+        half_root = 1 / math.sqrt(2)
+        return (
+            0.5 * math.erfc(-v * half_root)
+            + v * math.exp(-0.5 * v * v) * (2 / math.sqrt(math.pi)) * half_root * 0.5
+        )
+
+    g = make_target(get("gelu"), float_params=True)
+    xs = np.array([-30.0, -25.3, -20.7, -12.1, -5.5])
+    got = np.array([torch_gelu_grad(float(v)) for v in xs])
+    truth = reference(g.df, g.var, xs)
+    assert (np.abs(got - truth) / np.spacing(np.abs(truth))).max() > DEFAULT_ULP + 4
+    assert not check_fidelity("gelu", "gradient", xs, got, g.df, g.var).findings
 
 
 def test_wrong_and_imprecise_are_told_apart() -> None:

@@ -2,16 +2,24 @@ r"""The error a float implementation is allowed at a point: from the truth, neve
 
 At a float $x$ with true value $f(x)$, correctly rounded to $r$, the budget is the absolute error
 
-$$N\,\mathrm{ulp}(r) + 4\,\mathrm{ulp}(x f'(x)) \;\approx\; (N + 4\kappa(x)) \text{ ULP of } r,
-\qquad \kappa(x) = \left|\frac{x\, f'(x)}{f(x)}\right|$$
+$$N\,\mathrm{ulp}(r) + 4\,\mathrm{ulp}(s f'(x)) \;\approx\; (N + 4\kappa(x)) \text{ ULP of } r,
+\qquad \kappa(x) = \left|\frac{s\, f'(x)}{f(x)}\right|$$
 
 (equal up to a factor 2 from the binades), $N$ the precision budget (``--ulp``, default
-:data:`DEFAULT_ULP`) and $\kappa$ the condition number of $f$ at $x$: what any backward-stable
-evaluation loses when it perturbs its input by a rounding or two (``x * beta``, ``x / sqrt 2``;
-weight :data:`CONDITION_ULPS`).  The ulp
-of a zero or subnormal value is the subnormal spacing: there the only absolute floor applies,
-$N(1 + \min(|x|, 1024))$ spacings (:data:`SUBNORMAL_SCALE`).  At a root of $f$ the second term keeps
-the budget finite.  Both $r$ and $f'(x)$ are correctly rounded references: how
+:data:`DEFAULT_ULP`) and $\kappa$ a condition number of $f$ at $x$, weight :data:`CONDITION_ULPS`:
+
+- $s = |x|$ where the function's definition scales its input inexactly inside a function
+  (``erf(x/sqrt 2)``, ``exp(-x**2/2)``, ``exp(beta x)``; :func:`scales_input`): what any float
+  evaluation loses when it perturbs its input by a rounding or two;
+- $s = \min(|x|, 1)$ elsewhere (:data:`LENGTH_SCALE`): a correct evaluation rounds no input, and what
+  is left is the cancellation of terms of size $|f'|$ near a root, at $|x|$ of order 1.  So at
+  x = -700 a SiLU gradient is held to 16 + 4 ULP, not 16 + 2800.
+
+Wherever the value is, an absolute floor of $N(1 + \min(|x|, 1024))$ subnormal spacings applies
+(:data:`SUBNORMAL_SCALE`): an intermediate that underflows into the subnormal range and is then
+scaled by x (x e^x at x = -714) is exact only to its spacing.  It is all of the budget where the
+true value is zero or subnormal, and less than an ULP from about 2^-1000 up.  At a root of $f$ the
+condition term keeps the budget finite.  Both $r$ and $f'(x)$ are correctly rounded references: how
 badly the catalogue's own textbook formula would do at $x$ plays no part.
 
 A value outside the budget is a FAIL, classified as
@@ -44,6 +52,7 @@ __all__ = [
     "classify",
     "default_ulp",
     "derivative",
+    "scales_input",
     "wrong_relative",
 ]
 
@@ -81,6 +90,58 @@ bfloat16, whose 16 ULP exceed it, the threshold is 16 eps (:func:`wrong_relative
 def wrong_relative(dtype: object) -> float:
     """The relative error beyond which a value is "wrong" in the format: max(2^-10, 16 eps)."""
     return max(WRONG_RELATIVE, 16 * float_format(dtype).eps)
+
+
+LENGTH_SCALE = 1.0
+"""Where no argument of the function is an inexact scaling of its input, the condition term is
+4 ulp(min(|x|, 1) f'(x)) instead of 4 ulp(x f'(x)): a correct evaluation rounds no input there, and
+what is left is the cancellation of terms of size |f'| near a root at |x| of order 1 (the length
+scale of activation functions: at x = -1.28, the root of SiLU's derivative, PyTorch's
+sigma (1 + x (1 - sigma)) cancels two terms of 0.22)."""
+
+_EXACT_OPS = (sp.Piecewise, sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
+
+
+def _dyadic(c: sp.Expr) -> bool:
+    """Whether multiplying a float by the number `c` is exact (c = ±2^k)."""
+    if not c.is_Rational or c == 0:
+        return False
+    p, q = abs(int(c.p)), int(c.q)  # type: ignore[attr-defined]
+    return p & (p - 1) == 0 and q & (q - 1) == 0
+
+
+def _rounds_input(arg: sp.Expr, var: sp.Symbol) -> bool:
+    """Whether `arg`, an argument of a function, is arithmetic on `var` alone that rounds it: c*x with
+    c not ±2^k, x**2, x + 3, ... (x itself, -x and x/2 are exact)."""
+    if var not in arg.free_symbols or arg.has(sp.Function) or arg.has(sp.exp, sp.log):
+        return False
+    if arg == var:
+        return False
+    coeff, rest = arg.as_coeff_Mul()
+    return not (rest == var and _dyadic(coeff))
+
+
+@functools.lru_cache(maxsize=512)
+def scales_input(expr: sp.Expr, var: sp.Symbol) -> bool:
+    """Whether an argument of a function in `expr` is an inexact scaling of `var` (erf(x/sqrt 2),
+    exp(-x**2/2), tanh(c (x + 0.044715 x**3)), exp(beta x) with beta not ±2^k, b**x): any float
+    evaluation perturbs the input there, by a rounding or two, and the condition number of the
+    function at x weighs that (:data:`CONDITION_ULPS`).  A parameter left as a symbol counts as an
+    inexact scaling.  This is a fact of the function's definition (its constants), not of how a
+    formula rounds."""
+    if expr.free_symbols - {var}:
+        return True
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Pow):
+            base, e = node.args
+            if var in e.free_symbols and base != 2:
+                return True
+            if not e.is_Integer and _rounds_input(base, var):
+                return True
+        elif isinstance(node, sp.Function) and not isinstance(node, _EXACT_OPS):
+            if any(_rounds_input(a, var) for a in node.args):
+                return True
+    return False
 
 
 def _smooth(expr: sp.Expr) -> sp.Expr:
@@ -121,8 +182,9 @@ def budgets(
         out[ok] = math.inf
         return out
     d = reference(d_expr, var, xs[ok], dtype=np.float64).astype(np.float64)
+    reach = np.abs(xs[ok]) if scales_input(expr, var) else np.minimum(np.abs(xs[ok]), LENGTH_SCALE)
     with np.errstate(all="ignore"):
-        scale = np.abs(xs[ok]) * np.abs(d)
+        scale = reach * np.abs(d)
         u_r = ulp(ref[ok], dtype=dtype)
         u_k = np.where(scale == 0, 0.0, ulp(np.where(np.isfinite(scale), scale, 0.0), dtype=dtype))
         u_k = np.where(np.isfinite(scale), u_k, math.inf)
@@ -131,10 +193,9 @@ def budgets(
             u_t = np.where(t == 0, 0.0, ulp(np.where(np.isfinite(t), t, 0.0), dtype=dtype))
             u_k = u_k + np.where(np.isfinite(t), u_t, math.inf)
         out[ok] = (ulps * u_r + CONDITION_ULPS * u_k) / u_r
-        tiny = float_format(dtype).tiny
-        low = np.abs(ref[ok]) < tiny
-        floor = ulps * (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE))
-        out[ok] = np.where(low, np.maximum(out[ok], floor), out[ok])
+        spacing = float_format(dtype).tiny * float_format(dtype).eps
+        floor = ulps * (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE)) * spacing / u_r
+        out[ok] = np.maximum(out[ok], floor)
     return out
 
 
