@@ -106,3 +106,42 @@ def test_autodiff_for_vector_functions() -> None:
     assert not bad.ok and {f.layer for f in bad.failures} == {"gradient"}
     with pytest.raises(UserError, match="no autodiff"):
         check(lambda x: np.exp(x), grad="autodiff", against="softmax", examples=40)
+
+
+PROBABILITIES = {"label_smoothing": 0.1, "weight": [0.5, 2.0, 1.0, 3.0], "targets": "probabilities"}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_probability_targets_with_weights_pass_in_torch_and_numpy(reduction: str) -> None:
+    params = {**PROBABILITIES, "reduction": reduction}
+    report = check(F.cross_entropy, grad="autodiff", against="cross_entropy", params=params, examples=200)
+    assert report.ok, report.failures[:2]
+    assert report.checked["gradient"] >= 40 and report.sampled["probability-target rows"] >= 40
+    assert check(
+        _corpus().cross_entropy_probabilities, against="cross_entropy", params=params, examples=200
+    ).ok
+
+
+def test_probability_targets_are_not_reduced_as_class_indices() -> None:
+    """PyTorch's mean over probability targets is over the rows; the class-index mean (over the summed
+    weights) is a defect there, and so are weights dropped."""
+    wl = _corpus()
+    report = check(
+        wl.probabilities_mean_over_weights, against="cross_entropy", params=PROBABILITIES, examples=200
+    )
+    assert not report.ok and report.failures[0].kind == "wrong", report.failures[:1]
+    unweighted = lambda z, t, **kw: F.cross_entropy(z, t, **{**kw, "weight": None})  # noqa: E731
+    assert not check(unweighted, against="cross_entropy", params=PROBABILITIES, examples=200).ok
+
+
+def test_probability_targets_options_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(UserError, match="class-index targets only"):
+        check(F.cross_entropy, against="cross_entropy", params={**PROBABILITIES, "ignore_index": 1})
+    with pytest.raises(UserError, match="cross_entropy only"):
+        check(F.nll_loss, against="nll_loss", params={"targets": "probabilities"})
+    argv = ["check", "torch.nn.functional.cross_entropy", "--grad", "autodiff", "--against", "cross_entropy"]
+    argv += ["--weight", "0.5,2,1,3", "--targets", "probabilities", "--examples", "120"]
+    assert main(argv) == 0
+    assert "probability-target rows" in capsys.readouterr().out
+    assert main([*argv[:-2], "--targets", "probs"]) == 2
+    assert "invalid choice" in capsys.readouterr().err

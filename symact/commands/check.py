@@ -69,6 +69,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--ignore-index or --reduction the code is called as F.cross_entropy(input, target, weight=, "
         "ignore_index=, reduction=, label_smoothing=) with class-index targets",
     )
+    p.add_argument(
+        "--targets",
+        choices=("index", "probabilities"),
+        help="class losses: the targets PyTorch's F.cross_entropy is given with the options above: class "
+        "indices (default) or rows of class probabilities (then the mean is over rows, not weights)",
+    )
     p.add_argument("--ignore-index", type=int, metavar="I", help="class losses: PyTorch's ignore_index")
     p.add_argument("--reduction", choices=REDUCTIONS, help="class losses: PyTorch's reduction (default mean)")
     p.add_argument("--examples", type=int, default=2000, help="number of test points (default 2000)")
@@ -156,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
             ("--weight", args.weight),
             ("--ignore-index", args.ignore_index),
             ("--reduction", args.reduction),
+            ("--targets", args.targets),
         )
         if v is not None
     ]
@@ -169,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
         params["ignore_index"] = args.ignore_index
     if args.reduction is not None:
         params["reduction"] = args.reduction
+    if args.targets is not None:
+        params["targets"] = args.targets
     report = check(
         fn,
         grad=grad,

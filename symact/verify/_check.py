@@ -147,8 +147,9 @@ def check(
     dL/dz; ``grad="autodiff"`` takes them from PyTorch or JAX.  With PyTorch's ``weight`` (one per
     class), ``ignore_index`` or ``reduction`` in `params`, a loss is called as
     ``F.cross_entropy(input, target, weight=..., ignore_index=..., reduction=..., label_smoothing=...)``
-    with class-index targets (:mod:`symact.verify._vector_reduce`).  See :mod:`symact.verify._vector`
-    for the rows drawn.
+    with class-index targets, or with rows of class probabilities where ``targets="probabilities"``
+    (cross_entropy: the mean is then over the rows; :mod:`symact.verify._vector_reduce`).  See
+    :mod:`symact.verify._vector` for the rows drawn.
 
     **Returns:** a :class:`Report`; ``report.ok`` is False when any point fails.  Each failure is
     shrunk to the simplest nearby input that still fails.

@@ -1,5 +1,5 @@
 r"""Checking cross-entropy and NLL as PyTorch defines them: class-index targets, class weights,
-``ignore_index`` and the reduction.
+``ignore_index`` and the reduction; for cross-entropy also class-probability targets with weights.
 
 With ``weight``, ``ignore_index`` or ``reduction`` among the parameters, the code is called as
 PyTorch's ``F.cross_entropy(input, target, weight=w, ignore_index=i, reduction=r,
@@ -13,10 +13,14 @@ The truth, from the catalogue record's proved shape $L = \sum_c w(y_c)\,(-\log p
 (:func:`symact.codegen.vector_loss.recognise_loss`): a row's loss is
 $\ell = \sum_c \omega_c\, w(y_c)\,(-\log p_c)$ with the class weights $\omega$ (as the code holds
 them, rounded to the format), 0 for an ignored row; "mean" divides the batch's sum by the summed
-weights $\sum \omega_{t}$ of the rows not ignored, "sum" does not.  Batches of :data:`BATCH` rows
-(a quarter of them ignored) are drawn from the vector rows.  The budget of a reduced value adds the
-size of the terms it sums: $N(\mathrm{ulp}(r) + \mathrm{ulp}(\sum_i \kappa_i + k |\ell_i|) +
-\mathrm{ulp}(s))$, $\kappa_i$ a row's condition, $k$ the rows kept and $s$ the logits that cancel.
+weights $\sum \omega_{t}$ of the rows not ignored, "sum" does not.  With ``targets="probabilities"``
+the targets are rows of class probabilities (shape (rows, C), a quarter one-hot, a quarter with
+zeros), a row's loss is $\sum_c \omega_c\, w(y_c)\,(-\log p_c)$ with the given $y$, and "mean"
+divides by the number of rows: PyTorch's definition, in which the weights do not normalise.
+Batches of :data:`BATCH` rows (a quarter of them ignored) are drawn from the vector rows.  The budget
+of a reduced value adds the size of the terms it sums:
+$N(\mathrm{ulp}(r) + \mathrm{ulp}(\sum_i \kappa_i + k |\ell_i|) + \mathrm{ulp}(s))$, $\kappa_i$ a row's
+condition, $k$ the rows kept and $s$ the logits that cancel.
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ from symact.verify._vector import (
 __all__ = ["BATCH", "REDUCTIONS", "LossOptions", "check_reduced", "split_options"]
 
 REDUCTIONS = ("none", "mean", "sum")
-OPTIONS = ("weight", "ignore_index", "reduction")
+OPTIONS = ("weight", "ignore_index", "reduction", "targets")
+TARGETS = ("index", "probabilities")
 BATCH = 8
 """Rows per call of a reduced loss (a 'mean' over few rows shows a wrong denominator plainly)."""
 MAX_CLASSES = 8
@@ -62,6 +67,9 @@ class LossOptions:
     weight: tuple[float, ...] | None
     ignore_index: int | None
     reduction: str
+    probabilities: bool = False
+    """Targets are class probabilities (shape (rows, C)), not class indices: PyTorch's mean is then
+    over the rows, not over the summed weights of their targets."""
 
 
 def split_options(
@@ -91,7 +99,20 @@ def split_options(
     reduction = given.get("reduction", "mean")
     if reduction not in REDUCTIONS:
         raise UserError(f"reduction must be one of {', '.join(REDUCTIONS)}, got {reduction!r}")
-    return LossOptions(weight, None if index is None else int(index), str(reduction)), rest
+    targets = given.get("targets", "index")
+    if targets not in TARGETS:
+        raise UserError(f"targets must be one of {', '.join(TARGETS)}, got {targets!r}")
+    probabilities = targets == "probabilities"
+    if probabilities and index is not None:
+        raise UserError(
+            "ignore_index applies to class-index targets only (as in PyTorch), not to probabilities"
+        )
+    if probabilities and record.name != "cross_entropy":
+        raise UserError(
+            "targets=probabilities is for cross_entropy only (nll_loss takes class indices), "
+            f"not {record.name}"
+        )
+    return LossOptions(weight, None if index is None else int(index), str(reduction), probabilities), rest
 
 
 @functools.lru_cache(maxsize=32)
@@ -114,6 +135,19 @@ def _compiled(
     hess = jac.T.jacobian(xs)
     lam = functools.partial(sp.lambdify, [*xs, *ys], modules="mpmath")
     return lam(out), lam(jac), lam(hess), shape.logits
+
+
+def _probabilities(n_rows: int, n: int, rng: np.random.Generator, fmt: FloatFormat) -> np.ndarray:
+    """Target rows of class probabilities, as the format holds them: a quarter one-hot, a quarter
+    with zeros among spread values, half spread over every class."""
+    p = rng.dirichlet(np.ones(n), n_rows)
+    kind = rng.integers(0, 4, n_rows)
+    hot = np.eye(n)[rng.integers(0, n, n_rows)]
+    p = np.where((kind == 0)[:, None], hot, p)
+    zeros = (kind == 1)[:, None] & (rng.random((n_rows, n)) < 0.5) & (hot == 0)
+    p = np.where(zeros, 0.0, p)
+    p = p / p.sum(axis=1, keepdims=True)
+    return np.asarray(fmt.round(p), dtype=np.float64)
 
 
 def _batches(n_rows: int, options: LossOptions, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -148,7 +182,12 @@ def check_reduced(
     groups = vector_rows(max(examples // n, 2 * BATCH), n, rng, fmt)
     rows = np.concatenate(list(groups.values()))
     rows = rows[: rows.shape[0] // BATCH * BATCH]
-    targets = _batches(rows.shape[0], options, n, rng)
+    if options.probabilities:
+        targets = _probabilities(rows.shape[0], n, rng, fmt)
+        ys = targets
+    else:
+        targets = _batches(rows.shape[0], options, n, rng)
+        ys = (targets[:, None] == np.arange(n)).astype(np.float64)
     kept = (targets != options.ignore_index) if options.ignore_index is not None else np.ones(len(rows), bool)
     kw: dict[str, Any] = {"reduction": options.reduction}
     if options.weight:
@@ -179,15 +218,21 @@ def check_reduced(
             + str(exc).split("\n")[0]
         ) from None
     sampled = {f"{k} rows": int(v.shape[0]) for k, v in groups.items()}
-    sampled["ignored rows"] = int((~kept).sum())
+    if options.probabilities:
+        sampled["probability-target rows"] = int(rows.shape[0])
+    else:
+        sampled["ignored rows"] = int((~kept).sum())
     report = Report(record.name, sampled=sampled)
-    rows_info = _rows_info(rows, targets, kept, n, j_mp, h_mp, grad is not None, omega, logits)
+    rows_info = _rows_info(rows, ys, kept, n, j_mp, h_mp, grad is not None, omega, logits)
     fails: dict[str, list[Finding]] = {"forward": [], "gradient": []}
     checked = {"forward": 0, "gradient": 0}
     for k, s in enumerate(spans):
         idx = range(s.start, s.stop)
         live = [i for i in idx if kept[i]]
-        total = sum((weights[targets[i]] for i in live), sp.S.Zero)
+        if options.probabilities:  # PyTorch's mean over probability targets is over the rows
+            total = sp.Integer(len(idx))
+        else:
+            total = sum((weights[targets[i]] for i in live), sp.S.Zero)
         if per_row or total != 0:  # a 'mean' over ignored rows only is 0/0 (nan in PyTorch)
             factor = sp.S.One if options.reduction != "mean" else 1 / total
             where = f"the {BATCH} rows from {s.start} ({len(live)} not ignored)"
@@ -232,7 +277,7 @@ class _Row:
 
 def _rows_info(
     rows: np.ndarray,
-    targets: np.ndarray,
+    ys: np.ndarray,
     kept: np.ndarray,
     n: int,
     j_mp: Any,
@@ -242,8 +287,8 @@ def _rows_info(
     logits: bool,
 ) -> list[_Row]:
     out = []
-    for row, t, keep in zip(rows, targets, kept, strict=True):
-        args = [float(v) for v in row] + [1.0 if c == t else 0.0 for c in range(n)]
+    for row, y, keep in zip(rows, ys, kept, strict=True):
+        args = [float(v) for v in row] + [float(v) for v in y]
         cond, gcond = 0.0, np.zeros(n)
         finite = [abs(float(v)) for v in row if math.isfinite(v)]
         scale = float(np.max(omega)) * (max(finite, default=0.0) + math.log(n)) if logits else 0.0

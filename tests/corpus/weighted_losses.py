@@ -57,3 +57,25 @@ def ignored_in_denominator(z, target, weight=None, ignore_index=-100, reduction=
     )
     n = z.shape[-1]
     return rows.sum() / weight[target.clamp(0, n - 1)].sum()
+
+
+def cross_entropy_probabilities(z, target, weight=None, reduction="mean", label_smoothing=0.0):
+    """Class-probability targets, from PyTorch's definition: the weights scale each class's term and
+    the mean is over the rows."""
+    n = z.shape[-1]
+    w = np.ones(n, dtype=z.dtype) if weight is None else weight
+    y = (1 - label_smoothing) * target + label_smoothing / n
+    lp = _log_softmax(z)
+    rows = -np.sum(np.where(y != 0, w * y * lp, 0), axis=-1)
+    if reduction == "none":
+        return rows
+    return np.sum(rows) / (rows.shape[0] if reduction == "mean" else 1)
+
+
+def probabilities_mean_over_weights(z, target, weight=None, reduction="mean", label_smoothing=0.0):
+    """Probability targets reduced as class indices are: the sum divided by the summed weights of
+    each row's most likely class, where PyTorch divides by the number of rows."""
+    import torch.nn.functional as F
+
+    rows = F.cross_entropy(z, target, weight=weight, reduction="none", label_smoothing=label_smoothing)
+    return rows.sum() / weight[target.argmax(dim=-1)].sum()
