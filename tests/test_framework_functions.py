@@ -60,3 +60,31 @@ def test_dotted_name_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["check", "numpy.no_such_function", "--against", "relu"]) == 2
     err = capsys.readouterr().err
     assert "has no attribute 'no_such_function'" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed")
+def test_parameters_are_passed_to_framework_functions(capsys: pytest.CaptureFixture[str]) -> None:
+    """--param reaches the function when it takes the parameter: F.elu by its signature, the builtin
+    F.softplus by one trial call.  Without passing, F.elu would run with alpha = 1 and fail."""
+    code, out = _run(
+        capsys, "torch.nn.functional.elu", "--grad", "autodiff", "--against", "elu", "--param", "alpha=-0.5"
+    )
+    assert code == 0 and "not passed" not in out, out
+    code, out = _run(
+        capsys,
+        "torch.nn.functional.softplus",
+        "--grad",
+        "autodiff",
+        "--against",
+        "softplus_torch",
+        "--param",
+        "beta=1.5",
+    )
+    assert code == 0 and "not passed" not in out, out
+
+
+def test_a_parameter_the_code_does_not_take_is_noted(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _run(capsys, "numpy.exp", "--against", "exponential")
+    assert code == 0 and "not passed" not in out, out
+    code, out = _run(capsys, "numpy.tanh", "--against", "elu", "--param", "alpha=2")
+    assert code == 1 and "note: alpha: not passed to tanh" in out, out

@@ -15,10 +15,10 @@ $$N\,\mathrm{ulp}(r) + 4\,\mathrm{ulp}(s f'(x)) \;\approx\; (N + 4\kappa(x)) \te
   is left is the cancellation of terms of size $|f'|$ near a root, at $|x|$ of order 1.  So at
   x = -700 a SiLU gradient is held to 16 + 4 ULP, not 16 + 2800.
 
-Wherever the value is, an absolute floor of $N(1 + \min(|x|, 1024))$ subnormal spacings applies
-(:data:`SUBNORMAL_SCALE`): an intermediate that underflows into the subnormal range and is then
-scaled by x (x e^x at x = -714) is exact only to its spacing.  It is all of the budget where the
-true value is zero or subnormal, and less than an ULP from about 2^-1000 up.  At a root of $f$ the
+An intermediate that underflows into the subnormal range and is then scaled by x (x e^x at
+x = -714) is exact only to its spacing (:data:`SUBNORMAL_SCALE`): where the true value is zero or
+subnormal the budget is at least $N(1 + \min(|x|, 1024))$ subnormal spacings, and a normal value's
+adds $1 + \min(|x|, 1024)$ spacings (less than an ULP from about 2^-1012 up).  At a root of $f$ the
 condition term keeps the budget finite.  Both $r$ and $f'(x)$ are correctly rounded references: how
 badly the catalogue's own textbook formula would do at $x$ plays no part.
 
@@ -78,9 +78,11 @@ CONDITION_ULPS = 4.0
 about 2 u |x f'(x)|, within 4 ulp(x f'(x)) across binades."""
 
 SUBNORMAL_SCALE = 1024.0
-"""Where the true value is zero or subnormal the floor is N (1 + min(|x|, 1024)) subnormal spacings:
-an intermediate rounded in the subnormal range and then scaled by x (x sigma(x) at x = -730) is
-exact to an absolute half spacing only before the scaling."""
+"""An intermediate rounded in the subnormal range and then scaled by x (x sigma(x) at x = -730) is
+exact to an absolute half spacing only before the scaling: where the true value is zero or subnormal
+the floor is N (1 + min(|x|, 1024)) subnormal spacings, and a normal value's budget adds
+1 + min(|x|, 1024) spacings (twice what that scaling costs; less than an ULP from 2^-1012 up in
+float64)."""
 
 WRONG_RELATIVE = 2.0**-10
 """A relative error above this is "wrong" (not merely imprecise), whatever the budget; in float16 and
@@ -193,9 +195,10 @@ def budgets(
             u_t = np.where(t == 0, 0.0, ulp(np.where(np.isfinite(t), t, 0.0), dtype=dtype))
             u_k = u_k + np.where(np.isfinite(t), u_t, math.inf)
         out[ok] = (ulps * u_r + CONDITION_ULPS * u_k) / u_r
-        spacing = float_format(dtype).tiny * float_format(dtype).eps
-        floor = ulps * (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE)) * spacing / u_r
-        out[ok] = np.maximum(out[ok], floor)
+        tiny = float_format(dtype).tiny
+        spacings = (1 + np.minimum(np.abs(xs[ok]), SUBNORMAL_SCALE)) * (tiny * float_format(dtype).eps)
+        low = np.abs(ref[ok]) < tiny
+        out[ok] = np.where(low, np.maximum(out[ok], ulps * spacings / u_r), out[ok] + spacings / u_r)
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -190,8 +192,10 @@ def check(
         return report
     target = target_for(against, params=params, convention=convention)
     start = time.perf_counter()
+    notes: list[str] = []
     fwd: ArrayFn | None = None
     if fn is not None:
+        fn = _with_params(fn, target.params, params or {}, dtype, notes)
         fwd, _ = _adapt(fn, dtype)
     grd: ArrayFn | None = None
     if grad == "autodiff":
@@ -199,6 +203,7 @@ def check(
             raise UserError('grad="autodiff" needs fn')
         grd, _ = _adapt(fn, dtype, autodiff=True)
     elif callable(grad):
+        grad = _with_params(grad, target.params, params or {}, dtype, notes)
         grd, _ = _adapt(grad, dtype)
     elif grad is not None:
         raise UserError(f"grad must be a function or 'autodiff', got {grad!r}")
@@ -208,7 +213,7 @@ def check(
     if flush_subnormals:
         groups = {k: v[~((v != 0) & (np.abs(v) < tiny))] for k, v in groups.items()}
     xs = np.concatenate(list(groups.values()))
-    report = Report(target.name, sampled={k: int(v.size) for k, v in groups.items() if v.size})
+    report = Report(target.name, sampled={k: int(v.size) for k, v in groups.items() if v.size}, notes=notes)
     allowed = _subgradient(target, dtype)
     bands = {
         "forward": either_values(target, target.f, dtype),
@@ -292,6 +297,43 @@ def _shrunk(findings: list[Finding], recheck: Callable[[float], Finding | None])
     first = min(fails, key=lambda f: abs(f.x) if math.isfinite(f.x) else math.inf)
     small = _shrink(first, recheck)
     return [small, *[f for f in findings if f is not first]]
+
+
+def _with_params(
+    fn: Callable, values: Mapping[str, Any], given: Mapping[str, Any], dtype: object, notes: list[str]
+) -> Callable:
+    """`fn` with the record's parameter `values` that it takes passed as keywords (as floats):
+    ``torch.nn.functional.elu`` checked with alpha = -0.5 is called with ``alpha=-0.5``.  Where the
+    signature cannot be read (a builtin such as ``torch.nn.functional.softplus``) one call on a
+    small array decides whether it takes them.  A parameter `given` that it does not take is the
+    code's to hold; a note says so."""
+    keys = [str(k) for k in values]
+    try:
+        accepted = set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        accepted = set(keys) if _takes(fn, {k: float(v) for k, v in values.items()}, dtype) else set()
+    named = {str(k): float(v) for k, v in values.items() if str(k) in accepted}
+    left = sorted(str(k) for k in given if str(k) not in named)
+    if left:
+        name = getattr(fn, "__name__", "the code")
+        note = (
+            f"{', '.join(left)}: not passed to {name} (it does not take them); the code must hold the value"
+        )
+        if note not in notes:
+            notes.append(note)
+    return functools.partial(fn, **named) if named else fn
+
+
+def _takes(fn: Callable, kw: dict[str, float], dtype: object) -> bool:
+    if not kw:
+        return False
+    try:
+        call, _ = _adapt(functools.partial(fn, **kw), dtype)
+        with np.errstate(all="ignore"):
+            call(np.array([0.5], dtype=np.float64))
+    except Exception:
+        return False
+    return True
 
 
 def _adapt(fn: Callable, dtype: object, *, autodiff: bool = False) -> tuple[ArrayFn, str]:
