@@ -207,3 +207,27 @@ def test_the_report_tabulates_every_backend_from_its_records(tmp_path: Path) -> 
     assert "| kernel | form | target | numpy float64 | numpy float32 | offbyone float64 |" in text
     assert "| `relu` | record | 4 | 0 | 0 | not served |" in text
     assert "- FAILED relu (offbyone): 1e6 ULP at x = 0.5, target 4" in text
+
+
+def test_bucketed_calls_pad_the_leading_axis_and_cut_the_result_back() -> None:
+    """ArrayIO(bucket=True) hands the framework a power-of-two length (at least 2048), repeating the
+    first entry, so that JAX compiles each kernel for a few shapes; the values come back unchanged."""
+    from symact.codegen.arrays.check import ArrayIO
+
+    seen: list[tuple[int, ...]] = []
+
+    def fn(a: np.ndarray, y: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        seen.append(a.shape)
+        return np.exp(a) * y * scale
+
+    io = ArrayIO(np.asarray, np.asarray, bucket=True)
+    a = np.linspace(-3, 3, 2500)
+    y = np.full(2500, 2.0)
+    got = io.run(fn, [a, y], {"scale": 0.5})
+    assert seen[-1] == (4096,) and got.shape == (2500,)
+    assert np.array_equal(got, np.exp(a) * y * 0.5)
+    assert io.run(fn, [a[:7], y[:7]], {}).shape == (7,) and seen[-1] == (2048,)
+    rows = np.arange(12.0).reshape(3, 4)
+    assert np.array_equal(io.run(lambda r: r.sum(axis=-1), [rows], {}), rows.sum(axis=-1))
+    plain = ArrayIO(np.asarray, np.asarray)
+    assert np.array_equal(plain.run(fn, [a[:7], y[:7]], {}), np.exp(a[:7]) * 2.0) and seen[-1] == (7,)

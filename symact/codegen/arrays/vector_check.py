@@ -37,7 +37,7 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _call(fn: Callable[..., Any], io: ArrayIO, arrays: list[np.ndarray], kw: dict[str, float]) -> np.ndarray:
-    return np.asarray(io.to_numpy(fn(*[io.to_array(np.ascontiguousarray(a)) for a in arrays], **kw)))
+    return io.run(fn, arrays, kw)
 
 
 def _flushed(got: np.ndarray, ref: np.ndarray, io: ArrayIO, dtype: Any = np.float64) -> np.ndarray:

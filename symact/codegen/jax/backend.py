@@ -137,7 +137,7 @@ def _io() -> ArrayIO | None:
         import jax.numpy as jnp
     except ImportError:
         return None
-    return ArrayIO(lambda a: jnp.asarray(np.array(a)), lambda t: np.asarray(t), flush=True)
+    return ArrayIO(lambda a: jnp.asarray(np.array(a)), lambda t: np.asarray(t), flush=True, bucket=True)
 
 
 _VECTOR_NOTES = {
