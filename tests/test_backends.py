@@ -4,6 +4,7 @@ every backend implements every declared runtime routine; ACCURACY.md does not de
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -231,3 +232,37 @@ def test_bucketed_calls_pad_the_leading_axis_and_cut_the_result_back() -> None:
     assert np.array_equal(io.run(lambda r: r.sum(axis=-1), [rows], {}), rows.sum(axis=-1))
     plain = ArrayIO(np.asarray, np.asarray)
     assert np.array_equal(plain.run(fn, [a[:7], y[:7]], {}), np.exp(a[:7]) * 2.0) and seen[-1] == (7,)
+
+
+@dataclass(frozen=True)
+class Pid:
+    """A backend that reports the process it built in (its only kernel passes)."""
+
+    name: str = "pid"
+    routines: Mapping[str, str] = field(default_factory=dict)
+
+    def files(self, root: Path) -> tuple[Path, ...]:
+        return ()
+
+    def print_kernel(self, result: KernelResult) -> str:
+        return ""
+
+    def build(self, gen: Generation, root: Path, *, size: int, seed: int) -> BackendOutcome:
+        import os
+
+        return BackendOutcome(self.name, checked=[str(os.getpid())])
+
+
+def test_backends_build_side_by_side_in_forked_processes_and_report_in_order(tmp_path: Path) -> None:
+    from symact.pipeline import fork_is_safe
+
+    gen = generate([catalogue.get("relu")])
+    chosen = (NumpyBackend(), OffByOne(), Pid())
+    alone = update(tmp_path, generation=gen, backends=chosen, check=True, jobs=1)
+    side = update(tmp_path, generation=gen, backends=chosen, check=True, jobs=2)
+    assert list(side.backends) == ["numpy", "offbyone", "pid"]
+    assert failures(side) == failures(alone) == ["relu (offbyone): 1e6 ULP at x = 0.5, target 4"]
+    assert side.texts == alone.texts and side.stale == alone.stale
+    assert alone.backends["pid"].checked == [str(os.getpid())]
+    if fork_is_safe():  # not once JAX is imported in this test process
+        assert side.backends["pid"].checked != [str(os.getpid())]

@@ -8,6 +8,8 @@ turned into failure lines, for ``symact kernels`` and the build stage alike.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from symact.codegen.generate import (
     module_path,
 )
 from symact.codegen.report import accuracy_markdown
+from symact.pipeline import fork_is_safe
 
 __all__ = ["Outcome", "c_files", "failures", "kernel_files", "update"]
 
@@ -55,6 +58,36 @@ def kernel_files(root: Path) -> tuple[Path, Path, Path]:
     """The generated module, the package ``__init__`` and ACCURACY.md under `root`."""
     module = module_path(root)
     return module, module.parent / "__init__.py", module.parent / "ACCURACY.md"
+
+
+_SHARED: list[tuple[Sequence[Backend], Generation, Path, int]] = []
+"""What the forked workers of :func:`_build_all` read: the backends, the generation, root and size."""
+
+
+def _build_one(index: int) -> tuple[BackendOutcome, float]:
+    backends, gen, root, size = _SHARED[0]
+    started = time.perf_counter()
+    done = backends[index].build(gen, root, size=size, seed=SEED)
+    return done, time.perf_counter() - started
+
+
+def _build_all(
+    backends: Sequence[Backend], gen: Generation, root: Path, size: int, jobs: int
+) -> list[tuple[BackendOutcome, float]]:
+    """Every backend's outcome and seconds, in the order of `backends`.  With `jobs` > 1 the backends
+    build in that many forked processes, which inherit the generation and its table of references
+    (each backend compiles and checks its own kernels; nothing they do depends on another)."""
+    _SHARED[:] = [(backends, gen, root, size)]
+    try:
+        if jobs > 1 and len(backends) > 1 and fork_is_safe():
+            context = multiprocessing.get_context("fork")
+            with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                # the last registered first: the framework backends, registered last, take longest
+                futures = {i: pool.submit(_build_one, i) for i in reversed(range(len(backends)))}
+                return [futures[i].result() for i in range(len(backends))]
+        return [_build_one(i) for i in range(len(backends))]
+    finally:
+        _SHARED.clear()
 
 
 def update(
@@ -86,10 +119,11 @@ def update(
     gen = generation or generate(chosen, size=size, size32=size32, seed=SEED, jobs=jobs, progress=progress)
     outcome = Outcome(gen)
     withheld: set[Path] = set()
-    for backend in default_backends() if backends is None else backends:
-        started = time.perf_counter()
-        done = backend.build(gen, root, size=size, seed=SEED)
-        progress(f"{done.backend}: {len(done.checked)} checked in {time.perf_counter() - started:.1f} s")
+    chosen_backends = list(default_backends() if backends is None else backends)
+    for backend, (done, seconds) in zip(
+        chosen_backends, _build_all(chosen_backends, gen, root, size, jobs), strict=True
+    ):
+        progress(f"{done.backend}: {len(done.checked)} checked in {seconds:.1f} s")
         outcome.backends[done.backend] = done
         for line in done.failures:
             progress(f"FAILED {line}")
