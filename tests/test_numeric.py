@@ -264,3 +264,16 @@ def test_the_table_of_rounded_values_is_shared_and_bounded(monkeypatch: pytest.M
     reference(expr + 1, x, xs)
     assert sum(len(v) for v in _mp.rounded_memo().values()) <= 50
     _mp.rounded_memo(clear=True)  # the values above are the stand-in's 0.0: forget them
+
+
+def test_floored_errors_count_in_units_of_the_flush_floor() -> None:
+    from symact.numeric import floored
+
+    tiny = float(np.finfo(np.float64).tiny)
+    ref = np.array([5e-320, 1.0, 2.0])
+    got = np.array([0.0, 1.0 + 2**-52, np.inf])
+    err = ulp_error(got, ref)
+    assert err[0] > 1e4 and err[1] == 1 and err[2] == np.inf
+    out = floored(err, got, ref, tiny)
+    assert out[0] == pytest.approx(5e-320 / tiny) and out[1] == 1 and out[2] == np.inf
+    assert floored(err, got, ref, 0.0) is err

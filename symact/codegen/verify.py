@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symact.numeric import reference, ulp, ulp_error
+from symact.numeric import floored, reference, ulp, ulp_error
 
 __all__ = ["ERRSTATE", "Measurement", "measure", "output_form_range", "overflow_only", "ulp_errors"]
 
@@ -137,9 +137,7 @@ def measure(
         with np.errstate(all="ignore"):
             s = np.asarray(scale(xs), dtype=np.float64)
     err = ulp_errors(got, ref, s)
-    if floor:
-        with np.errstate(all="ignore"):
-            err = np.where(np.isfinite(got - ref), np.minimum(err, np.abs(got - ref) / floor), err)
+    err = floored(err, got, ref, floor)
     finite_x = np.isfinite(xs)
     missing = finite_x & np.isnan(ref)
     m.no_reference = int(missing.sum())

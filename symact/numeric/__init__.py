@@ -46,7 +46,7 @@ from symact.numeric._mp import (
 from symact.numeric._reference import reference
 from symact.numeric._round import FloatFormat, float_format, round_mpf
 from symact.numeric._sample import full_range_sample
-from symact.numeric._ulp import ulp, ulp_error
+from symact.numeric._ulp import floored, ulp, ulp_error
 
 __all__ = [
     "FloatFormat",
@@ -56,6 +56,7 @@ __all__ = [
     "compile_mp",
     "exact_value",
     "float_format",
+    "floored",
     "full_range_sample",
     "reference",
     "remember_rounded",

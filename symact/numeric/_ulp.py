@@ -6,7 +6,7 @@ import numpy as np
 
 from symact.numeric._round import float_format
 
-__all__ = ["ulp", "ulp_error"]
+__all__ = ["floored", "ulp", "ulp_error"]
 
 
 def ulp(ref: np.ndarray, *, dtype: object = np.float64) -> np.ndarray:
@@ -43,3 +43,15 @@ def ulp_error(got: np.ndarray, ref: np.ndarray, *, dtype: object = np.float64) -
         err[big] = np.abs(gf[big] * 0.5 - rf[big] * 0.5) / (0.5 * u[big])
     same_special = (np.isnan(g) & np.isnan(r)) | (np.isinf(g) & (g == r))
     return np.where(both_finite, err, np.where(same_special, 0.0, np.inf))
+
+
+def floored(err: np.ndarray, got: np.ndarray, ref: np.ndarray, floor: float) -> np.ndarray:
+    """Errors `err` (in ULPs of `ref`) counted in units of at least `floor` where `got` - `ref` is
+    finite: on a platform that flushes subnormal numbers to zero (XLA on the CPU, GPUs in FTZ mode)
+    an intermediate below the smallest normal number loses up to that number, so `floor` is it
+    (0: IEEE arithmetic, `err` unchanged)."""
+    if not floor:
+        return err
+    with np.errstate(all="ignore"):
+        diff = np.asarray(got, dtype=np.float64) - np.asarray(ref, dtype=np.float64)
+        return np.where(np.isfinite(diff), np.minimum(err, np.abs(diff) / floor), err)

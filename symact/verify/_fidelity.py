@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from symact.numeric import reference, ulp, ulp_error
+from symact.numeric import floored, reference, ulp, ulp_error
 from symact.verify._bound import bound_float
 from symact.verify._budget import DEFAULT_ULP, budgets, classify, wrong_relative
 from symact.verify._report import FAIL, Finding
@@ -93,8 +93,7 @@ def check_fidelity(
     ref = reference(expr, var, xs, dtype=dtype).astype(np.float64)
     with np.errstate(all="ignore"):
         err = ulp_error(got, ref, dtype=dtype)
-        if flush_floor:
-            err = np.where(np.isfinite(got - ref), np.minimum(err, np.abs(got - ref) / flush_floor), err)
+        err = floored(err, got, ref, flush_floor)
     tol = np.full(xs.shape, np.nan)
     verdict = np.full(xs.shape, "", dtype=object)
     findings: list[Finding] = []

@@ -48,7 +48,7 @@ from symact.codegen.plan import RecordPlan
 from symact.codegen.verify import Measurement, measure, output_form_range, ulp_errors
 from symact.errors import SymactError
 from symact.kernels import runtime as _runtime
-from symact.numeric import full_range_sample, reference
+from symact.numeric import floored, full_range_sample, reference
 
 __all__ = [
     "CFLAGS",
@@ -279,8 +279,7 @@ def _output_formulp_errors(
     with np.errstate(all="ignore"):
         s = np.asarray(scale(xs), dtype=np.float64) if scale is not None else None
         err = ulp_errors(got, ref, s)
-        if flush:
-            err = np.where(np.isfinite(got - ref), np.minimum(err, np.abs(got - ref) / FLUSH_FLOOR), err)
+        err = floored(err, got, ref, FLUSH_FLOOR if flush else 0.0)
         return np.where(np.isnan(ref), 0.0, err)
 
 
