@@ -31,7 +31,7 @@ from symact.codegen.vector import (
 from symact.codegen.vector import normalised as _normalised
 from symact.codegen.verify import ERRSTATE, Measurement
 from symact.kernels import runtime as _runtime
-from symact.numeric import compile_mp, exact_value, float_format, reference, ulp, ulp_error
+from symact.numeric import compile_mp, exact_input, float_format, reference, ulp, ulp_error
 
 __all__ = ["vector_kernels"]
 
@@ -289,17 +289,6 @@ def _cotangents(data: np.ndarray, width: int, seed: int) -> np.ndarray:
     return np.where(((spread >= 500) & (spread <= 2000))[:, None], g * _LARGE_G, g)
 
 
-_STAND_IN = sp.Integer(2) ** 1100
-
-
-def _exact(v: float) -> float | sp.Expr:
-    """`v` exactly; +-inf as +-2^1100 (e^{-2^1100} is 0 to every float, and a value at +-2^1100 rounds
-    as the limit does)."""
-    if np.isinf(v):
-        return _STAND_IN if v > 0 else -_STAND_IN
-    return float(v)
-
-
 def _truth(
     exprs: list[sp.Expr],
     symbols: tuple[sp.Symbol, ...],
@@ -332,7 +321,7 @@ def _truth(
         nans = {s for s, v in values.items() if np.isnan(v)}
         for c, e in enumerate(exprs):
             if nans:
-                known = {s: exact_value(_exact(v)) for s, v in values.items() if s not in nans}
+                known = {s: exact_input(v) for s, v in values.items() if s not in nans}
                 bound = sp.sympify(e).xreplace(known)
                 dep = sp.sympify(e if depends is None else depends)
                 dropped = dep.free_symbols & nans and not dep.xreplace(known).free_symbols & nans

@@ -35,6 +35,7 @@ __all__ = [
     "RoundedMemo",
     "bind",
     "compile_mp",
+    "exact_input",
     "exact_value",
     "remember_rounded",
     "rounded_memo",
@@ -132,6 +133,15 @@ _EXTRA: dict[str, Callable[..., Any]] = {
     "log10": mpmath.log10,
     "DiracDelta": lambda t, *k: mpmath.inf if t == 0 else mpmath.mpf(0),
 }
+
+
+def exact_input(v: float) -> sp.Expr:
+    """The float `v` as the exact SymPy number it holds; +-inf as +-2^1100, the stand-in that
+    :func:`_bound_value` gives mpmath (e^{-2^1100} is 0 to every float, and a value at +-2^1100
+    rounds as the limit does)."""
+    if math.isinf(v):
+        return sp.Integer(2) ** _STAND_IN_EXPONENT * (1 if v > 0 else -1)
+    return sp.Rational(float(v))
 
 
 def exact_value(value: Any, *, name: str = "value") -> sp.Expr:
@@ -362,10 +372,7 @@ class MpFunction:
         return self._limits[key]
 
     def _sympy_limit(self, direction: int, fmt: FloatFormat, at: tuple[float, ...] = ()) -> float:
-        bound = {
-            s: sp.Integer(2) ** _STAND_IN_EXPONENT * (1 if v > 0 else -1) if math.isinf(v) else sp.Rational(v)
-            for s, v in zip(self.others, at, strict=True)
-        }
+        bound = {s: exact_input(v) for s, v in zip(self.others, at, strict=True)}
         try:
             lim = sp.limit(self.expr.xreplace(bound), self.var, sp.oo * direction)
         except (NotImplementedError, ValueError, TypeError):
