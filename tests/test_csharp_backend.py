@@ -173,7 +173,9 @@ def test_the_substitutes_make_a_difference(identical: set[str]) -> None:
     """The screen is no blanket pass: the kernels built on the substituted functions differ from
     NumPy's somewhere and are measured against references."""
     assert not {"elu", "gelu", "softplus", "log1mexp"} & identical
-    assert {"relu", "sigmoid"} <= identical
+    # exact kernels agree bit for bit everywhere; whether an exp-based one (sigmoid) does depends on
+    # the SIMD path NumPy takes on this CPU, so it is not asserted
+    assert {"relu", "hardtanh", "binary_step"} <= identical
 
 
 def _run(exe: Path, name: str, x: list[float], params: tuple[float, ...] = ()) -> np.ndarray:

@@ -67,8 +67,9 @@ def choose_steps(
         t = 4 * float(t_all[i])
         room = target.distance_to_break(x) / 2
         h = min(room, max(abs(x), 1.0) * 2.0**-4)
+        at_x = _mag(target.d3fn, x)
         for _ in range(3):  # the third derivative over [x - h, x + h], then the step balancing both errors
-            m3 = 2 * max(_mag(target.d3fn, v) for v in (x - h, x, x + h))
+            m3 = 2 * max(_mag(target.d3fn, x - h), at_x, _mag(target.d3fn, x + h))
             h = min(float((3 * t / m3) ** (mpmath.mpf(1) / 3)) if m3 > 0 else h, h)
         u = float(ulp(np.array([x]), dtype=dtype)[0])
         h = max(h, 4 * u, _MIN_STEP)
