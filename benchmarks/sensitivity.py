@@ -9,17 +9,18 @@ For each element-wise catalogue entry, mutants of the derivative are checked:
 
 Columns: the smallest d caught at the median point (a d "caught at the median point" is flagged at
 half of the points where it changes the value, or more), the share of mutants caught (flagged
-somewhere, among the mutants that change the derivative at a checked point), the detection rate
-of d = 1e-12 at verifiable points (and at the points where the budget from the truth resolves a
-1e-12 error at all, with their share and the largest relative error of symact's own correct kernel
-at the others; those others split into points whose truth is subnormal (the budget there is absolute:
-an intermediate scaled by x costs up to |x|/2 spacings) and normal points, near roots of f' (where
-the condition number is unbounded) or where the input is scaled inexactly (GELU's tail); at the
-normal ones, the share where PyTorch's own function (float64 autograd, where installed) errs by more
-than 1e-12 itself, so that no budget passing it could flag 1e-12 there), false alarms of the correct
-derivative over the points, and the time per point.  "symbolic" is derive's SymPy derivative against
-adaptive numerical derivatives; "float" is the generated gradient kernel (``symact.kernels``) through
-the fidelity and consistency layers; "gradcheck" is torch.autograd.gradcheck (defaults) on the same
+somewhere, among the mutants that change the derivative at a checked point), the detection rate of d
+= 1e-12 at verifiable points (and at the points where the budget from the truth resolves a 1e-12
+error at all, with their share of the points where a 1e-12 error changes the float, and the largest
+relative error of symact's own correct kernel at the others; those others split into points whose
+truth is subnormal (the budget there is absolute: an intermediate scaled by x costs up to |x|/2
+spacings) and normal points, near roots of f' (where the condition number is unbounded) or where the
+input is scaled inexactly (GELU's tail); at the normal ones, the share where PyTorch's own function
+(float64 autograd, where installed) errs by more than 1e-12 itself, so that no budget passing it
+could flag 1e-12 there), false alarms of the correct derivative over the points, and the time per
+point. "symbolic" is derive's SymPy derivative against adaptive numerical derivatives; "float" is
+the generated gradient kernel (``symact.kernels``) through the fidelity and consistency layers;
+"gradcheck" is torch.autograd.gradcheck (defaults) on the same
 float mutants, where PyTorch is installed.
 
     python benchmarks/sensitivity.py [NAME ...] [--points 10000] [--mutant-points 400]
@@ -250,6 +251,7 @@ def run_float(record: Record, n_points: int, n_mutant: int, torch_too: bool) -> 
     # without flagging correct implementations; the rate is also reported over the points where it can
     with np.errstate(all="ignore"):
         resolvable = verifiable & (tol_abs + np.abs(g0 - fid.ref) < 1e-12 * np.abs(g0))
+        seen = g0 * (1 + 1e-12) != g0  # points where a 1e-12 error changes the float at all
         own_rel = np.abs(g0 - fid.ref) / np.abs(fid.ref)
     unresolved = verifiable & ~resolvable & np.isfinite(own_rel)
     subnormal = unresolved & (np.abs(fid.ref) < np.finfo(np.float64).tiny)
@@ -292,7 +294,7 @@ def run_float(record: Record, n_points: int, n_mutant: int, torch_too: bool) -> 
         "share": caught / relevant if relevant else math.nan,
         "r12": rates.get("x(1+1e-12)", math.nan),
         "r12 resolvable": rates.get("r12 resolvable", math.nan),
-        "resolvable share": float(resolvable.sum() / max(verifiable.sum(), 1)),
+        "resolvable share": float(resolvable.sum() / max((verifiable & seen).sum(), 1)),
         "own err unresolved": float(own_rel[unresolved].max()) if unresolved.any() else math.nan,
         "unresolved kinds": f"{int(subnormal.sum())} / {int(near_root.sum())}",
         "native err unresolved": native,
