@@ -26,7 +26,7 @@ from symact.codegen.c.check import CCheck, CLibrary, compile_library
 from symact.codegen.functions import to_reference
 from symact.codegen.verify import measure
 
-pytestmark = pytest.mark.skipif(CC is None, reason="no C compiler on this machine")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(CC is None, reason="no C compiler on this machine")]
 
 
 @pytest.fixture(scope="module")

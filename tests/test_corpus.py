@@ -14,6 +14,8 @@ import pytest
 
 from symact.cli import main
 
+pytestmark = pytest.mark.slow  # a sweep of ~40 checks: run by CI and the full suite, not the fast tier
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXAMPLES = "600"
 

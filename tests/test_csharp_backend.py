@@ -43,6 +43,8 @@ from symact.codegen.report import backends_markdown
 from symact.codegen.update import failures, update
 from symact.numeric import full_range_sample, reference, ulp_error
 
+pytestmark = pytest.mark.slow  # a sweep: run by CI and the full suite, not the fast tier
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = cs_file(ROOT)
 TOOLS = csharp_tools()

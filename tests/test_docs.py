@@ -11,6 +11,7 @@ from symact.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_catalogue_page_is_fresh(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list", "--markdown"]) == 0
     generated = capsys.readouterr().out

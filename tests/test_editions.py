@@ -201,6 +201,7 @@ def _lualatex() -> str:
     return engine("lualatex", "luatexja.sty")
 
 
+@pytest.mark.slow
 def test_every_japanese_document_compiles_without_overfull_boxes(tmp_path: Path) -> None:
     """The booklet (it inputs every document: one LuaLaTeX run covers them all, the second settles the
     table of contents) and the required documents on their own."""

@@ -48,6 +48,7 @@ def test_torch_relu_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAS_JAX, reason="JAX is not installed")
 def test_jax_gelu_by_name(capsys: pytest.CaptureFixture[str]) -> None:
     # jax.nn.gelu is the tanh approximation by default

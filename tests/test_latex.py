@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 import sympy as sp
 from latex_run import compile_tex, engine
 
@@ -96,6 +97,7 @@ def test_overfull_boxes_are_found(tmp_path: Path) -> None:
     assert compile_tex(pdflatex, source, tmp_path)
 
 
+@pytest.mark.slow
 def test_every_proof_compiles_without_overfull_boxes(tmp_path: Path) -> None:
     pdflatex = _pdflatex()
     sources = sorted(p for p in PROOFS.glob("*.tex") if p.name != "index.tex")

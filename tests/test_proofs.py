@@ -18,6 +18,7 @@ from symact.latex._files import generate
 PROOFS = Path(__file__).resolve().parent.parent / "proofs"
 
 
+@pytest.mark.slow
 def test_committed_proofs_are_fresh(tmp_path: Path) -> None:
     """Regenerate every proof in every edition into tmp_path and compare byte for byte with proofs/
     and proofs/ja/."""

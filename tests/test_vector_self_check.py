@@ -31,6 +31,8 @@ from symact.cli import main
 from symact.codegen.c.check import CLibrary, compile_library
 from symact.verify import check
 
+pytestmark = pytest.mark.slow  # a sweep: run by CI and the full suite, not the fast tier
+
 EXAMPLES = 300  # 62 rows of 4 columns: 248 points per layer
 HERE = Path(__file__).resolve()
 
