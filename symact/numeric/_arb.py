@@ -133,7 +133,9 @@ class ArbFunction:
     def rounded(self, x: float, at: tuple[Any, ...], fmt: FloatFormat, start: int) -> float | None:
         """f(x) correctly rounded to `fmt`, or None when the balls at the precisions tried do not
         decide it (or the expression fails in Arb)."""
-        prec = max(start, 64) + 32
+        # an argument of magnitude 2^e needs about e more bits (exp reduces it modulo log 2)
+        biggest = max([abs(x), *[abs(float(v)) for v in at if mpmath.isfinite(v)]], default=0.0)
+        prec = max(start, 64) + 32 + (max(0, math.frexp(biggest)[1]) if math.isfinite(biggest) else 0)
         saved = flint.ctx.prec
         try:
             args = [flint.arb(x), *[_mpf_to_arb(v) for v in at]]
@@ -153,8 +155,10 @@ class ArbFunction:
         ball = self._fn(*args)
         if isinstance(ball, int):
             ball = flint.arb(ball)
-        if not isinstance(ball, flint.arb) or not ball.is_finite():
-            raise ValueError("no finite ball")
+        if not isinstance(ball, flint.arb):
+            raise ValueError("not a ball")
+        if not ball.is_finite():
+            return None  # undecided at this precision
         lo, hi = round_mpf(_to_mpf(ball.lower()), fmt), round_mpf(_to_mpf(ball.upper()), fmt)
         if lo == hi and math.copysign(1.0, lo) == math.copysign(1.0, hi):
             return lo
