@@ -39,6 +39,16 @@ def _counterexample(text: str) -> str:
     return "-"
 
 
+def _showing(text: str, shows: str) -> str:
+    """The first line of the report that shows the defect's own signature (the counterexample is the
+    simplest failing input, which may be another symptom of the same code)."""
+    for line in text.splitlines():
+        if shows in line and "FAIL at" in line:
+            shown = line.strip()
+            return shown if len(shown) <= 150 else shown[:147] + "..."
+    return "-"
+
+
 def _what(argv: list[str]) -> str:
     parts = [Path(a.split(":")[0]).stem + ":" + a.split(":")[-1] if ".py:" in a else a for a in argv]
     return " ".join(parts).replace("|", "\\|")
@@ -48,19 +58,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--examples", default="600")
     args = ap.parse_args(argv)
-    print("| case | kind | checked (`symact check ...`) | exit | counterexample |")
-    print("|---|---|---|---|---|")
+    print(
+        "| case | kind | checked (`symact check ...`) | exit | counterexample | the defect's own signature |"
+    )
+    print("|---|---|---|---|---|---|")
     caught = clean = 0
-    for case, cmd, _shows in DEFECTS:
+    for case, cmd, shows in DEFECTS:
         print(f"{case} ...", file=sys.stderr, flush=True)
         code, out = _run(cmd, args.examples)
         caught += code == 1
-        print(f"| {case} | defect | {_what(cmd)} | {code} | {_counterexample(out)} |", flush=True)
+        row = f"| {case} | defect | {_what(cmd)} | {code} | {_counterexample(out)} | {_showing(out, shows)} |"
+        print(row, flush=True)
     for case, cmd in CONTROLS:
         print(f"{case} ...", file=sys.stderr, flush=True)
         code, out = _run(cmd, args.examples)
         clean += code == 0
-        print(f"| {case} | control | {_what(cmd)} | {code} | {_counterexample(out)} |", flush=True)
+        print(f"| {case} | control | {_what(cmd)} | {code} | {_counterexample(out)} | - |", flush=True)
     print(
         f"\n{caught} of {len(DEFECTS)} defects caught (exit 1); "
         f"{clean} of {len(CONTROLS)} controls clean (exit 0)"
