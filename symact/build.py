@@ -338,7 +338,7 @@ def _call_within_limit(
     stage: Stage, records: Sequence[Record], root: Path, progress: Progress, extra: Mapping[str, Any]
 ) -> StageResult:
     names = ", ".join(r.name for r in records) if len(records) <= 3 else f"{len(records)} functions"
-    limit = stage_limit(len(records))
+    limit = stage.limit * len(records) if stage.limit is not None else stage_limit(len(records))
     timed_out = StageResult(column=_column(stage.name))
     try:
         result, expired = with_budget(

@@ -73,6 +73,8 @@ class Stage:
       build records what a stage actually wrote).
     - `reads`: names of earlier stages whose results it reads: the build waits for them and passes
       their :class:`StageResult` objects as ``inputs={name: result}`` (an all-records stage only).
+    - `limit`: wall-clock seconds per function before the build gives up on it (None: the build's
+      default, :func:`symact.build.stage_limit`).
     """
 
     name: str
@@ -82,3 +84,4 @@ class Stage:
     sibling: bool = False
     writes: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    limit: float | None = None

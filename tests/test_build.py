@@ -68,6 +68,8 @@ def crash(records, *, root, progress):
 def die(records, *, root, progress):
     os._exit(3)
 
+die.per_record = True
+
 def slow(records, *, root, progress):
     time.sleep(30)
     return StageResult(column="slow")
@@ -174,18 +176,15 @@ def test_a_crashing_stage_is_a_failure_not_a_traceback(stages: str, root: Path) 
     assert set(report.stages[0].cells.values()) == {"CRASHED"}
 
 
-def test_a_worker_that_dies_is_a_failure(stages: str, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(build, "PER_RECORD", frozenset({f"{stages}:die"}))
+def test_a_worker_that_dies_is_a_failure(stages: str, root: Path) -> None:
     report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[f"{stages}:die"], jobs=2)
     assert not report.ok and "died" in report.stages[0].failures[0]
     assert set(report.stages[0].cells.values()) == {"CRASHED"}
 
 
-def test_a_stage_past_its_time_limit_is_stopped(
-    stages: str, root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(build, "stage_limit", lambda count=1: 0.5)
-    report = build.run_build(_records()[:1], root=root, progress=lambda m: None, stages=[f"{stages}:slow"])
+def test_a_stage_past_its_time_limit_is_stopped(stages: str, root: Path) -> None:
+    slow = replace(build.as_stage(f"{stages}:slow"), limit=0.5)
+    report = build.run_build(_records()[:1], root=root, progress=lambda m: None, stages=[slow])
     assert not report.ok and "gave up" in report.stages[0].failures[0]
     assert report.stages[0].cells == {"relu": "TIMED OUT"}
 
