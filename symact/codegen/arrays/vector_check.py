@@ -36,10 +36,6 @@ def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return (np.isnan(a) & np.isnan(b)) | (a == b)
 
 
-def _call(fn: Callable[..., Any], io: ArrayIO, arrays: list[np.ndarray], kw: dict[str, float]) -> np.ndarray:
-    return io.run(fn, arrays, kw)
-
-
 def _flushed(got: np.ndarray, ref: np.ndarray, io: ArrayIO, dtype: Any = np.float64) -> np.ndarray:
     """`got`, with the values within the smallest normal number of `dtype` of the truth taken as the
     truth where the framework flushes subnormal numbers to zero (``io.flush``): what a flush costs."""
@@ -91,7 +87,7 @@ def _function(
     fwd = r.plan.role == "fwd"
     args = [data] if fwd else [data, gv]
     with np.errstate(all="ignore"):
-        got = _call(ns[r.plan.name], io, args, {}).astype(np.float64).reshape(len(data), -1)
+        got = io.run(ns[r.plan.name], args, {}).astype(np.float64).reshape(len(data), -1)
         want = np.asarray(numpy_ns[r.plan.name](*args), dtype=np.float64).reshape(got.shape)
     pick = ~np.all(_same(got, want), axis=1)
     gsyms = tuple(sp.Symbol(f"g_{i}", real=True) for i in range(g.shape[1]))
@@ -106,7 +102,7 @@ def _function(
         m = stats(_flushed(got[pick], ref, io), ref, None)
         rows32 = data[float32_rows(data)].astype(np.float32)
         with np.errstate(all="ignore"):
-            got32 = _call(ns[r.plan.name], io, [rows32], {})
+            got32 = io.run(ns[r.plan.name], [rows32], {})
         m32 = _f32(got32, truth(exprs, xs, rows32.astype(np.float64), dtype=np.float32), problems, io)
     else:
         outs = range(jac.shape[0])
@@ -150,7 +146,7 @@ def _loss(
     loss = record.build(zs, ys)
     fwd = r.plan.role == "fwd"
     with np.errstate(all="ignore"):
-        got = _call(ns[r.plan.name], io, [data, target], kw).astype(np.float64).reshape(len(data), -1)
+        got = io.run(ns[r.plan.name], [data, target], kw).astype(np.float64).reshape(len(data), -1)
         want = np.asarray(numpy_ns[r.plan.name](data, target), dtype=np.float64).reshape(got.shape)
     pick = ~np.all(_same(got, want), axis=1)
     exprs = [loss] if fwd else [sp.diff(loss, z) for z in zs]
@@ -171,7 +167,7 @@ def _loss(
     sel = float32_rows(data)
     z32, y32 = data[sel].astype(np.float32), target[sel].astype(np.float32)
     with np.errstate(all="ignore"):
-        got32 = _call(ns[r.plan.name], io, [z32, y32], kw)
+        got32 = io.run(ns[r.plan.name], [z32, y32], kw)
     ref32 = truth(exprs, zs, z32.astype(np.float64), y32.astype(np.float64), ys, np.float32)
     m32 = _f32(got32, ref32, problems, io)
     return m, int(pick.sum()), m32, problems
