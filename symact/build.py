@@ -28,8 +28,10 @@ count as a change of symact's source.
 
 **Shared derivations.**  The build's processes share one folder of derivations
 (``.symact-cache/derive/``, :mod:`symact.derive.store`, keyed by symact's source and the budget):
-the derive stage derives each record once, and the kernels and verification stages load what it
-stored instead of deriving again (the proofs derive for themselves: :data:`OWN_DERIVATIONS`).
+the derive stage derives each record once, and the proofs, kernels and verification stages load
+what it stored instead of deriving again.  A loaded derivation prints exactly as a fresh one
+(``tests/test_derive_store.py`` regenerates every proof from derivations made in other processes, in
+another order, and compares them with the committed files byte for byte).
 
 **Concurrent.**  Per-record stages listed in :data:`CHECK_ONLY` write no file, so the stages after
 them start at once while they run in the worker processes; consecutive stages listed in
@@ -99,12 +101,6 @@ other writes and write separate files, so consecutive ones run at the same time.
 
 READS: Mapping[str, tuple[str, ...]] = {"symact.commands.list:build_stage": ("symact.derive.stage:run",)}
 """Stages that read earlier stages' results (the catalogue page reads the derive stage's cells)."""
-
-OWN_DERIVATIONS: frozenset[str] = frozenset({"symact.latex.stage:run"})
-"""Stages that derive for themselves instead of loading the derive stage's derivations.  SymPy's
-cache makes a derivation's form (``(a + b)/2`` or ``a/2 + b/2``) depend on what the process derived
-before; the proofs print those forms, so they derive in one process in catalogue order, as they
-always have, and stay the same from build to build."""
 
 CACHE_DIR = ".symact-cache"
 STAGE_LIMIT_FACTOR = 12
@@ -325,13 +321,7 @@ def _call(
     """Run one stage within :func:`stage_limit`; a crash or a time-out becomes a failure line.
     `inputs` (the results of the stages it reads) are passed when the stage reads any."""
     extra = {"inputs": dict(inputs or {})} if stage.reads else {}
-    previous = derivations.current()
-    if stage.name in OWN_DERIVATIONS:
-        derivations.use(None)
-    try:
-        return _call_within_limit(stage, records, root, progress, extra)
-    finally:
-        derivations.use(previous)
+    return _call_within_limit(stage, records, root, progress, extra)
 
 
 def _call_within_limit(

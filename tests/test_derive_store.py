@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from symact import derive as derive_fn
-from symact.catalogue import get
+from symact.catalogue import get, records
 from symact.derive import _MEMO, store
 
 
@@ -59,23 +59,60 @@ def test_without_a_store_nothing_is_written(tmp_path: Path) -> None:
         store.use(previous)
 
 
-def test_the_proofs_stage_derives_for_itself(tmp_path: Path) -> None:
-    """Proofs print a derivation's form, which depends on the process's SymPy cache: no store there."""
-    from symact import build
-    from symact.pipeline import Stage, StageResult
+_DERIVE_ALL = """
+import sys
+from pathlib import Path
+from symact.catalogue import records
+from symact.derive import derive, store
+store.use(Path(sys.argv[1]))
+for record in list(records())[int(sys.argv[2])::-2]:  # every other record, last first
+    derive(record)
+"""
 
-    seen: list[object] = []
+_PROVE_ALL = """
+import sys
+from pathlib import Path
+from symact.catalogue import records
+from symact.derive import store
+from symact.latex._files import generate, stale
+from symact.steps.messages import LANGUAGES
+store.use(Path(sys.argv[1]))
+loaded, computed = [], []
+load, save = store.load, store.save
+def loading(record, name):
+    found = load(record, name)
+    loaded.extend([record.name] if found is not None else [])
+    return found
+def saving(name, derivation):
+    computed.append(derivation.record.name)
+    save(name, derivation)
+store.load, store.save = loading, saving
+generated = generate(records(), langs=LANGUAGES)
+print(len(set(loaded)), len(computed))
+print("\\n".join(stale(Path(sys.argv[2]), generated.files)))
+"""
 
-    def probe(records, *, root, progress) -> StageResult:  # type: ignore[no-untyped-def]
-        seen.append(store.current())
-        return StageResult("probe")
 
-    previous = store.use(tmp_path / "derive")
-    try:
-        own, shared = (Stage(name, probe) for name in ("symact.latex.stage:run", "other:run"))
-        assert "symact.latex.stage:run" in build.OWN_DERIVATIONS
-        build._call(own, [get("relu")], tmp_path, lambda m: None)
-        build._call(shared, [get("relu")], tmp_path, lambda m: None)
-        assert seen == [None, tmp_path / "derive"] and store.current() == tmp_path / "derive"
-    finally:
-        store.use(previous)
+@pytest.mark.slow
+def test_proofs_printed_from_stored_derivations_equal_the_committed_files(tmp_path: Path) -> None:
+    """The build's proofs stage loads what the derive stage stored: two other processes derive the
+    catalogue (in reverse order, each holding the SymPy cache of its own history), and the proofs
+    printed from what they stored equal the committed files byte for byte."""
+    root = Path(__file__).resolve().parents[1]
+    folder = tmp_path / "derive"
+    derivers = [
+        subprocess.Popen([sys.executable, "-c", _DERIVE_ALL, str(folder), start], cwd=root)
+        for start in ("-1", "-2")
+    ]
+    assert [p.wait() for p in derivers] == [0, 0]
+    out = subprocess.run(
+        [sys.executable, "-c", _PROVE_ALL, str(folder), str(root / "proofs")],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=True,
+    )
+    counts, *differences = out.stdout.splitlines()
+    loaded, computed = map(int, counts.split())
+    assert loaded > len(records()) // 2 and computed == 0  # every derivation the proofs use is loaded
+    assert [d for d in differences if d] == []

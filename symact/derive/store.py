@@ -8,10 +8,10 @@ record's content hash (:func:`symact.fingerprint.record_fingerprint`), the param
 convention, and saves each one it computes.  The build keys the folder by symact's source and time
 budget, so a derivation is never reused across versions of the code that made it.
 
-A caveat: SymPy's cache makes the *form* of a derivation (``(a + b)/2`` or ``a/2 + b/2``) depend on
-what the process derived before, so a loaded derivation is equal in value to a fresh one but not
-always in form; a stage whose output prints those forms derives for itself
-(``symact.build.OWN_DERIVATIONS``).
+A loaded derivation is rebuilt by SymPy node by node from the pickled arguments.  The proofs print
+its forms, so ``tests/test_derive_store.py`` checks that they print a loaded derivation exactly as a
+fresh one: it regenerates every proof from derivations stored by other processes, in another order,
+and compares them with the committed files byte for byte.
 
 Derivations are pickled without their record (the caller's record is put back on loading); one that
 cannot be pickled is simply not stored.  Files are written atomically, so concurrent processes see a
