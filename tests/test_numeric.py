@@ -190,6 +190,10 @@ _ARB_CASES = [
     sp.sqrt(x**2 + 1) - x,
     sp.exp(x) - 1,
     sp.erf(x / sp.sqrt(2)) * sp.pi,
+    # branches chosen exactly, then a ball (a threshold among the points, one that is not a float)
+    sp.Piecewise((x - sp.tanh(x), x > sp.Rational(3, 2)), (x**3 / 3 - 2 * x**5 / 15, True)),
+    x * sp.Piecewise((0, x <= -3), (x / 3 + sp.S.Half, x < 3), (1, True)),
+    sp.Piecewise((1 / (1 + sp.exp(-x)), (x <= 20) & (x**2 > sp.Rational(1, 3))), (x, True)),
 ]
 
 
@@ -202,13 +206,15 @@ def _mpmath_only(expr: sp.Expr, xs: np.ndarray, fmt: object) -> list[float]:
         fn.__init__(expr, x)  # type: ignore[misc]
     finally:
         _mp.USE_ARB = saved
-    return [fn.rounded(float(v), fmt) for v in xs]  # type: ignore[arg-type]
+    # _rounded_at, not rounded: the table of rounded values is shared by every function of `expr`
+    return [fn._rounded_at(mpmath.mpf(float(v)), fmt) for v in xs]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("expr", _ARB_CASES, ids=str)
 def test_arb_references_equal_mpmath_references(expr: sp.Expr) -> None:
     xs = full_range_sample(300, seed=11)
-    xs = np.concatenate([xs, [5e-324, -5e-324, 2.0**-1022, 1e-300, 37.0, -745.2, 709.8]])
+    edges = [1.5, 3.0, -3.0, 20.0, np.nextafter(20.0, 21.0), 0.5773502691896257, 0.5773502691896258]
+    xs = np.concatenate([xs, [5e-324, -5e-324, 2.0**-1022, 1e-300, 37.0, -745.2, 709.8, *edges]])
     xs = xs[np.isfinite(xs)]
     for fmt, dtype in ((F64, np.float64), (F32, np.float32)):
         got = reference(expr, x, xs, dtype=dtype).astype(np.float64)
@@ -237,10 +243,17 @@ def test_arb_decides_where_the_ball_is_narrow_and_declines_at_a_rounding_tie() -
     assert reference(x * sp.erfc(-x / sp.sqrt(2)) / 2, x, [5e-324]).tolist() == [5e-324]
 
 
-def test_branches_are_not_given_to_arb() -> None:
-    from symact.numeric._arb import arb_function
+def test_branches_go_to_arb_only_where_their_conditions_are_decided_exactly() -> None:
+    from symact.numeric._arb import PiecewiseArb, arb_function
 
-    assert arb_function(sp.Piecewise((x, x > 0), (0, True)), x, ()) is None
+    a = sp.Symbol("a")
+    relu = arb_function(sp.Piecewise((x, x > a), (0, True)), x, (a,))
+    assert isinstance(relu, PiecewiseArb)
+    assert relu.rounded(0.25, (mpmath.mpf(0.25),), F64, 80) == 0.0  # x > a is false at x = a
+    assert relu.rounded(0.25, (mpmath.mpf(0.125),), F64, 80) == 0.25
+    assert arb_function(sp.Piecewise((x, sp.exp(x) > 2), (0, True)), x, ()) is None  # inexact test
+    assert arb_function(sp.Piecewise((x, x > sp.pi), (0, True)), x, ()) is None
+    assert arb_function(sp.Piecewise((sp.Max(x, 1), x > 0), (0, True)), x, ()) is None
     assert arb_function(sp.Max(x, 0), x, ()) is None
     assert arb_function(sp.Heaviside(x) * x, x, ()) is None
 

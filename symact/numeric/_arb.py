@@ -9,14 +9,20 @@ inexactly), or the expression holds anything this module does not translate, the
 to mpmath.
 
 Only expressions built from the functions in :data:`_FUNCTIONS`, arithmetic and numbers are
-translated.  Branches (``Piecewise``, ``Max``, ``Heaviside``, comparisons) are not: Arb compares
-balls ("certainly greater"), which is not the branch the expression takes at its exact value.
+translated, and ``Piecewise`` over them whose conditions are exact: comparisons of polynomials in the
+inputs with rational coefficients.  Arb compares balls ("certainly greater"), which is not the branch
+the expression takes at its exact value, so a branch is chosen before any ball is computed: the
+condition is evaluated in rational arithmetic (:class:`fractions.Fraction`) on the exact input, then
+the chosen piece is evaluated in Arb.  A ``Piecewise`` inside arithmetic is first folded to the top
+(:func:`sympy.piecewise_fold`); other branches (``Max``, ``Heaviside``) are not translated.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -32,7 +38,7 @@ try:
 except ImportError:  # pragma: no cover - python-flint is a dependency; without it mpmath does all
     flint = None  # type: ignore[assignment]
 
-__all__ = ["ArbFunction", "arb_function"]
+__all__ = ["ArbFunction", "PiecewiseArb", "arb_function"]
 
 _TRIES = 2  # precisions tried (p, then 4p) before falling back to mpmath
 _MAX_PREC = 1 << 14
@@ -172,10 +178,106 @@ def _mpf_to_arb(v: mpmath.mpf) -> Any:
     return _exact(-man if sign else man, exp)
 
 
-def arb_function(expr: sp.Expr, var: sp.Symbol, others: tuple[sp.Symbol, ...]) -> ArbFunction | None:
-    """The Arb translation of `expr`, or None (python-flint missing, or a function or branch that is
-    not translated)."""
-    if flint is None or not _translatable(expr):
+_RELATIONS: dict[type, Callable[[Any, Any], bool]] = {
+    sp.StrictLessThan: operator.lt,
+    sp.LessThan: operator.le,
+    sp.StrictGreaterThan: operator.gt,
+    sp.GreaterThan: operator.ge,
+    sp.Equality: operator.eq,
+    sp.Unequality: operator.ne,
+}
+
+
+def _exact_condition(cond: sp.Basic, symbols: tuple[sp.Symbol, ...]) -> bool:
+    """Whether :func:`_holds` decides `cond` exactly: comparisons, and/or/not of polynomials in
+    `symbols` with rational coefficients."""
+    for node in sp.preorder_traversal(cond):
+        if isinstance(node, sp.Pow):
+            if not (node.exp.is_Integer and node.exp >= 0):
+                return False
+        elif isinstance(node, sp.Symbol):
+            if node not in symbols:
+                return False
+        elif not (
+            type(node) in _RELATIONS
+            or isinstance(node, sp.And | sp.Or | sp.Not | sp.Add | sp.Mul | sp.Rational)
+            or node in (sp.true, sp.false)
+        ):
+            return False
+    return True
+
+
+def _holds(node: sp.Basic, point: Mapping[sp.Symbol, Fraction]) -> Any:
+    """`node` (a condition passing :func:`_exact_condition`, or a term of one) at the exact `point`."""
+    if node is sp.true or node is sp.false:
+        return node is sp.true
+    if isinstance(node, sp.Symbol):
+        return point[node]
+    if isinstance(node, sp.Rational):
+        return Fraction(int(node.p), int(node.q))
+    if isinstance(node, sp.Pow):
+        return _holds(node.base, point) ** int(node.exp)
+    if type(node) in _RELATIONS:
+        return _RELATIONS[type(node)](_holds(node.args[0], point), _holds(node.args[1], point))
+    if isinstance(node, sp.Not):
+        return not _holds(node.args[0], point)
+    terms = [_holds(a, point) for a in node.args]
+    if isinstance(node, sp.And):
+        return all(terms)
+    if isinstance(node, sp.Or):
+        return any(terms)
+    if isinstance(node, sp.Add):
+        return sum(terms, Fraction(0))
+    return math.prod(terms, start=Fraction(1))
+
+
+def _fraction(v: Any) -> Fraction:
+    """A finite float or mpmath number as the exact fraction it is."""
+    if isinstance(v, float):
+        return Fraction(v)
+    sign, man, exp, _ = v._mpf_
+    if not man and exp:
+        raise ValueError("not a finite value")
+    return Fraction(-man if sign else man) * Fraction(2) ** exp
+
+
+class PiecewiseArb:
+    """A ``Piecewise`` whose conditions :func:`_exact_condition` accepts: the piece is chosen exactly,
+    then rounded by its own :class:`ArbFunction` (None where no piece applies or it is undecided)."""
+
+    def __init__(
+        self, pieces: list[tuple[sp.Basic, ArbFunction | PiecewiseArb]], symbols: tuple[sp.Symbol, ...]
+    ) -> None:
+        self._pieces, self._symbols = pieces, symbols
+
+    def rounded(self, x: float, at: tuple[Any, ...], fmt: FloatFormat, start: int) -> float | None:
+        try:
+            point = dict(zip(self._symbols, [Fraction(x), *[_fraction(v) for v in at]], strict=True))
+            chosen = next((fn for cond, fn in self._pieces if _holds(cond, point)), None)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+        return None if chosen is None else chosen.rounded(x, at, fmt, start)
+
+
+def arb_function(
+    expr: sp.Expr, var: sp.Symbol, others: tuple[sp.Symbol, ...]
+) -> ArbFunction | PiecewiseArb | None:
+    """The Arb translation of `expr`, or None (python-flint missing, or a function, branch or
+    condition that is not translated)."""
+    if flint is None:
+        return None
+    if expr.has(sp.Piecewise) and not isinstance(expr, sp.Piecewise):
+        expr = sp.piecewise_fold(expr)
+    if isinstance(expr, sp.Piecewise):
+        symbols = (var, *others)
+        pieces: list[tuple[sp.Basic, ArbFunction | PiecewiseArb]] = []
+        for piece, cond in expr.args:
+            fn = arb_function(piece, var, others) if _exact_condition(cond, symbols) else None
+            if fn is None:
+                return None
+            pieces.append((cond, fn))
+        return PiecewiseArb(pieces, symbols)
+    if not _translatable(expr):
         return None
     try:
         return ArbFunction(expr, var, others)

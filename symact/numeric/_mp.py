@@ -25,7 +25,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symact.errors import ArgumentError
-from symact.numeric._arb import ArbFunction, arb_function
+from symact.numeric._arb import ArbFunction, PiecewiseArb, arb_function
 from symact.numeric._round import FloatFormat, round_mpf
 
 __all__ = [
@@ -246,7 +246,7 @@ class MpFunction:
         self.others = others
         self._textbook = _textbook(expr)
         self._fn = sp.lambdify([var, *others], self._textbook, modules=[_EXTRA, "mpmath"])
-        self._ball: ArbFunction | None = None
+        self._ball: ArbFunction | PiecewiseArb | None = None
         self._misses = 0  # points rounded by mpmath so far; Arb is compiled from ARB_AFTER on
         self._key = (expr, var, others)
         self._at: tuple[mpmath.mpf, ...] = ()
