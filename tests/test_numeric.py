@@ -307,3 +307,25 @@ def test_arb_decides_at_huge_arguments_as_mpmath_does() -> None:
         got = ball.rounded(v, (), fmt, 53)
         assert got is not None, v
         assert got == slow._rounded_at(mpmath.mpf(v), fmt), v
+
+
+def test_arb_rounds_the_midpoint_only_at_a_tie_no_precision_within_reach_separates() -> None:
+    """3a/4 + log1p(e^-a) at a = 1e100 is the tie 3a/4 (between two floats) plus e^-a: no ball tells
+    the two floats apart, and either is within half an ULP of the value.  Arb's last, narrow ball is
+    rounded there instead of taking mpmath to 20480 bits; a ball around a cancellation is not."""
+    from symact.numeric._arb import arb_function
+
+    fmt = float_format(np.float64)
+    loss = arb_function(sp.log(1 + sp.exp(-x)) / 4 + 3 * sp.log(1 + sp.exp(x)) / 4, x, ())
+    assert loss is not None
+    tie = Fraction(1e100) * 3 / 4
+    near = float(tie)
+    below, above = sorted([near, math.nextafter(near, math.inf if Fraction(near) < tie else -math.inf)])
+    assert tie - Fraction(below) == Fraction(above) - tie > 0  # a tie indeed: 3a/4 needs 55 bits
+    assert loss.rounded(1e100, (), fmt, 53) in (below, above)
+    assert loss.rounded(3.0, (), fmt, 53) == MpFunction(
+        sp.log(1 + sp.exp(-x)) / 4 + 3 * sp.log(1 + sp.exp(x)) / 4, x
+    )._rounded_at(mpmath.mpf(3.0), fmt)
+    # 1 - tanh(x)^2 at x = 1e5 is e^-200000 and more: a ball around 0, never rounded from its midpoint
+    cancelled = arb_function(1 - sp.tanh(x) ** 2, x, ())
+    assert cancelled is not None and cancelled.rounded(1e5, (), fmt, 53) is None

@@ -40,8 +40,15 @@ except ImportError:  # pragma: no cover - python-flint is a dependency; without 
 
 __all__ = ["ArbFunction", "PiecewiseArb", "arb_function"]
 
-_TRIES = 2  # precisions tried (p, then 4p) before falling back to mpmath
+_TRIES = 2  # precisions tried (p, then 4p) before the last try or mpmath
 _MAX_PREC = 1 << 14
+NEAR_TIE_PREC = 1 << 15
+"""The last precision tried, where a ball still straddles a rounding boundary after the others.  If
+it still does there, but is far narrower than the spacing of floats, the value lies within 2^-8000
+(relative) of a tie between two floats: a loss at a = 1e100 is the tie 3a/4 plus e^-a.  Both floats
+are then within half an ULP (and 2^-8000) of the value, no precision within reach tells which is
+nearer, and the rounded midpoint is returned.  (The mpmath path ends the same way, with its value at
+20480 bits, about 80 times slower.)"""
 
 
 def _arb(z: Any) -> Any:
@@ -138,37 +145,58 @@ class ArbFunction:
 
     def rounded(self, x: float, at: tuple[Any, ...], fmt: FloatFormat, start: int) -> float | None:
         """f(x) correctly rounded to `fmt`, or None when the balls at the precisions tried do not
-        decide it (or the expression fails in Arb)."""
+        decide it (or the expression fails in Arb); see :data:`NEAR_TIE_PREC` for the last try."""
         # an argument of magnitude 2^e needs about e more bits (exp reduces it modulo log 2)
         biggest = max([abs(x), *[abs(float(v)) for v in at if mpmath.isfinite(v)]], default=0.0)
-        prec = max(start, 64) + 32 + (max(0, math.frexp(biggest)[1]) if math.isfinite(biggest) else 0)
+        extra = max(0, math.frexp(biggest)[1]) if math.isfinite(biggest) else 0
+        prec = max(start, 64) + 32 + extra
         saved = flint.ctx.prec
         try:
             args = [flint.arb(x), *[_mpf_to_arb(v) for v in at]]
+            ball, used = None, prec
             for _ in range(_TRIES):
-                flint.ctx.prec = prec
-                value = self._decide(args, fmt)
+                flint.ctx.prec = used = prec
+                value, ball = self._decide(args, fmt)
                 if value is not None or prec * 4 > _MAX_PREC:
                     return value
                 prec *= 4
-            return None
+            if ball is None or _near_tie(ball, fmt, used // 2) is None:
+                return None  # undefined, or a cancellation rather than a tie: mpmath decides
+            flint.ctx.prec = NEAR_TIE_PREC + extra
+            value, ball = self._decide(args, fmt)
+            return value if value is not None or ball is None else _near_tie(ball, fmt, 8000)
         except (ValueError, ZeroDivisionError, TypeError, ArithmeticError, OverflowError):
             return None
         finally:
             flint.ctx.prec = saved
 
-    def _decide(self, args: list[Any], fmt: FloatFormat) -> float | None:
+    def _decide(self, args: list[Any], fmt: FloatFormat) -> tuple[float | None, Any]:
+        """The rounded value if the ball decides it (else None), and the ball (None if not finite)."""
         ball = self._fn(*args)
         if isinstance(ball, int):
             ball = flint.arb(ball)
         if not isinstance(ball, flint.arb):
             raise ValueError("not a ball")
         if not ball.is_finite():
-            return None  # undecided at this precision
+            return None, None  # undecided at this precision
         lo, hi = round_mpf(_to_mpf(ball.lower()), fmt), round_mpf(_to_mpf(ball.upper()), fmt)
         if lo == hi and math.copysign(1.0, lo) == math.copysign(1.0, hi):
-            return lo
+            return lo, ball
+        return None, ball
+
+
+def _near_tie(ball: Any, fmt: FloatFormat, bits: int) -> float | None:
+    """The rounded midpoint of a ball narrower than 2^-bits of its midpoint whose ends round to two
+    neighbouring finite floats of one sign (see :data:`NEAR_TIE_PREC`), else None."""
+    mid = ball.mid()
+    if mid == 0 or ball.rad() > abs(mid) * flint.arb(2) ** -bits:
+        return None  # a cancellation (a value near 0), not a tie: mpmath decides
+    lo, hi = round_mpf(_to_mpf(ball.lower()), fmt), round_mpf(_to_mpf(ball.upper()), fmt)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or (lo < 0) != (hi < 0) or lo == 0 or hi == 0:
         return None
+    if fmt.next(min(lo, hi), up=True) != max(lo, hi):
+        return None
+    return round_mpf(_to_mpf(mid), fmt)
 
 
 def _mpf_to_arb(v: mpmath.mpf) -> Any:
