@@ -480,7 +480,6 @@ def generate(
     `extra` float64 inputs are added to the sample of every element-wise kernel (the tests add
     Hypothesis-drawn points).
     """
-    proofs = prove_rules()
     results: list[KernelResult] = []
     skipped: list[tuple[str, str]] = []
     work = functools.partial(_record_results, size=size, size32=size32, seed=seed, extra=extra)
@@ -490,12 +489,14 @@ def generate(
         pooled = functools.partial(_record_results_and_memo, size=size, size32=size32, seed=seed, extra=extra)
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             outcomes = pool.imap(pooled, records)
+            proofs = prove_rules()  # while the workers verify
             for record, (res, skip, memo) in zip(records, outcomes, strict=True):
                 progress(record.name)
                 results += res
                 skipped += skip
                 remember_rounded(memo)
     else:
+        proofs = prove_rules()
         for record in records:
             progress(record.name)
             res, skip = work(record)
