@@ -170,6 +170,27 @@ class ArbFunction:
         finally:
             flint.ctx.prec = saved
 
+    def value(self, x: float, at: tuple[Any, ...], bits: int) -> mpmath.mpf | None:
+        """f(x) to `bits` correct bits (the midpoint of a ball narrower than 2^-bits of it, exactly
+        as an mpmath number), or None (undecided: a value near 0, or not finite)."""
+        extra = max(0, math.frexp(abs(x))[1]) if math.isfinite(x) else 0
+        saved = flint.ctx.prec
+        try:
+            flint.ctx.prec = bits + 64 + extra
+            ball = self._fn(flint.arb(x), *[_mpf_to_arb(v) for v in at])
+            if isinstance(ball, int):
+                ball = flint.arb(ball)
+            if not isinstance(ball, flint.arb) or not ball.is_finite():
+                return None
+            mid = ball.mid()
+            if mid == 0 or ball.rad() > abs(mid) * flint.arb(2) ** -bits:
+                return None
+            return _to_mpf(mid)
+        except (ValueError, ZeroDivisionError, TypeError, ArithmeticError, OverflowError):
+            return None
+        finally:
+            flint.ctx.prec = saved
+
     def _decide(self, args: list[Any], fmt: FloatFormat) -> tuple[float | None, Any]:
         """The rounded value if the ball decides it (else None), and the ball (None if not finite)."""
         ball = self._fn(*args)
@@ -285,6 +306,14 @@ class PiecewiseArb:
         except (ValueError, ZeroDivisionError, OverflowError):
             return None
         return None if chosen is None else chosen.rounded(x, at, fmt, start)
+
+    def value(self, x: float, at: tuple[Any, ...], bits: int) -> mpmath.mpf | None:
+        try:
+            point = dict(zip(self._symbols, [Fraction(x), *[_fraction(v) for v in at]], strict=True))
+            chosen = next((fn for cond, fn in self._pieces if _holds(cond, point)), None)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return None
+        return None if chosen is None else chosen.value(x, at, bits)
 
 
 def arb_function(

@@ -306,6 +306,19 @@ class MpFunction:
 
         return self._adaptive(xm, agree)
 
+    def approximate(self, x: float, *, bits: int = 8) -> mpmath.mpf | None:
+        """f(x) to at least `bits` correct bits: from one Arb ball where one decides it (rigorous), else
+        :meth:`value` (which also sets :attr:`last_precision`; this does not); None where undefined."""
+        if USE_ARB and math.isfinite(x) and not self.others:
+            if self._misses < ARB_AFTER:
+                self._misses = ARB_AFTER
+                self._ball = arb_function(self._textbook, self.var, self.others)
+            if self._ball is not None:
+                found = self._ball.value(x, self._at, bits)
+                if found is not None:
+                    return found
+        return self.value(x, bits=bits)
+
     def rounded(
         self, x: float, fmt: FloatFormat, start: int = START_PREC, *, at: tuple[float, ...] = ()
     ) -> float:

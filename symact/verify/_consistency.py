@@ -38,7 +38,7 @@ def _mag(fn: object, x: float) -> mpmath.mpf:
     """|fn(x)| to a few correct bits, as an mpmath number (a float would underflow: the third
     derivative of (x + sqrt(x^2 + 4))/2 at x = -2.7e87 is 1e-350), at whatever precision the
     cancellation in fn needs; inf where undefined."""
-    v = fn.value(x, bits=8)  # type: ignore[attr-defined]
+    v = fn.approximate(x, bits=8)  # type: ignore[attr-defined]
     if v is not None and not v:  # two precisions agreeing on 0 may both have cancelled to 0
         with mpmath.workprec(4400):
             v = fn.raw(mpmath.mpf(x))  # type: ignore[attr-defined]
