@@ -8,11 +8,12 @@ claim about float64 rounding instead:
 
     for every float x > T, the correctly rounded f(x) equals L(x),
 
-with $L(x) = ax + b$ the asymptote ($a = \lim f/x$, $b = \lim (f - ax)$, found by SymPy and
-required to be rationals).  This module *checks* that claim, it does not prove it: the correctly
-rounded reference (:func:`symact.numeric.reference`, adaptive precision) must equal $L(x)$ at every
-point of a grid from the threshold to the largest float (log-spaced, plus a dense part just past
-the threshold).  The kernel is then the Piecewise ``L+ for x > T+, f for -T- <= x <= T+, L- below``
+with $L(x) = ax + b$ the asymptote ($a = \lim f/x$, $b = \lim (f - ax)$, required to be rationals
+of small denominator, read off f at $\pm 2^{60}$ and $\pm 2^{120}$ to 200 bits: a candidate).
+This module *checks* that claim, it does not prove it: the correctly rounded reference
+(:func:`symact.numeric.reference`, adaptive precision) must equal $L(x)$ at every point of a grid
+from the threshold to the largest float (log-spaced, plus a dense part just past the threshold).
+The kernel is then the Piecewise ``L+ for x > T+, f for -T- <= x <= T+, L- below``
 (the middle branch evaluated on its clamped range, so nothing overflows), and it is measured like
 every other kernel before it is written.  It is offered only when every exact candidate of a kernel
 has missed its target.
@@ -21,13 +22,16 @@ has missed its target.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
+import mpmath
 import numpy as np
 import sympy as sp
 
 from symact.codegen.functions import to_textbook
-from symact.numeric import reference
+from symact.numeric import compile_mp, reference
 
 __all__ = ["THRESHOLDS", "Saturation", "find_saturation", "saturated"]
 
@@ -53,15 +57,47 @@ class Saturation:
         return f"x {rel} {t}: rounds to {self.asymptote} (checked at {self.points} points)"
 
 
+_FAR = (60, 120)
+"""The exponents of the points the asymptote's slope and intercept are read off (both must agree)."""
+_BITS = 200
+_DENOMINATOR = 1 << 32
+
+
+def _rational(v: mpmath.mpf) -> Fraction | None:
+    """The rational of denominator below 2^32 within 2^-100 (relative, or absolute below 1) of `v`."""
+    if not mpmath.isfinite(v) or (v and mpmath.mag(v) > 1000):
+        return None
+    if not v or mpmath.mag(v) < -200:
+        return Fraction(0)  # within 2^-100 of 0 (and no huge power of two is formed)
+    sign, man, exp, _ = v._mpf_
+    exact = Fraction(-man if sign else man) * Fraction(2) ** exp if man else Fraction(0)
+    q = exact.limit_denominator(_DENOMINATOR)
+    return q if abs(exact - q) <= max(abs(q), Fraction(1)) * Fraction(1, 1 << 100) else None
+
+
 def _asymptote(truth: sp.Expr, x: sp.Symbol, at: sp.Expr) -> sp.Expr | None:
-    try:
-        a = sp.limit(truth / x, x, at)
-        b = sp.limit(truth - a * x, x, at)
-    except (NotImplementedError, ValueError, TypeError):
+    """The line ax + b that `truth` approaches at `at` (+oo or -oo), with a and b rationals of small
+    denominator, or None.  A candidate, read off high-precision values far out (SymPy's limits took
+    seconds here): the slope of the secant through the points at 2^60 and 2^120, then the intercept
+    at each; :func:`find_saturation` checks what matters, the rounded values."""
+    fn = compile_mp(truth, x)
+    side = 1 if at == sp.oo else -1
+    far = [math.ldexp(side, e) for e in _FAR]
+    found = [fn.value(p, bits=_BITS) for p in far]
+    values = [v for v in found if v is not None and mpmath.isfinite(v)]
+    if len(values) < len(far) or any(v and mpmath.mag(v) > e + 40 for v, e in zip(values, _FAR, strict=True)):
+        return None  # undefined, or growing faster than a line
+    with mpmath.workprec(_BITS + 2 * max(_FAR)):
+        a = _rational((values[1] - values[0]) / (mpmath.mpf(far[1]) - far[0]))
+        if a is None:
+            return None
+        slope = mpmath.mpf(a.numerator) / a.denominator
+        intercepts = {_rational(v - slope * p) for v, p in zip(values, far, strict=True)}
+    if len(intercepts) != 1 or None in intercepts:
         return None
-    if not (a.is_Rational and b.is_Rational):
-        return None
-    return a * x + b
+    b = intercepts.pop()
+    assert b is not None
+    return sp.Rational(a.numerator, a.denominator) * x + sp.Rational(b.numerator, b.denominator)
 
 
 def _grid(threshold: int, side: int) -> np.ndarray:
