@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from latex_run import compile_tex, engine
 
-import symact.commands.proofs as proofs_command
-from symact.catalogue import get, records
+from symact.catalogue import records
 from symact.cli import main
 from symact.latex import localise_maths
 from symact.steps.messages import CATALOGUE_TEXT, FUNCTION_NAMES, GLOSSARY, MESSAGES, TABLES, plain, say
@@ -167,24 +166,17 @@ def test_the_japanese_booklet_has_a_glossary() -> None:
         assert english in index, key
 
 
-@pytest.fixture
-def small_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    chosen = tuple(get(n) for n in ("sigmoid",))
-    monkeypatch.setattr(proofs_command, "records", lambda: chosen)
-
-
-@pytest.mark.usefixtures("small_catalogue")
 def test_lang_writes_its_edition_only(tmp_path: Path) -> None:
     out = tmp_path / "proofs"
-    assert main(["proofs", "--out", str(out), "--lang", "ja"]) == 0
+    assert main(["proofs", "sigmoid", "--out", str(out), "--lang", "ja"]) == 0
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.*")) == [
         "ja/index.md",
         "ja/index.tex",
         "ja/sigmoid.md",
         "ja/sigmoid.tex",
     ]
-    assert main(["proofs", "--out", str(out), "--lang", "ja", "--check"]) == 0
-    assert main(["proofs", "--out", str(out), "--check"]) == 1  # the English edition is missing
+    assert main(["proofs", "sigmoid", "--out", str(out), "--lang", "ja", "--check"]) == 0
+    assert main(["proofs", "sigmoid", "--out", str(out), "--check"]) == 1  # the English edition is missing
 
 
 def test_unknown_language_is_one_line_error_and_writes_nothing(

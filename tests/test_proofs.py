@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-import symact.commands.proofs as proofs_command
 from symact.catalogue import A, X, Y, get, records
 from symact.cli import main
 from symact.latex import stage
@@ -36,33 +35,48 @@ def test_committed_proofs_are_fresh(tmp_path: Path) -> None:
     assert not differing, f"stale proofs (run `symact proofs`): {differing}"
 
 
-@pytest.fixture
-def small_catalogue(monkeypatch: pytest.MonkeyPatch) -> None:
-    chosen = tuple(get(n) for n in ("sigmoid", "relu"))
-    monkeypatch.setattr(proofs_command, "records", lambda: chosen)
+TWO = ("proofs", "sigmoid", "relu")
+"""``symact proofs`` of two functions (the whole catalogue takes half a minute)."""
 
 
-@pytest.mark.usefixtures("small_catalogue")
 def test_check_writes_nothing_and_lists_missing_and_stale(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "proofs"
-    assert main(["proofs", "--out", str(out), "--check"]) == 1
+    assert main([*TWO, "--out", str(out), "--check"]) == 1
     assert "missing sigmoid.tex" in capsys.readouterr().out
     assert not out.exists()
-    assert main(["proofs", "--out", str(out)]) == 0  # the English edition
-    assert main(["proofs", "--out", str(out), "--check", "--lang", "en"]) == 0
-    assert main(["proofs", "--out", str(out), "--check"]) == 1  # every edition: proofs/ja/ is missing
+    assert main([*TWO, "--out", str(out)]) == 0  # the English edition
+    assert main([*TWO, "--out", str(out), "--check", "--lang", "en"]) == 0
+    assert main([*TWO, "--out", str(out), "--check"]) == 1  # every edition: proofs/ja/ is missing
     assert "missing ja/relu.tex" in capsys.readouterr().out
-    assert main(["proofs", "--out", str(out), "--lang", "all"]) == 0
-    assert main(["proofs", "--out", str(out), "--check"]) == 0
+    assert main([*TWO, "--out", str(out), "--lang", "all"]) == 0
+    assert main([*TWO, "--out", str(out), "--check"]) == 0
     (out / "relu.md").write_text("edited\n")
     (out / "ja" / "sigmoid.tex").write_text("edited\n")
     before = {p: p.read_bytes() for p in out.rglob("*.*")}
-    assert main(["proofs", "--out", str(out), "--check"]) == 1
+    assert main([*TWO, "--out", str(out), "--check"]) == 1
     report = capsys.readouterr().out
     assert "stale relu.md" in report and "stale ja/sigmoid.tex" in report
     assert {p: p.read_bytes() for p in out.rglob("*.*")} == before
+
+
+def test_a_partial_run_keeps_the_other_functions_and_lists_them_in_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "proofs"
+    assert main([*TWO, "--out", str(out), "--lang", "en"]) == 0
+    assert main(["proofs", "tanh", "--out", str(out), "--lang", "en"]) == 0
+    assert {p.name for p in out.glob("*.tex")} == {"index.tex", "relu.tex", "sigmoid.tex", "tanh.tex"}
+    index = (out / "index.tex").read_text(encoding="utf-8")
+    assert [name for name in ("relu", "sigmoid", "tanh") if f"\\hyperref[sec:{name}]" in index] == [
+        "relu",
+        "sigmoid",
+        "tanh",
+    ]
+    assert main(["proofs", "nosuchfunction", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("symact: error: ") and "nosuchfunction" in err and len(err.splitlines()) == 1
 
 
 def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,8 +143,7 @@ def test_json_boxes_the_derivative_in_its_textbook_shape(
     from symact.steps._named import NORMAL_CDF, NORMAL_PDF, SIGMA
 
     chosen = tuple(get(n) for n in _TEXTBOOK)
-    monkeypatch.setattr(proofs_command, "records", lambda: chosen)
-    assert main(["proofs", "--json"]) == 0
+    assert main(["proofs", "--json", *_TEXTBOOK]) == 0
     out = {d["name"]: d for d in json.loads(capsys.readouterr().out)}
     for record in chosen:
         entry = out[record.name]
@@ -163,8 +176,7 @@ def test_json_boxes_the_derivative_in_its_textbook_shape(
 def test_json_lists_one_entry_per_boxed_line_of_the_neuron(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(proofs_command, "records", lambda: (get("binary_cross_entropy"), get("softmax")))
-    assert main(["proofs", "--json"]) == 0
+    assert main(["proofs", "--json", "binary_cross_entropy", "softmax"]) == 0
     out = {d["name"]: d for d in json.loads(capsys.readouterr().out)}
     neuron = out["binary_cross_entropy_with_sigmoid"]["result"]
     assert [e["lhs"] for e in neuron[:3]] == ["dL/dz", "dL/dw_i", "dL/db"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
-from symact.catalogue import records
+from symact.catalogue import Record, UnknownFunctionError, get, records
 from symact.errors import UserError
 from symact.steps.messages import LANGUAGES
 
@@ -19,6 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="Derive every catalogue function step by step, check each step symbolically and at 50 "
         "digits, and write proofs/*.tex, proofs/*.md and the index documents (the Japanese edition: "
         "proofs/ja/).",
+    )
+    p.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="only these functions (default: every one); the index then lists them and the other "
+        "functions' derivations already in the output directory, and nothing is removed",
     )
     p.add_argument("--out", type=Path, default=None, help="output directory (default: ./proofs)")
     p.add_argument(
@@ -39,8 +47,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
+def _select(names: list[str]) -> tuple[Record, ...]:
+    chosen: dict[str, Record] = {}
+    for name in names:
+        try:
+            record = get(name)
+        except UnknownFunctionError as exc:
+            raise UserError(str(exc)) from None
+        chosen[record.name] = record
+    return tuple(chosen.values())
+
+
 def run(args: argparse.Namespace) -> int:
-    from symact.latex._files import generate, prune, stale, write
+    from symact.latex._files import generate, index_over_others, prune, stale, write
 
     out: Path = args.out if args.out is not None else Path.cwd() / "proofs"
     if out.exists() and not out.is_dir():
@@ -51,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
     if lang != "all" and lang not in LANGUAGES:
         raise UserError(f"--lang {lang}: unknown language (choose {', '.join(LANGUAGES)} or all)")
     langs = LANGUAGES if lang == "all" else (lang,)
+    chosen = _select(args.names) if args.names else records()
     if args.json:
-        return _json()
+        return _json(chosen)
     start = time.perf_counter()
-    generated = generate(records(), jobs=args.jobs, langs=langs)
+    generated = generate(chosen, jobs=args.jobs, langs=langs)
+    if args.names:
+        index_over_others(generated.files, out, chosen, langs)
     for name, lines in sorted(generated.failures.items()):
         for line in lines:
             print(f"FAILED {name}: {line}", file=sys.stderr)
@@ -66,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         print(f"proofs: {len(generated.files)} files up to date in {out}")
         return 0
-    changed = write(out, generated.files) + prune(out, generated.files)
+    changed = write(out, generated.files) + ([] if args.names else prune(out, generated.files))
     steps = sum(d.steps for made in generated.made.values() for d in made)
     print(
         f"proofs: {len(generated.files)} files in {out} ({len(changed)} changed), {steps} checked steps, "
@@ -75,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if generated.failures else 0
 
 
-def _json() -> int:
+def _json(chosen: Iterable[Record]) -> int:
     """Print the summary of every derivation; exit 1 if one fails its checks (reported on stderr)."""
     import json
 
@@ -83,7 +105,7 @@ def _json() -> int:
     from symact.steps._summary import summary
 
     out, failed = [], False
-    for _, name, result in derivations(records()):
+    for _, name, result in derivations(chosen):
         if isinstance(result, Exception):
             print(f"FAILED {name}: {str(result).splitlines()[0]}", file=sys.stderr)
             failed = True

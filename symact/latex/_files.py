@@ -29,6 +29,7 @@ __all__ = [
     "edition_dir",
     "generate",
     "index_files",
+    "index_over_others",
     "prune",
     "rows_of",
     "stale",
@@ -153,6 +154,27 @@ def index_files(rows: Iterable[Row], lang: str = "en") -> dict[str, str]:
         f"{prefix}index.tex": render_index(ordered, lang),
         f"{prefix}index.md": render_index_markdown(ordered, lang),
     }
+
+
+def index_over_others(
+    files: dict[str, str], directory: Path, chosen: Iterable[Record], langs: Iterable[str]
+) -> None:
+    """Replace the index files in `files` (the derivations of the `chosen` records) by indexes over
+    them and the derivation files of every other catalogue record already in `directory`: a partial
+    run regenerates some derivations, and the booklet keeps listing the rest."""
+    from symact.catalogue import records
+    from symact.steps._build import planned_names
+
+    built = {name for record in chosen for name in planned_names(record)}
+    others = {name for record in records() for name in planned_names(record)} - built
+    for lang in langs:
+        prefix = edition_dir(lang)
+        kept = {
+            f"{prefix}{name}.tex": (directory / f"{prefix}{name}.tex").read_text(encoding="utf-8")
+            for name in others
+            if (directory / f"{prefix}{name}.tex").exists()
+        }
+        files.update(index_files(rows_of({**files, **kept}, lang), lang))
 
 
 def write(directory: Path, files: dict[str, str]) -> list[str]:
