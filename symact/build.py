@@ -398,8 +398,10 @@ def _outcome(future: cf.Future[StageResult], spec: str, records: Sequence[Record
         return _died(spec, records, exc)
 
 
-def _pool(jobs: int) -> cf.Executor | None:
-    if jobs <= 1 or not fork_is_safe():
+def _pool(jobs: int, fork: bool | None = None) -> cf.Executor | None:
+    """A pool of `jobs` forked worker processes, or None (one job; or `fork` is False, or None and
+    :func:`~symact.pipeline.fork_is_safe` says no)."""
+    if jobs <= 1 or not (fork_is_safe() if fork is None else fork):
         return None
     try:
         context = multiprocessing.get_context("fork")
@@ -440,6 +442,7 @@ class _Run:
         milestone: Progress,
         cache: _Cache,
         jobs: int,
+        fork: bool | None = None,
     ) -> None:
         self.records = list(records)
         self.root = root
@@ -447,6 +450,7 @@ class _Run:
         self._progress, self._milestone = progress, milestone
         self.cache = cache
         self.jobs = jobs
+        self.fork = fork
         self.keys = {r.name: record_fingerprint(r) for r in records}
         self.results: dict[str, StageResult] = {}
         self.pending: list[Callable[[], None]] = []
@@ -501,7 +505,7 @@ class _Run:
         before = None if background else _snapshot(self.root)
         _WORK.update({r.name: r for r in self.records})
         workers = min(self.jobs, len(order))
-        pool = _pool(workers)
+        pool = _pool(workers, self.fork)
         outcomes: list[tuple[str, list[_Part]]] = []
         done = [0]
 
@@ -570,7 +574,7 @@ class _Run:
     def siblings(self, specs: list[str]) -> None:
         """All-records stages on parallel branches: each in its own worker process, at once."""
         todo = [spec for spec in specs if not self._cached_whole(spec)]
-        pool = _pool(len(todo)) if len(todo) >= 2 and self.jobs >= 2 else None
+        pool = _pool(len(todo), self.fork) if len(todo) >= 2 and self.jobs >= 2 else None
         if pool is None:
             for spec in todo:
                 self.whole(spec)
@@ -633,6 +637,7 @@ def run_build(
     cache: bool = True,
     jobs: int = 1,
     milestone: Progress | None = None,
+    fork: bool | None = None,
 ) -> BuildReport:
     """Run `stages` over `records` and return the report (see the module docstring).
 
@@ -644,6 +649,8 @@ def run_build(
       (default :data:`STAGES`); names must be unique.
     - `cache`: reuse ``.symact-cache/`` (it is written either way).
     - `jobs`: worker processes for per-record stages (1: in this process).
+    - `fork`: whether worker processes may be forked (default: when
+      :func:`~symact.pipeline.fork_is_safe`; True for stages that import nothing unsafe to fork).
     """
     root = Path(root)
     chosen = [as_stage(s) for s in (STAGES if stages is None else stages)]
@@ -651,7 +658,7 @@ def run_build(
         raise ArgumentError("run_build: two stages have the same name")
     _STAGES.update({s.name: s for s in chosen})
     cached = _Cache(root, read=cache)
-    run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs))
+    run = _Run(records, root, progress, milestone or progress, cached, max(1, jobs), fork)
     previous = derivations.use(_derivation_store(root, cached.source, fresh=not cache))
     try:
         for kind, specs in _segments(chosen):

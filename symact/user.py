@@ -317,6 +317,28 @@ def configured_modules(root: Path) -> list[str]:
     return modules
 
 
+def configured_stages(root: Path) -> list[str] | None:
+    """The build's stages named in ``[tool.symact] stages`` of ``root/pyproject.toml``
+    (``"module:function"`` each, in order), or None where none are named (symact's pipeline)."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read [tool.symact]: {exc}") from None
+    stages = data.get("tool", {}).get("symact", {}).get("stages")
+    if stages is None:
+        return None
+    if (
+        not isinstance(stages, list)
+        or not stages
+        or not all(isinstance(s, str) and s.count(":") == 1 and all(s.split(":")) for s in stages)
+    ):
+        raise UserError(f'{path}: [tool.symact] stages must be a non-empty list of "module:function" names')
+    return stages
+
+
 _CONFIGURED_LOADED: set[Path] = set()
 
 

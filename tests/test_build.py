@@ -84,9 +84,6 @@ def stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     folder.mkdir()
     (folder / f"{name}.py").write_text(STAGE_SOURCE)
     monkeypatch.syspath_prepend(str(folder))
-    # these tests are about the process pool itself (its stages import nothing but the standard
-    # library): it must exist even in a test worker where an earlier test imported JAX
-    monkeypatch.setattr(build, "fork_is_safe", lambda: True)
     yield name
     sys.modules.pop(name, None)
 
@@ -177,7 +174,9 @@ def test_a_crashing_stage_is_a_failure_not_a_traceback(stages: str, root: Path) 
 
 
 def test_a_worker_that_dies_is_a_failure(stages: str, root: Path) -> None:
-    report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[f"{stages}:die"], jobs=2)
+    report = build.run_build(
+        _records(), root=root, progress=lambda m: None, stages=[f"{stages}:die"], jobs=2, fork=True
+    )
     assert not report.ok and "died" in report.stages[0].failures[0]
     assert set(report.stages[0].cells.values()) == {"CRASHED"}
 
@@ -194,7 +193,7 @@ def test_per_record_stages_run_in_parallel_processes(
 ) -> None:
     monkeypatch.setenv("STAGE_SLEEP", "0.5")
     report = build.run_build(
-        _records(), root=root, progress=lambda m: None, stages=[f"{stages}:each"], jobs=2
+        _records(), root=root, progress=lambda m: None, stages=[f"{stages}:each"], jobs=2, fork=True
     )
     pids = {cell.split()[1] for cell in report.stages[0].cells.values()}
     assert len(pids) == 2 and str(os.getpid()) not in pids
@@ -207,7 +206,9 @@ def test_check_only_stages_run_alongside_the_next_ones(
     each = replace(build.as_stage(f"{stages}:each"), check_only=True)  # the Stage says so: no global
     whole = f"{stages}:whole"
     monkeypatch.setenv("STAGE_SLEEP", "1.0")
-    report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[each, whole], jobs=2)
+    report = build.run_build(
+        _records(), root=root, progress=lambda m: None, stages=[each, whole], jobs=2, fork=True
+    )
     calls = _calls(root)
     assert calls[0] == "whole" and sorted(calls[1:]) == sorted(f"each {r.name}" for r in _records())
     assert report.ok and all(c.startswith("ok") for c in report.stages[0].cells.values())
@@ -216,15 +217,17 @@ def test_check_only_stages_run_alongside_the_next_ones(
 
 def test_sibling_stages_run_side_by_side(stages: str, root: Path) -> None:
     side, whole = (replace(build.as_stage(f"{stages}:{n}"), sibling=True) for n in ("side", "whole"))
-    report = build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2)
+    report = build.run_build(
+        _records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2, fork=True
+    )
     calls = _calls(root)
     assert sorted(calls) == ["side end", "side start", "whole"]
     assert calls.index("whole") < calls.index("side end")  # whole did not wait for side
     assert report.ok and [s.column for s in report.stages] == ["side", "whole"]
-    build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2)
+    build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2, fork=True)
     assert _calls(root) == []
     (root / "side" / "n.txt").unlink()  # a sibling's output gone: the group runs again
-    build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2)
+    build.run_build(_records(), root=root, progress=lambda m: None, stages=[side, whole], jobs=2, fork=True)
     assert sorted(_calls(root)) == ["side end", "side start", "whole"]
     assert (root / "side" / "n.txt").read_text() == "4"
 
@@ -252,7 +255,7 @@ def test_fingerprints() -> None:
 def test_command_line_summary_progress_and_exit_status(
     stages: str, root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(build, "STAGES", (f"{stages}:each", f"{stages}:whole"))
+    (root / "pyproject.toml").write_text(f'[tool.symact]\nstages = ["{stages}:each", "{stages}:whole"]\n')
     assert main(["build", "--root", str(root), "relu", "tanh"]) == 0
     out, err = capsys.readouterr()
     header, _rule, *rows = out.split("\n\n")[0].split("\n")
@@ -287,9 +290,26 @@ def test_bad_build_requests_exit_2(
     assert list(root.iterdir()) == []
 
 
-def test_user_modules_from_pyproject(
-    stages: str, root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ('stages = ["no_such_module_xyz:run"]', "cannot load no_such_module_xyz:run"),
+        ('stages = "symact.derive.stage:run"', "must be a non-empty list"),
+        ('stages = ["symact.derive.stage"]', "must be a non-empty list"),
+        ("stages = []", "must be a non-empty list"),
+    ],
+)
+def test_bad_configured_stages_exit_2(
+    setting: str, words: str, root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    (root / "pyproject.toml").write_text(f"[tool.symact]\n{setting}\n")
+    assert main(["build", "--root", str(root), "relu"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("symact: error: ") and words in err and len(err.splitlines()) == 1
+    assert sorted(p.name for p in root.iterdir()) == ["pyproject.toml"]
+
+
+def test_user_modules_from_pyproject(stages: str, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     name = f"bent_{uuid.uuid4().hex[:6]}"
     (root / "acts.py").write_text(
         textwrap.dedent(
@@ -299,8 +319,9 @@ def test_user_modules_from_pyproject(
             """
         )
     )
-    (root / "pyproject.toml").write_text('[tool.symact]\nmodules = ["acts.py"]\n')
-    monkeypatch.setattr(build, "STAGES", (f"{stages}:each",))
+    (root / "pyproject.toml").write_text(
+        f'[tool.symact]\nmodules = ["acts.py"]\nstages = ["{stages}:each"]\n'
+    )
     assert main(["build", "--root", str(root), name]) == 0
     assert name in capsys.readouterr().out
 

@@ -2,8 +2,10 @@
 
 The main job: every stage of :data:`symact.build.STAGES` over the catalogue (plus the user modules
 named in ``[tool.symact] modules`` of ``ROOT/pyproject.toml`` and given with ``--module``), then a
-summary table on stdout.  Progress goes to stderr: one updating status line on a terminal, plain
-lines otherwise.  Exit status 0 when every stage passed, 1 on any failure, 2 on bad input.
+summary table on stdout.  ``[tool.symact] stages = ["module:function", ...]`` replaces the stages (a
+project's own pipeline; each a :class:`symact.pipeline.Stage` function).  Progress goes to stderr:
+one updating status line on a terminal, plain lines otherwise.  Exit status 0 when every stage
+passed, 1 on any failure, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from pathlib import Path
 from typing import TextIO
 
 from symact.budget import parse_seconds, set_default_budget
-from symact.build import run_build
+from symact.build import as_stage, run_build
 from symact.catalogue import Record, UnknownFunctionError, get, records
 from symact.commands.options import add_jobs, add_root
 from symact.errors import UserError
-from symact.user import configured_modules, load_modules
+from symact.user import configured_modules, configured_stages, load_modules
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -104,6 +106,12 @@ def run(args: argparse.Namespace) -> int:
     if args.time_budget is not None:
         set_default_budget(parse_seconds(args.time_budget, what="--time-budget"))
     load_modules([*configured_modules(root), *args.module], root=root)
+    stages = configured_stages(root)
+    for spec in stages or ():
+        try:
+            as_stage(spec)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise UserError(f"[tool.symact] stages: cannot load {spec}: {exc}") from None
     chosen = _select(args.names)
     display = Display()
     report = run_build(
@@ -113,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         milestone=display.milestone,
         cache=not args.no_cache,
         jobs=args.jobs,
+        stages=stages,
     )
     display.clear()
     print(report.table())
