@@ -56,6 +56,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from symact.budget import default_budget, with_budget
@@ -423,10 +424,20 @@ def _segments(stages: Sequence[Stage]) -> list[tuple[str, list[str]]]:
     return groups
 
 
+_MESSAGES: list[Any] = []
+"""The queue the workers of sibling stages send their progress lines to (inherited through fork)."""
+
+
+def _forward(message: str) -> None:
+    """A worker's progress line, to the main process (dropped where there is no queue)."""
+    if _MESSAGES:
+        _MESSAGES[0].put(message)
+
+
 def _whole_task(spec: str, names: Sequence[str], root: str) -> StageResult:
-    """Worker: one all-records stage."""
+    """Worker: one all-records stage (its progress lines go to the main process)."""
     start = time.perf_counter()
-    result = _call(_STAGES[spec], [_WORK[n] for n in names], Path(root), lambda message: None)
+    result = _call(_STAGES[spec], [_WORK[n] for n in names], Path(root), _forward)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -549,7 +560,11 @@ class _Run:
             finish()
             return
         for name in order:
-            future = pool.submit(_record_task, name, todo[name], str(self.root))
+            try:
+                future = pool.submit(_record_task, name, todo[name], str(self.root))
+            except cf.process.BrokenProcessPool as exc:  # a worker died before this was handed out
+                future = cf.Future()
+                future.set_exception(exc)
             futures[future] = name
             future.add_done_callback(on_done)
         if background:
@@ -583,15 +598,37 @@ class _Run:
         _WORK.update({r.name: r for r in self.records})
         names = [r.name for r in self.records]
         self.milestone(f"{' | '.join(_label(s) for s in todo)}: running side by side")
-        with pool:
-            futures = {pool.submit(_whole_task, spec, names, str(self.root)): spec for spec in todo}
-            for future in cf.as_completed(futures):
-                spec = futures[future]
-                got = _outcome(future, spec, self.records)
-                self.results[spec] = got
-                self.milestone(f"{_label(spec)}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)")
-                self.store(self._whole_key(spec), got)
+        queue = multiprocessing.get_context("fork").Queue()
+        _MESSAGES[:] = [queue]  # before the pool forks its workers, which inherit it
+        done = threading.Event()
+        relay = threading.Thread(target=self._relay, args=(queue, done), daemon=True)
+        relay.start()
+        try:
+            with pool:
+                futures = {pool.submit(_whole_task, spec, names, str(self.root)): spec for spec in todo}
+                for future in cf.as_completed(futures):
+                    spec = futures[future]
+                    got = _outcome(future, spec, self.records)
+                    self.results[spec] = got
+                    self.milestone(
+                        f"{_label(spec)}: {'FAILED' if got.failures else 'ok'} ({got.seconds:.1f} s)"
+                    )
+                    self.store(self._whole_key(spec), got)
+        finally:
+            done.set()
+            relay.join()
+            _MESSAGES.clear()
         self.cache.wrote(todo, _written(before, self.root))
+
+    def _relay(self, queue: Any, done: threading.Event) -> None:
+        """Show the progress lines of the sibling stages' workers until `done` and nothing is left
+        (the main process never writes to the queue: a worker killed while writing cannot block it)."""
+        while True:
+            try:
+                self.progress(queue.get(timeout=0.2))
+            except Empty:
+                if done.is_set():
+                    return
 
     def whole(self, spec: str) -> None:
         if self._cached_whole(spec):

@@ -56,6 +56,7 @@ def whole(records, *, root, progress):
 def side(records, *, root, progress):
     """All records, slowly, writing its own file."""
     _log(root, "side start")
+    progress(f"side: {len(records)} functions")
     time.sleep(1.0)
     (Path(root) / "side").mkdir(exist_ok=True)
     (Path(root) / "side" / "n.txt").write_text(str(len(records)))
