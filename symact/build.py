@@ -322,12 +322,6 @@ def _call(
     """Run one stage within :func:`stage_limit`; a crash or a time-out becomes a failure line.
     `inputs` (the results of the stages it reads) are passed when the stage reads any."""
     extra = {"inputs": dict(inputs or {})} if stage.reads else {}
-    return _call_within_limit(stage, records, root, progress, extra)
-
-
-def _call_within_limit(
-    stage: Stage, records: Sequence[Record], root: Path, progress: Progress, extra: Mapping[str, Any]
-) -> StageResult:
     names = ", ".join(r.name for r in records) if len(records) <= 3 else f"{len(records)} functions"
     limit = stage.limit * len(records) if stage.limit is not None else stage_limit(len(records))
     timed_out = StageResult(column=_column(stage.name))

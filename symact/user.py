@@ -302,16 +302,23 @@ def define(
     return wrap
 
 
-def configured_modules(root: Path) -> list[str]:
-    """The modules named in ``[tool.symact] modules`` of ``root/pyproject.toml`` (none if absent)."""
+def _settings(root: Path) -> tuple[Path, dict[str, Any]]:
+    """``root/pyproject.toml`` and its ``[tool.symact]`` table (empty if there is neither)."""
     path = root / "pyproject.toml"
     if not path.is_file():
-        return []
+        return path, {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read [tool.symact]: {exc}") from None
-    modules = data.get("tool", {}).get("symact", {}).get("modules", [])
+    table = data.get("tool", {}).get("symact", {})
+    return path, table if isinstance(table, dict) else {}
+
+
+def configured_modules(root: Path) -> list[str]:
+    """The modules named in ``[tool.symact] modules`` of ``root/pyproject.toml`` (none if absent)."""
+    path, settings = _settings(root)
+    modules = settings.get("modules", [])
     if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
         raise UserError(f"{path}: [tool.symact] modules must be a list of module names or .py paths")
     return modules
@@ -320,14 +327,8 @@ def configured_modules(root: Path) -> list[str]:
 def configured_stages(root: Path) -> list[str] | None:
     """The build's stages named in ``[tool.symact] stages`` of ``root/pyproject.toml``
     (``"module:function"`` each, in order), or None where none are named (symact's pipeline)."""
-    path = root / "pyproject.toml"
-    if not path.is_file():
-        return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read [tool.symact]: {exc}") from None
-    stages = data.get("tool", {}).get("symact", {}).get("stages")
+    path, settings = _settings(root)
+    stages = settings.get("stages")
     if stages is None:
         return None
     if (

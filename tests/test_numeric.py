@@ -329,3 +329,15 @@ def test_arb_rounds_the_midpoint_only_at_a_tie_no_precision_within_reach_separat
     # 1 - tanh(x)^2 at x = 1e5 is e^-200000 and more: a ball around 0, never rounded from its midpoint
     cancelled = arb_function(1 - sp.tanh(x) ** 2, x, ())
     assert cancelled is not None and cancelled.rounded(1e5, (), fmt, 53) is None
+
+
+def test_exact_fraction_holds_the_value_exactly() -> None:
+    from symact.numeric import exact_fraction
+
+    assert exact_fraction(0.1) == Fraction(3602879701896397, 2**55)
+    assert exact_fraction(mpmath.mpf(-0.1)) == -Fraction(3602879701896397, 2**55)
+    assert exact_fraction(mpmath.ldexp(3, -1100)) == Fraction(3, 2**1100)
+    assert exact_fraction(mpmath.mpf(0)) == 0
+    for bad in (math.inf, math.nan, mpmath.inf, mpmath.nan):
+        with pytest.raises((ValueError, OverflowError)):
+            exact_fraction(bad)

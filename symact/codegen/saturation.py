@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from symact.codegen.functions import to_textbook
-from symact.numeric import compile_mp, reference
+from symact.numeric import compile_mp, exact_fraction, reference
 
 __all__ = ["THRESHOLDS", "Saturation", "find_saturation", "saturated"]
 
@@ -69,8 +69,7 @@ def _rational(v: mpmath.mpf) -> Fraction | None:
         return None
     if not v or mpmath.mag(v) < -200:
         return Fraction(0)  # within 2^-100 of 0 (and no huge power of two is formed)
-    sign, man, exp, _ = v._mpf_
-    exact = Fraction(-man if sign else man) * Fraction(2) ** exp if man else Fraction(0)
+    exact = exact_fraction(v)
     q = exact.limit_denominator(_DENOMINATOR)
     return q if abs(exact - q) <= max(abs(q), Fraction(1)) * Fraction(1, 1 << 100) else None
 

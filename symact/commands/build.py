@@ -19,8 +19,7 @@ from typing import TextIO
 
 from symact.budget import parse_seconds, set_default_budget
 from symact.build import as_stage, run_build
-from symact.catalogue import Record, UnknownFunctionError, get, records
-from symact.commands.options import add_jobs, add_root
+from symact.commands.options import add_jobs, add_root, chosen_records
 from symact.errors import UserError
 from symact.user import configured_modules, configured_stages, load_modules
 
@@ -88,19 +87,6 @@ def _columns() -> int:
     return columns if columns >= 40 else 100
 
 
-def _select(names: list[str]) -> list[Record]:
-    if not names:
-        return list(records())
-    chosen: dict[str, Record] = {}
-    for name in names:
-        try:
-            record = get(name)
-        except UnknownFunctionError as exc:
-            raise UserError(str(exc)) from None
-        chosen[record.name] = record
-    return list(chosen.values())
-
-
 def run(args: argparse.Namespace) -> int:
     root = args.root
     if args.time_budget is not None:
@@ -112,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             as_stage(spec)
         except (ImportError, AttributeError, ValueError) as exc:
             raise UserError(f"[tool.symact] stages: cannot load {spec}: {exc}") from None
-    chosen = _select(args.names)
+    chosen = chosen_records(args.names)
     display = Display()
     report = run_build(
         chosen,

@@ -1,4 +1,5 @@
-"""Options several commands share, defined, defaulted and validated once: ``--jobs`` and ``--root``.
+"""Options several commands share, defined, defaulted and validated once: ``--jobs``, ``--root`` and
+the functions named on the command line (:func:`chosen_records`).
 
 Bad values are rejected while the arguments are parsed, before any file is read or written: one
 line naming the option and the value (``argument --jobs: must be at least 1, not 0``), exit status 2.
@@ -8,9 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["PACKAGE_ROOT", "add_jobs", "add_root", "default_jobs", "jobs", "root"]
+from symact.catalogue import Record, UnknownFunctionError, get, records
+from symact.errors import UserError
+
+__all__ = ["PACKAGE_ROOT", "add_jobs", "add_root", "chosen_records", "default_jobs", "jobs", "root"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The project folder that holds this copy of the ``symact`` package."""
@@ -55,3 +60,18 @@ def root(text: str) -> Path:
 def add_root(parser: argparse.ArgumentParser, *, default: Path, help: str) -> None:
     """``--root DIR``, an existing folder; `default` when not given."""
     parser.add_argument("--root", type=root, default=default, metavar="DIR", help=help)
+
+
+def chosen_records(names: Sequence[str]) -> list[Record]:
+    """The records `names` (``NAME ...`` of a command; aliases resolved, duplicates dropped, in the
+    order given), or the whole catalogue when there are none; an unknown name is a UserError."""
+    if not names:
+        return list(records())
+    chosen: dict[str, Record] = {}
+    for name in names:
+        try:
+            record = get(name)
+        except UnknownFunctionError as exc:
+            raise UserError(str(exc)) from None
+        chosen[record.name] = record
+    return list(chosen.values())

@@ -8,7 +8,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from symact.catalogue import Record, UnknownFunctionError, get, records
+from symact.catalogue import Record
+from symact.commands.options import chosen_records
 from symact.errors import UserError
 from symact.steps.messages import LANGUAGES
 
@@ -47,17 +48,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _select(names: list[str]) -> tuple[Record, ...]:
-    chosen: dict[str, Record] = {}
-    for name in names:
-        try:
-            record = get(name)
-        except UnknownFunctionError as exc:
-            raise UserError(str(exc)) from None
-        chosen[record.name] = record
-    return tuple(chosen.values())
-
-
 def run(args: argparse.Namespace) -> int:
     from symact.latex._files import generate, index_over_others, prune, stale, write
 
@@ -70,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if lang != "all" and lang not in LANGUAGES:
         raise UserError(f"--lang {lang}: unknown language (choose {', '.join(LANGUAGES)} or all)")
     langs = LANGUAGES if lang == "all" else (lang,)
-    chosen = _select(args.names) if args.names else records()
+    chosen = chosen_records(args.names)
     if args.json:
         return _json(chosen)
     start = time.perf_counter()

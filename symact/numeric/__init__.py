@@ -29,7 +29,8 @@ The kernels and the verifier measure floating-point results against these.
   (one compiled function for every row of a vector function).
 - ``rounded_memo()`` / ``remember_rounded(memo)``: the process's table of correctly rounded values,
   handed from a worker process to its parent (so a backend's check reuses the generator's values).
-- ``round_mpf(value, fmt)`` / ``float_format(dtype)``: correct rounding of mpmath values.
+- ``round_mpf(value, fmt)`` / ``float_format(dtype)``: correct rounding of mpmath values;
+  ``exact_fraction(value)``: a float or mpmath number as the exact fraction it is.
 
 Example:
 
@@ -50,7 +51,7 @@ from symact.numeric._mp import (
     rounded_memo,
 )
 from symact.numeric._reference import reference
-from symact.numeric._round import FloatFormat, float_format, round_mpf
+from symact.numeric._round import FloatFormat, exact_fraction, float_format, round_mpf
 from symact.numeric._sample import full_range_sample
 from symact.numeric._ulp import floored, ulp, ulp_error
 
@@ -60,6 +61,7 @@ __all__ = [
     "RoundedMemo",
     "bind",
     "compile_mp",
+    "exact_fraction",
     "exact_input",
     "exact_value",
     "float_format",

@@ -31,7 +31,7 @@ from mpmath.libmp import from_man_exp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.pycode import MpmathPrinter
 
-from symact.numeric._round import FloatFormat, round_mpf
+from symact.numeric._round import FloatFormat, exact_fraction, round_mpf
 
 try:
     import flint
@@ -280,16 +280,6 @@ def _holds(node: sp.Basic, point: Mapping[sp.Symbol, Fraction]) -> Any:
     return math.prod(terms, start=Fraction(1))
 
 
-def _fraction(v: Any) -> Fraction:
-    """A finite float or mpmath number as the exact fraction it is."""
-    if isinstance(v, float):
-        return Fraction(v)
-    sign, man, exp, _ = v._mpf_
-    if not man and exp:
-        raise ValueError("not a finite value")
-    return Fraction(-man if sign else man) * Fraction(2) ** exp
-
-
 class PiecewiseArb:
     """A ``Piecewise`` whose conditions :func:`_exact_condition` accepts: the piece is chosen exactly,
     then rounded by its own :class:`ArbFunction` (None where no piece applies or it is undecided)."""
@@ -299,21 +289,23 @@ class PiecewiseArb:
     ) -> None:
         self._pieces, self._symbols = pieces, symbols
 
-    def rounded(self, x: float, at: tuple[Any, ...], fmt: FloatFormat, start: int) -> float | None:
+    def _piece(self, x: float, at: tuple[Any, ...]) -> ArbFunction | PiecewiseArb | None:
+        """The piece whose condition holds at the exact point (None if none does, or it is not finite)."""
         try:
-            point = dict(zip(self._symbols, [Fraction(x), *[_fraction(v) for v in at]], strict=True))
-            chosen = next((fn for cond, fn in self._pieces if _holds(cond, point)), None)
+            point = dict(
+                zip(self._symbols, [exact_fraction(x), *[exact_fraction(v) for v in at]], strict=True)
+            )
+            return next((fn for cond, fn in self._pieces if _holds(cond, point)), None)
         except (ValueError, ZeroDivisionError, OverflowError):
             return None
-        return None if chosen is None else chosen.rounded(x, at, fmt, start)
+
+    def rounded(self, x: float, at: tuple[Any, ...], fmt: FloatFormat, start: int) -> float | None:
+        piece = self._piece(x, at)
+        return None if piece is None else piece.rounded(x, at, fmt, start)
 
     def value(self, x: float, at: tuple[Any, ...], bits: int) -> mpmath.mpf | None:
-        try:
-            point = dict(zip(self._symbols, [Fraction(x), *[_fraction(v) for v in at]], strict=True))
-            chosen = next((fn for cond, fn in self._pieces if _holds(cond, point)), None)
-        except (ValueError, ZeroDivisionError, OverflowError):
-            return None
-        return None if chosen is None else chosen.value(x, at, bits)
+        piece = self._piece(x, at)
+        return None if piece is None else piece.value(x, at, bits)
 
 
 def arb_function(

@@ -309,15 +309,9 @@ class MpFunction:
     def approximate(self, x: float, *, bits: int = 8) -> mpmath.mpf | None:
         """f(x) to at least `bits` correct bits: from one Arb ball where one decides it (rigorous), else
         :meth:`value` (which also sets :attr:`last_precision`; this does not); None where undefined."""
-        if USE_ARB and math.isfinite(x) and not self.others:
-            if self._misses < ARB_AFTER:
-                self._misses = ARB_AFTER
-                self._ball = arb_function(self._textbook, self.var, self.others)
-            if self._ball is not None:
-                found = self._ball.value(x, self._at, bits)
-                if found is not None:
-                    return found
-        return self.value(x, bits=bits)
+        ball = self._arb(now=True) if math.isfinite(x) and not self.others else None
+        found = ball.value(x, self._at, bits) if ball is not None else None
+        return found if found is not None else self.value(x, bits=bits)
 
     def rounded(
         self, x: float, fmt: FloatFormat, start: int = START_PREC, *, at: tuple[float, ...] = ()
@@ -347,14 +341,20 @@ class MpFunction:
     def _ball_rounded(self, x: float, fmt: FloatFormat, start: int) -> float | None:
         """The value decided by an Arb ball, or None (see :data:`USE_ARB`); a function asked for a
         few points only (most of the derivations' spot checks) is not compiled for Arb."""
+        ball = self._arb(now=False)
+        return ball.rounded(x, self._at, fmt, start) if ball is not None else None
+
+    def _arb(self, *, now: bool) -> ArbFunction | PiecewiseArb | None:
+        """The Arb translation (None: none, or not :data:`USE_ARB`), compiled on the
+        :data:`ARB_AFTER`-th call, or at once when `now`."""
         if not USE_ARB:
             return None
         if self._misses < ARB_AFTER:
-            self._misses += 1
+            self._misses = ARB_AFTER if now else self._misses + 1
             if self._misses < ARB_AFTER:
                 return None
             self._ball = arb_function(self._textbook, self.var, self.others)
-        return self._ball.rounded(x, self._at, fmt, start) if self._ball is not None else None
+        return self._ball
 
     def _rounded_at(self, xm: mpmath.mpf, fmt: FloatFormat, start: int = START_PREC) -> float:
         def agree(a: mpmath.mpf, b: mpmath.mpf) -> bool:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import mpmath
 import numpy as np
 
 from symact.errors import ArgumentError
 
-__all__ = ["FloatFormat", "float_format", "round_mpf"]
+__all__ = ["FloatFormat", "exact_fraction", "float_format", "round_mpf"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,18 @@ def _name(dtype: object) -> str:
         return np.dtype(dtype).name  # type: ignore[call-overload,no-any-return]
     except TypeError:
         return ""
+
+
+def exact_fraction(value: float | mpmath.mpf) -> Fraction:
+    """A finite float or mpmath number as the exact fraction it is (ValueError for inf and nan)."""
+    if isinstance(value, float):
+        return Fraction(value)  # ValueError, OverflowError for nan and inf
+    sign, man, exp, _ = value._mpf_
+    if not man:
+        if exp:
+            raise ValueError("not a finite value")
+        return Fraction(0)
+    return Fraction(-man if sign else man) * Fraction(2) ** exp
 
 
 def round_mpf(value: mpmath.mpf | int, fmt: FloatFormat) -> float:
